@@ -1,0 +1,110 @@
+"""Mail: outbound connectors, inbound mailboxes, emails and their attachments (SPEC §5)."""
+
+from tortoise import fields
+from tortoise.indexes import Index
+from tortoise.models import Model
+
+from models.enums import EmailDirection, EmailStatus, Importance, SmtpSecurity, WorkItemType
+
+
+class SmtpConnector(Model):
+    # An outbound SMTP server; one connector may serve many departments.
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, unique=True)
+    host = fields.CharField(max_length=255)
+    port = fields.IntField(default=587)
+    security = fields.CharEnumField(SmtpSecurity, max_length=16, default=SmtpSecurity.STARTTLS)
+    username = fields.CharField(max_length=320, null=True)
+    password = fields.CharField(max_length=500, null=True)
+    from_address = fields.CharField(max_length=320)
+    enabled = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "smtp_connector"
+
+
+class Mailbox(Model):
+    # A department's inbound address, optionally collected over IMAP.
+
+    id = fields.IntField(primary_key=True)
+    address = fields.CharField(max_length=320, unique=True)
+    department = fields.ForeignKeyField("switchboard.Department", related_name="mailboxes", on_delete=fields.CASCADE)
+    queue = fields.ForeignKeyField("switchboard.Queue", related_name="mailboxes", null=True, on_delete=fields.SET_NULL)
+    # what a new message creates: a ticket by default, or a case
+    creates = fields.CharEnumField(WorkItemType, max_length=8, default=WorkItemType.TICKET)
+    imap_host = fields.CharField(max_length=255, null=True)
+    imap_port = fields.IntField(null=True)
+    imap_username = fields.CharField(max_length=320, null=True)
+    imap_password = fields.CharField(max_length=500, null=True)
+    imap_use_tls = fields.BooleanField(default=True)
+    imap_folder = fields.CharField(max_length=200, default="INBOX")
+    enabled = fields.BooleanField(default=True)
+    uid_validity = fields.BigIntField(null=True)
+    last_uid = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mailbox"
+
+
+class Email(Model):
+    id = fields.IntField(primary_key=True)
+    work_item = fields.ForeignKeyField("switchboard.WorkItem", related_name="emails", null=True, on_delete=fields.SET_NULL)
+    direction = fields.CharEnumField(EmailDirection, max_length=8)
+    status = fields.CharEnumField(EmailStatus, max_length=24)
+    message_id = fields.CharField(max_length=998, null=True)
+    in_reply_to = fields.CharField(max_length=998, null=True)
+    references = fields.TextField(null=True)
+    subject = fields.TextField(default="")
+    from_address = fields.CharField(max_length=320, null=True)
+    from_name = fields.CharField(max_length=320, null=True)
+    to_addresses = fields.JSONField(default=list)
+    cc_addresses = fields.JSONField(default=list)
+    bcc_addresses = fields.JSONField(default=list)
+    reply_to = fields.CharField(max_length=320, null=True)
+    text_body = fields.TextField(null=True)
+    html_body = fields.TextField(null=True)
+    importance = fields.CharEnumField(Importance, max_length=8, default=Importance.NORMAL)
+    system_generated = fields.BooleanField(default=False)
+    is_auto_reply = fields.BooleanField(default=False)
+    created_by = fields.ForeignKeyField("switchboard.User", related_name="emails", null=True, on_delete=fields.SET_NULL)
+    mailbox = fields.ForeignKeyField("switchboard.Mailbox", related_name="emails", null=True, on_delete=fields.SET_NULL)
+    connector = fields.ForeignKeyField(
+        "switchboard.SmtpConnector", related_name="emails", null=True, on_delete=fields.SET_NULL
+    )
+    # outbound delivery
+    scheduled_for = fields.DatetimeField(null=True)
+    attempts = fields.IntField(default=0)
+    last_attempt_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(null=True)
+    first_failed_at = fields.DatetimeField(null=True)
+    next_attempt_at = fields.DatetimeField(null=True)
+    sent_at = fields.DatetimeField(null=True)
+    # inbound: the message exactly as received, and why it could not be parsed (if it could not)
+    received_at = fields.DatetimeField(null=True)
+    raw_message = fields.BinaryField(null=True)
+    parse_error = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "email"
+        indexes = (
+            Index(fields=("work_item_id",), name="email_work_item"),
+            Index(fields=("status", "next_attempt_at"), name="email_status_next_attempt"),
+            Index(fields=("message_id",), name="email_message_id"),
+        )
+
+
+class EmailAttachment(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.ForeignKeyField("switchboard.Email", related_name="attachments", on_delete=fields.CASCADE)
+    filename = fields.CharField(max_length=500)
+    content_type = fields.CharField(max_length=200, default="application/octet-stream")
+    content_id = fields.CharField(max_length=998, null=True)
+    size = fields.IntField()
+    content = fields.BinaryField()
+
+    class Meta:
+        table = "email_attachment"

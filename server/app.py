@@ -1,0 +1,123 @@
+"""The Starlette application: GraphQL over HTTP and WebSocket at /graphql, and a health check.
+
+The lifespan connects the database (checking it is migrated) and the event bus (Redis when
+`REDIS_URL` is set, in-process memory otherwise). Several processes started this way against one
+PostgreSQL and one Redis serve one organisation.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
+from typing import Any, AsyncIterator
+
+from graphql import GraphQLError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from tortoise import Tortoise
+
+from server import db
+from server.domain.errors import Unauthenticated
+from server.domain.tokens import TokenSigner
+from server.domain.viewer import authenticate
+from server.resolvers.context import Context, parse_bearer
+from server.schema import MAX_SUBSCRIPTIONS_PER_CONNECTION, build_schema
+from server.settings import Settings, load_settings
+from server.subscriptions import bus
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws, with the per-connection operation limit reported with a code."""
+
+    async def handle_subscribe(self, message: Any) -> None:
+        limit = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and limit is not None
+            and message.get("id") not in self.operations
+            and len(self.operations) >= limit
+        ):
+            error = GraphQLError(
+                f"At most {limit} operations may run at once on one connection.",
+                extensions={"code": "LIMIT_EXCEEDED"},
+            )
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+            return
+        await super().handle_subscribe(message)
+
+
+class GraphQLApp(GraphQL):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
+    def __init__(self, schema: Any, signer: TokenSigner, *, production: bool) -> None:
+        super().__init__(
+            schema,
+            graphql_ide=None if production else "graphiql",
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        )
+        self.signer = signer
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        if isinstance(request, WebSocket):
+            return Context(request=request, response=response, signer=self.signer)
+        token, problem = parse_bearer(request.headers.get("authorization"))
+        return Context(request=request, response=response, signer=self.signer, token=token, auth_problem=problem)
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object]:
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        token, problem = parse_bearer(header if isinstance(header, str) else None)
+        if token is None:
+            raise ConnectionRejectionError({"message": problem or "connection_init needs an Authorization bearer token"})
+        try:
+            context.connection_viewer = await authenticate(token, self.signer)
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"message": exc.message}) from None
+        viewer = context.connection_viewer
+        return {"viewer": {"kind": viewer.kind.value, "id": str(viewer.id), "name": viewer.name}}
+
+
+async def health(request: Request) -> JSONResponse:
+    try:
+        await Tortoise.get_connection("default").execute_query("SELECT 1")
+    except Exception:  # noqa: BLE001 - reported as unhealthy, not raised
+        return JSONResponse({"status": "unavailable", "database": False}, status_code=503)
+    return JSONResponse({"status": "ok", "database": True, "live_updates": bus.current() is not None})
+
+
+def create_app(settings: Settings | None = None, *, manage_resources: bool = True) -> Starlette:
+    """The application. With `manage_resources=False` the caller connects the database and the bus
+    (the test harness does, to share them with its fixtures)."""
+    settings = settings or load_settings()
+    signer = TokenSigner(settings.secret_key, settings.token_ttl_seconds)
+    graphql = GraphQLApp(build_schema(production=settings.production), signer, production=settings.production)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            if manage_resources:
+                await stack.enter_async_context(db.connected(settings))
+                await db.check_migrated(settings)
+                await stack.enter_async_context(bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix))
+            yield
+
+    routes = [
+        Route("/", lambda request: RedirectResponse("/graphql")),
+        Route("/healthz", health),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.signer = signer
+    return app

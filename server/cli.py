@@ -1,0 +1,117 @@
+"""The `switchboard` command: serve, migrate, demo, makemigrations.
+
+Configuration problems (a wrong variable, an unreachable database or Redis, an unmigrated
+database) end the command with one line naming the variable and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from server import db
+from server.settings import ConfigError, Settings, load_settings
+
+log = logging.getLogger("switchboard")
+
+
+async def _check_redis(settings: Settings) -> None:
+    if not settings.redis_url:
+        return
+    from redis import asyncio as redis
+
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5)
+    try:
+        await client.ping()
+    except Exception as exc:  # noqa: BLE001 - turned into one line for the operator
+        raise ConfigError(f"REDIS_URL: cannot connect to Redis: {exc}") from None
+    finally:
+        await client.aclose()
+
+
+async def _preflight(settings: Settings) -> None:
+    async with db.connected(settings):
+        await db.check_migrated(settings)
+    await _check_redis(settings)
+
+
+async def _migrate(settings: Settings) -> None:
+    async with db.connected(settings):
+        await db.migrate(settings)
+
+
+async def _demo(settings: Settings) -> bool:
+    from server.domain import demo
+
+    async with db.connected(settings):
+        await db.check_migrated(settings)
+        return await demo.load()
+
+
+async def _makemigrations(settings: Settings, name: str | None) -> list[str]:
+    from tortoise import Tortoise
+    from tortoise.migrations.autodetector import MigrationAutodetector
+    from tortoise.migrations.writer import format_migration_name
+
+    async with db.connected(settings):
+        writers = await MigrationAutodetector(Tortoise.apps, db.tortoise_config(settings)["apps"]).changes()
+        paths = []
+        for writer in writers:
+            if name:
+                writer.name = format_migration_name(int(writer.name.split("_", 1)[0]), name)
+            paths.append(str(writer.write()))
+        return paths
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    asyncio.run(_preflight(settings))
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        ws="websockets-sansio",
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        lifespan="on",
+        log_level="info",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="switchboard", description="Switchboard collaboration server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the GraphQL server")
+    serve.add_argument("--host", help="interface to listen on (default: SWITCHBOARD_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: SWITCHBOARD_PORT or 8000)")
+    commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser("demo", help="load the demo data into an empty database")
+    make = commands.add_parser("makemigrations", help="write a migration for model changes (developers)")
+    make.add_argument("--name", help="a name for the migration file")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+        if args.command == "serve":
+            _serve(settings, args.host, args.port)
+        elif args.command == "migrate":
+            asyncio.run(_migrate(settings))
+            print("switchboard: database is up to date")
+        elif args.command == "demo":
+            loaded = asyncio.run(_demo(settings))
+            print("switchboard: demo data loaded" if loaded else "switchboard: database not empty; demo data not loaded")
+        elif args.command == "makemigrations":
+            paths = asyncio.run(_makemigrations(settings, args.name))
+            print("\n".join(f"switchboard: wrote {p}" for p in paths) or "switchboard: models and migrations agree")
+    except ConfigError as exc:
+        print(f"switchboard: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

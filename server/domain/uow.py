@@ -1,0 +1,66 @@
+"""Unit of work: one database transaction per domain action, with its events.
+
+    async with unit_of_work() as uow:
+        ... write rows ...
+        uow.emit(SomethingHappened(...))
+
+Events emitted inside are written to the durable event log in the same transaction and published
+on the bus only after the transaction commits; if anything raises, the transaction rolls back and
+no event leaves. A unit of work opened inside another joins it.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from typing import AsyncIterator
+
+from tortoise.transactions import in_transaction
+
+from models.event import EventRecord
+from server.domain import clock
+from server.subscriptions import bus
+from server.subscriptions.events import DomainEvent, Envelope, WorkItemEvent
+
+_current: ContextVar["UnitOfWork | None"] = ContextVar("switchboard_unit_of_work", default=None)
+
+
+class UnitOfWork:
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    def emit(self, event: DomainEvent) -> None:
+        self.events.append(event)
+
+    async def _record(self) -> list[Envelope]:
+        envelopes = []
+        for event in self.events:
+            occurred = clock.now()
+            record = await EventRecord.create(
+                type=event.type,
+                work_item_id=event.work_item_id if isinstance(event, WorkItemEvent) else None,
+                department_id=event.department_id if isinstance(event, WorkItemEvent) else None,
+                payload=event.to_dict(),
+                created_at=occurred,
+            )
+            envelopes.append(Envelope(record.id, occurred.isoformat(), event))
+        return envelopes
+
+
+@asynccontextmanager
+async def unit_of_work() -> AsyncIterator[UnitOfWork]:
+    outer = _current.get()
+    if outer is not None:
+        yield outer
+        return
+    uow = UnitOfWork()
+    token = _current.set(uow)
+    try:
+        async with in_transaction():
+            yield uow
+            envelopes = await uow._record()
+    finally:
+        _current.reset(token)
+    event_bus = bus.current()
+    if event_bus is not None and envelopes:
+        await event_bus.publish(envelopes)

@@ -1,0 +1,161 @@
+"""Who is asking: an employee, a portal contact or a partner system, with the scope they act in.
+
+A `Viewer` is loaded per request (and re-loaded per pushed event on a WebSocket) with one SQL
+round trip for its departments and teams, so access changes take effect at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from enum import Enum
+
+from tortoise import Tortoise
+
+from models.auth import ApiKey
+from models.contact import Contact
+from models.enums import Role
+from models.org import User
+from server.domain.errors import Unauthenticated
+from server.domain.tokens import TokenSigner, api_key_digest, split_api_key
+
+
+class ViewerKind(str, Enum):
+    USER = "USER"
+    CONTACT = "CONTACT"
+    API_KEY = "API_KEY"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    kind: ViewerKind
+    id: int
+    name: str
+    email: str | None = None
+    role: Role | None = None
+    # departments whose every work item this viewer may see (users and API keys)
+    department_ids: frozenset[int] = field(default_factory=frozenset)
+    # departments public for one of the user's groups: create there, see only one's own items
+    public_department_ids: frozenset[int] = field(default_factory=frozenset)
+    team_ids: frozenset[int] = field(default_factory=frozenset)
+    led_team_ids: frozenset[int] = field(default_factory=frozenset)
+    # portal contacts
+    company_id: int | None = None
+    sees_company_items: bool = False
+    # API keys may be read-only
+    can_write: bool = True
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind is ViewerKind.USER and self.role is Role.ADMIN
+
+    @property
+    def is_user(self) -> bool:
+        return self.kind is ViewerKind.USER
+
+    @property
+    def is_contact(self) -> bool:
+        return self.kind is ViewerKind.CONTACT
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.kind is ViewerKind.API_KEY
+
+    @property
+    def user_id(self) -> int | None:
+        return self.id if self.is_user else None
+
+
+def _placeholders(count: int) -> list[str]:
+    dialect = Tortoise.get_connection("default").capabilities.dialect
+    return [f"${i}" for i in range(1, count + 1)] if dialect == "postgres" else ["?"] * count
+
+
+async def _user_scope(user_id: int) -> dict[str, set[int]]:
+    p = _placeholders(5)
+    sql = f"""
+        SELECT 'D' AS k, department_id AS v FROM user_department WHERE user_id = {p[0]}
+        UNION SELECT 'D', gd.department_id FROM user_group_department gd
+            JOIN user_group_member m ON m.user_group_id = gd.user_group_id WHERE m.user_id = {p[1]}
+        UNION SELECT 'P', pd.department_id FROM user_group_public_department pd
+            JOIN user_group_member m ON m.user_group_id = pd.user_group_id WHERE m.user_id = {p[2]}
+        UNION SELECT 'T', team_id FROM team_member WHERE user_id = {p[3]}
+        UNION SELECT 'L', team_id FROM team_leader WHERE user_id = {p[4]}
+    """
+    rows = await Tortoise.get_connection("default").execute_query_dict(sql, [user_id] * 5)
+    scope: dict[str, set[int]] = {"D": set(), "P": set(), "T": set(), "L": set()}
+    for row in rows:
+        scope[row["k"]].add(int(row["v"]))
+    return scope
+
+
+async def user_viewer(user: User) -> Viewer:
+    scope = await _user_scope(user.id)
+    return Viewer(
+        kind=ViewerKind.USER,
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=user.role,
+        department_ids=frozenset(scope["D"]),
+        public_department_ids=frozenset(scope["P"] - scope["D"]),
+        team_ids=frozenset(scope["T"]),
+        led_team_ids=frozenset(scope["L"]),
+    )
+
+
+async def contact_viewer(contact: Contact) -> Viewer:
+    group = await contact.group if contact.group_id else None
+    return Viewer(
+        kind=ViewerKind.CONTACT,
+        id=contact.id,
+        name=contact.name or contact.email,
+        email=contact.email,
+        company_id=contact.company_id,
+        sees_company_items=bool(group and group.sees_company_items),
+    )
+
+
+async def api_key_viewer(key: ApiKey) -> Viewer:
+    department_ids = await key.departments.all().values_list("id", flat=True)
+    return Viewer(
+        kind=ViewerKind.API_KEY,
+        id=key.id,
+        name=key.name,
+        department_ids=frozenset(department_ids),
+        can_write=key.can_write,
+    )
+
+
+async def authenticate(token: str, signer: TokenSigner) -> Viewer:
+    """The viewer a bearer token stands for; `Unauthenticated` when it stands for nobody now."""
+    key_parts = split_api_key(token)
+    if key_parts is not None:
+        prefix, secret = key_parts
+        key = await ApiKey.get_or_none(prefix=prefix, revoked_at=None)
+        if key is None or not hmac.compare_digest(key.secret_hash, api_key_digest(secret)):
+            raise Unauthenticated("The API key is unknown or has been revoked.")
+        return await api_key_viewer(key)
+    claims = signer.verify(token)
+    if claims.kind == "user":
+        user = await User.get_or_none(id=claims.subject_id, is_active=True)
+        if user is not None:
+            return await user_viewer(user)
+    else:
+        contact = await Contact.get_or_none(id=claims.subject_id, portal_enabled=True)
+        if contact is not None:
+            return await contact_viewer(contact)
+    raise Unauthenticated("The token is invalid or has expired; sign in again.")
+
+
+async def refresh(viewer: Viewer) -> Viewer | None:
+    """The same viewer as it stands now, or None when it no longer may act (deactivated, revoked)."""
+    if viewer.is_user:
+        user = await User.get_or_none(id=viewer.id, is_active=True)
+        return await user_viewer(user) if user else None
+    if viewer.is_contact:
+        contact = await Contact.get_or_none(id=viewer.id, portal_enabled=True)
+        return await contact_viewer(contact) if contact else None
+    key = await ApiKey.get_or_none(id=viewer.id, revoked_at=None)
+    return await api_key_viewer(key) if key else None
+

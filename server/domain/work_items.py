@@ -1,0 +1,329 @@
+"""Creating, editing and submitting work items (SPEC §2, rule 1).
+
+Field changes arrive as a dict holding only the fields the caller set (domain names:
+`title`, `description`, `category_id`, `primary_contact_id`, `requester_id`, `contact_ids`,
+`priority`, `custom_data`, `queue_id`, `sla_hours`); a present key with None clears the field.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tortoise import Tortoise
+
+from models.contact import Contact
+from models.enums import Priority, Status, WorkItemType
+from models.org import Category, Department, Queue, UserGroup
+from models.work_item import WorkItem
+from server.domain import clock, timeline, visibility
+from server.domain.errors import Conflict, FieldProblem, InvalidTransition, ValidationError
+from server.domain.timeline import actor_event_fields
+from server.domain.uow import unit_of_work
+from server.domain.viewer import Viewer, ViewerKind
+from server.subscriptions.events import WorkItemCreated, WorkItemFieldsChanged, WorkItemSubmitted
+
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "description",
+        "category_id",
+        "primary_contact_id",
+        "requester_id",
+        "contact_ids",
+        "priority",
+        "custom_data",
+        "queue_id",
+        "sla_hours",
+    }
+)
+# GraphQL names of the fields, for messages that name what the client sent
+API_NAMES = {
+    "title": "title",
+    "description": "description",
+    "category_id": "categoryId",
+    "primary_contact_id": "primaryContactId",
+    "requester_id": "requesterId",
+    "contact_ids": "contactIds",
+    "priority": "priority",
+    "custom_data": "customData",
+    "queue_id": "queueId",
+    "sla_hours": "slaHours",
+    "department_id": "departmentId",
+}
+FIRST_REFERENCE_NUMBER = 1001
+MAX_TITLE = 500
+MAX_CUSTOM_KEYS = 100
+
+
+async def next_reference(item_type: WorkItemType) -> str:
+    """The next human reference for a type (T-1001, C-1001, A-1001); unique, never reused."""
+    conn = Tortoise.get_connection("default")
+    param = "$1" if conn.capabilities.dialect == "postgres" else "?"
+    rows = await conn.execute_query_dict(
+        f"INSERT INTO reference_counter (prefix, value) VALUES ({param}, {FIRST_REFERENCE_NUMBER}) "
+        "ON CONFLICT (prefix) DO UPDATE SET value = reference_counter.value + 1 RETURNING value",
+        [item_type.prefix],
+    )
+    return f"{item_type.prefix}-{rows[0]['value']}"
+
+
+def _clean_text(changes: dict[str, Any], problems: list[FieldProblem]) -> None:
+    for name in ("title", "description"):
+        if name in changes and changes[name] is not None:
+            value = changes[name].strip()
+            changes[name] = value or None
+    title = changes.get("title")
+    if title and len(title) > MAX_TITLE:
+        problems.append(FieldProblem("title", f"title must be at most {MAX_TITLE} characters"))
+
+
+def _check_custom_data(changes: dict[str, Any], problems: list[FieldProblem]) -> None:
+    if "custom_data" not in changes:
+        return
+    data = changes["custom_data"]
+    if data is None:
+        changes["custom_data"] = {}
+        return
+    if not isinstance(data, dict):
+        problems.append(FieldProblem("customData", "customData must be an object of key → value"))
+        return
+    if len(data) > MAX_CUSTOM_KEYS:
+        problems.append(FieldProblem("customData", f"customData holds at most {MAX_CUSTOM_KEYS} keys"))
+    for key, value in data.items():
+        if not key or len(key) > 100:
+            problems.append(FieldProblem("customData", "customData keys must be 1 to 100 characters"))
+        elif value is not None and not isinstance(value, (str, int, float, bool)):
+            problems.append(FieldProblem("customData", f"customData.{key} must be a string, number, boolean or null"))
+
+
+async def _check_references(
+    changes: dict[str, Any], department_id: int, company_id: int | None, problems: list[FieldProblem]
+) -> int | None:
+    """Check the ids in `changes`; returns the item's company after the change."""
+    if changes.get("category_id") is not None:
+        if not await Category.exists(id=changes["category_id"], is_active=True):
+            problems.append(FieldProblem("categoryId", f"no active category {changes['category_id']}"))
+    if changes.get("queue_id") is not None:
+        if not await Queue.exists(id=changes["queue_id"], department_id=department_id):
+            problems.append(FieldProblem("queueId", f"queue {changes['queue_id']} is not a queue of this department"))
+    if changes.get("sla_hours") is not None and not 1 <= changes["sla_hours"] <= 24 * 365:
+        problems.append(FieldProblem("slaHours", "slaHours must be between 1 and 8760"))
+
+    contact_fields = [(n, changes[n]) for n in ("primary_contact_id", "requester_id") if changes.get(n) is not None]
+    contact_fields += [("contact_ids", cid) for cid in changes.get("contact_ids") or []]
+    if not contact_fields:
+        return company_id
+    ids = {cid for _, cid in contact_fields}
+    contacts = {c.id: c for c in await Contact.filter(id__in=ids)}
+    for name, cid in contact_fields:
+        contact = contacts.get(cid)
+        if contact is None:
+            problems.append(FieldProblem(API_NAMES[name], f"no contact {cid}"))
+        elif contact.company_id is not None:
+            if company_id is None:
+                company_id = contact.company_id
+            elif contact.company_id != company_id:
+                problems.append(
+                    FieldProblem(API_NAMES[name], f"contact {contact.email} belongs to another company than this item")
+                )
+    return company_id
+
+
+async def _default_department(viewer: Viewer) -> int:
+    if viewer.kind is ViewerKind.USER:
+        groups = await UserGroup.filter(members__id=viewer.id, default_department_id__not_isnull=True).order_by("id")
+        for group in groups:
+            if viewer.is_admin or group.default_department_id in viewer.department_ids | viewer.public_department_ids:
+                return group.default_department_id
+    if len(viewer.department_ids) == 1:
+        return next(iter(viewer.department_ids))
+    raise ValidationError.single("departmentId", "departmentId is required: you work in several departments")
+
+
+def _check_version(item: WorkItem, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != item.version:
+        raise Conflict(
+            f"{item.ref} was changed by someone else (it is at version {item.version}, you had {expected_version}).",
+            field="version",
+            currentVersion=item.version,
+        )
+
+
+async def save_changes(item: WorkItem, changes: dict[str, Any]) -> None:
+    """Write `changes` and bump the version, only if nobody else has bumped it meanwhile."""
+    now = clock.now()
+    updated = await WorkItem.filter(id=item.id, version=item.version).update(
+        **changes, version=item.version + 1, updated_at=now
+    )
+    if not updated:
+        current = await WorkItem.filter(id=item.id).values_list("version", flat=True)
+        raise Conflict(f"{item.ref} was changed by someone else.", field="version", currentVersion=current[0])
+    for name, value in changes.items():
+        setattr(item, name, value)
+    item.version += 1
+    item.updated_at = now
+
+
+async def _set_contacts(item: WorkItem, contact_ids: list[int]) -> None:
+    await item.contacts.clear()
+    if contact_ids:
+        await item.contacts.add(*await Contact.filter(id__in=contact_ids))
+
+
+def _event_base(item: WorkItem, actor: Viewer) -> dict[str, Any]:
+    return {
+        "work_item_id": item.id,
+        "ref": item.ref,
+        "department_id": item.department_id,
+        "version": item.version,
+        **actor_event_fields(actor),
+    }
+
+
+async def create_draft(viewer: Viewer, item_type: WorkItemType, department_id: int | None, fields: dict[str, Any]) -> WorkItem:
+    """A new ticket or case in DRAFT. Actions are only ever started from a case."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if item_type is WorkItemType.ACTION:
+        raise ValidationError.single("type", "actions are started from a case, not created on their own")
+    if department_id is None:
+        department_id = await _default_department(viewer)
+    elif not await Department.exists(id=department_id):
+        raise ValidationError.single("departmentId", f"no department {department_id}")
+    visibility.check_can_create_in(viewer, department_id)
+
+    changes = dict(fields)
+    problems: list[FieldProblem] = []
+    _clean_text(changes, problems)
+    _check_custom_data(changes, problems)
+    company_id = await _check_references(changes, department_id, None, problems)
+    if problems:
+        raise ValidationError("The work item has invalid fields: " + "; ".join(p.message for p in problems), problems)
+
+    contact_ids = changes.pop("contact_ids", None)
+    async with unit_of_work() as uow:
+        item = await WorkItem.create(
+            ref=await next_reference(item_type),
+            type=item_type,
+            status=Status.DRAFT,
+            department_id=department_id,
+            company_id=company_id,
+            priority=changes.pop("priority", None) or Priority.NORMAL,
+            custom_data=changes.pop("custom_data", None) or {},
+            created_by_id=viewer.id if viewer.kind is ViewerKind.USER else None,
+            created_by_api_key_id=viewer.id if viewer.kind is ViewerKind.API_KEY else None,
+            **changes,
+        )
+        if contact_ids:
+            await _set_contacts(item, contact_ids)
+        uow.emit(WorkItemCreated(**_event_base(item, viewer), item_type=item_type.value, status=item.status.value))
+        await timeline.created(uow, item, viewer)
+    return item
+
+
+async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expected_version: int | None) -> WorkItem:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    async with unit_of_work() as uow:
+        item = await visibility.get_work_item(viewer, ref, for_update=True)
+        visibility.check_can_write(viewer, item)
+        _check_version(item, expected_version)
+        if item.status is Status.CLOSED:
+            raise InvalidTransition(f"{item.ref} is closed; nothing can change it.", field="ref")
+        changes = dict(fields)
+        problems: list[FieldProblem] = []
+        _clean_text(changes, problems)
+        _check_custom_data(changes, problems)
+        # the company follows the contacts: recompute it from the contacts the item keeps
+        kept: dict[str, Any] = {n: getattr(item, n) for n in ("primary_contact_id", "requester_id") if n not in changes}
+        if "contact_ids" not in changes:
+            kept["contact_ids"] = list(await item.contacts.all().values_list("id", flat=True))
+        company_id = await _check_references({**kept, **changes}, item.department_id, None, problems)
+        if problems:
+            raise ValidationError("The work item has invalid fields: " + "; ".join(p.message for p in problems), problems)
+        contact_ids = changes.pop("contact_ids", None)
+        if company_id != item.company_id:
+            changes["company_id"] = company_id
+        if changes.get("priority") is None:
+            changes.pop("priority", None)
+        await save_changes(item, changes)
+        if contact_ids is not None:
+            await _set_contacts(item, contact_ids)
+        changed = tuple(sorted(API_NAMES.get(n, n) for n in [*changes, *(["contact_ids"] if contact_ids is not None else [])]))
+        uow.emit(WorkItemFieldsChanged(**_event_base(item, viewer), fields=changed))
+    return item
+
+
+async def _submit_problems(item: WorkItem) -> list[FieldProblem]:
+    missing: list[FieldProblem] = []
+    if item.type is WorkItemType.TICKET:
+        required = [
+            ("title", item.title, "title"),
+            ("description", item.description, "description"),
+            ("category", item.category_id, "category"),
+            ("primaryContact", item.primary_contact_id, "primary contact"),
+            ("requester", item.requester_id, "requester"),
+        ]
+    else:
+        required = [("title", item.title, "short description (title)")]
+    for field, value, label in required:
+        if not value:
+            missing.append(FieldProblem(field, f"{label} is required to submit"))
+    return missing
+
+
+async def _default_queue(viewer: Viewer, department_id: int) -> Queue | None:
+    queues = await Queue.filter(department_id=department_id).order_by("id")
+    for queue in queues:
+        if queue.team_id in viewer.team_ids:
+            return queue
+    return queues[0] if queues else None
+
+
+async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> WorkItem:
+    """DRAFT → TO_DO in its queue, with its due date from the SLA (rule 1)."""
+    async with unit_of_work() as uow:
+        item = await visibility.get_work_item(viewer, ref, for_update=True)
+        visibility.check_can_write(viewer, item)
+        _check_version(item, expected_version)
+        if item.status is not Status.DRAFT:
+            raise InvalidTransition(
+                f"Only a draft can be submitted; {item.ref} is {item.status.value}.",
+                field="ref",
+                **{"from": item.status.value, "to": Status.TO_DO.value},
+            )
+        missing = await _submit_problems(item)
+        if missing:
+            labels = ", ".join(p.message.split(" is required")[0] for p in missing)
+            raise ValidationError(f"Cannot submit {item.ref}: missing {labels}.", missing)
+        queue = await Queue.get_or_none(id=item.queue_id) if item.queue_id else await _default_queue(viewer, item.department_id)
+        if queue is None:
+            raise ValidationError.single("queueId", "the department has no queue to submit to")
+        department = await Department.get(id=item.department_id)
+        now = clock.now()
+        await save_changes(
+            item,
+            {
+                "status": Status.TO_DO,
+                "submitted_at": now,
+                "due_at": now + timedelta(hours=item.sla_hours or department.sla_hours),
+                "queue_id": queue.id,
+                "team_id": queue.team_id,
+            },
+        )
+        uow.emit(
+            WorkItemSubmitted(
+                **_event_base(item, viewer),
+                status=item.status.value,
+                queue_id=item.queue_id,
+                due_at=item.due_at.isoformat(),
+            )
+        )
+        if item.type is WorkItemType.TICKET:
+            await timeline.initial_description(uow, item, viewer)
+        await timeline.submitted(uow, item, viewer)
+    return item
+

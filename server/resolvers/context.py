@@ -1,0 +1,100 @@
+"""Per-request context and per-operation scope.
+
+The strawberry context lives as long as its HTTP request or WebSocket connection. What must be
+fresh for every operation — the DataLoaders and the viewer as it stands now — lives in an
+`OperationScope` held in a context variable: set when an operation starts, and set anew by a
+subscription before each event it pushes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.domain import viewer as viewers
+from server.domain.errors import Unauthenticated
+from server.domain.tokens import TokenSigner
+from server.domain.viewer import Viewer
+from server.resolvers.loaders import Loaders
+
+
+@dataclass
+class Context:
+    request: Any
+    response: Any
+    signer: TokenSigner
+    token: str | None = None
+    # a malformed Authorization header or WebSocket payload; reported when identity is needed
+    auth_problem: str | None = None
+    # WebSocket: the identity signed in at connection_init, refreshed for every operation
+    connection_viewer: Viewer | None = None
+    connection_params: dict[str, Any] = field(default_factory=dict)
+
+
+class OperationScope:
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.loaders = Loaders()
+        self._viewer: asyncio.Future[Viewer | None] | None = None
+
+    async def viewer(self) -> Viewer | None:
+        """The viewer for this operation (None when anonymous); loaded once, shared by resolvers."""
+        if self._viewer is None:
+            self._viewer = asyncio.ensure_future(self._load_viewer())
+        return await asyncio.shield(self._viewer)
+
+    async def _load_viewer(self) -> Viewer | None:
+        ctx = self.context
+        if ctx.connection_viewer is not None:
+            current = await viewers.refresh(ctx.connection_viewer)
+            if current is None:
+                raise Unauthenticated("Your access has been revoked; sign in again.")
+            return current
+        if ctx.auth_problem:
+            raise Unauthenticated(ctx.auth_problem)
+        if ctx.token is None:
+            return None
+        return await viewers.authenticate(ctx.token, ctx.signer)
+
+
+_scope: ContextVar[OperationScope | None] = ContextVar("switchboard_operation_scope", default=None)
+
+
+def begin_operation(context: Context) -> OperationScope:
+    scope = OperationScope(context)
+    _scope.set(scope)
+    return scope
+
+
+def scope_of(info: Any) -> OperationScope:
+    scope = _scope.get()
+    if scope is None or scope.context is not info.context:
+        scope = begin_operation(info.context)
+    return scope
+
+
+async def optional_viewer(info: Any) -> Viewer | None:
+    return await scope_of(info).viewer()
+
+
+async def require_viewer(info: Any) -> Viewer:
+    viewer = await scope_of(info).viewer()
+    if viewer is None:
+        raise Unauthenticated("Sign in first: send `Authorization: Bearer <token>`.")
+    return viewer
+
+
+def loaders(info: Any) -> Loaders:
+    return scope_of(info).loaders
+
+
+def parse_bearer(header: str | None) -> tuple[str | None, str | None]:
+    """(token, problem) from an Authorization value."""
+    if header is None or not header.strip():
+        return None, None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None, "The Authorization header must be `Bearer <token>`."
+    return token.strip(), None

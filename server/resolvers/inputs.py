@@ -1,0 +1,56 @@
+"""Turning GraphQL input values into domain values, with errors that name the field."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Iterable
+
+import strawberry
+
+from server.domain.errors import ValidationError
+
+MAX_PAGE = 100
+
+
+def to_id(value: Any, field: str) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise ValidationError.single(field, f"{field} must be a numeric id, got {value!r}") from None
+    if number <= 0:
+        raise ValidationError.single(field, f"{field} must be a positive id")
+    return number
+
+
+def to_ids(values: Iterable[Any], field: str) -> list[int]:
+    return [to_id(v, field) for v in values]
+
+
+def provided(input_object: Any) -> dict[str, Any]:
+    """The fields of an input object the client actually sent (UNSET ones left out)."""
+    return {
+        name: value
+        for name, value in vars(input_object).items()
+        if value is not strawberry.UNSET and not name.startswith("_")
+    }
+
+
+def page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE:
+        raise ValidationError.single("first", f"first must be between 1 and {MAX_PAGE}, got {first}")
+    return first
+
+
+def encode_cursor(kind: str, key: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode()
+
+
+def decode_cursor(cursor: str, kind: str, field: str = "after") -> int:
+    try:
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+        prefix, _, key = decoded.partition(":")
+        if prefix != kind:
+            raise ValueError
+        return int(key)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError.single(field, f"{field} is not a cursor this list gave out") from None

@@ -1,0 +1,125 @@
+"""The GraphQL schema: root types assembled from the areas, with limits and error handling.
+
+`schema.graphql` at the repository root is `build_schema().as_str()`; a test fails when it drifts.
+"""
+
+from __future__ import annotations
+
+from typing import AsyncGenerator, Optional
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from server.resolvers import viewer as viewer_resolvers
+from server.resolvers import work_items as work_item_resolvers
+from server.resolvers.context import begin_operation
+from server.schema.errors import ErrorCodes, SwitchboardSchema
+from server.schema.org import Category, Department, Team
+from server.schema.viewer import LoginPayload, ViewerInfo
+from server.schema.work_items import (
+    CreateWorkItemInput,
+    WorkItem,
+    WorkItemConnection,
+    WorkItemFieldsInput,
+    WorkItemFilter,
+    WorkItemUpdate,
+)
+from server.subscriptions.work_item import work_item_updated
+
+MAX_DEPTH = 10
+MAX_ALIASES = 15
+MAX_TOKENS = 2000
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+
+
+@strawberry.type
+class Query:
+    viewer: Optional[ViewerInfo] = strawberry.field(
+        resolver=viewer_resolvers.viewer, description="Who the token stands for; null without a token."
+    )
+    departments: list[Department] = strawberry.field(resolver=viewer_resolvers.departments)
+    teams: list[Team] = strawberry.field(resolver=viewer_resolvers.teams)
+    categories: list[Category] = strawberry.field(resolver=viewer_resolvers.categories)
+
+    @strawberry.field(description="A work item by reference; NOT_FOUND when missing or not yours to see.")
+    async def work_item(self, info: strawberry.Info, ref: str) -> WorkItem:
+        return await work_item_resolvers.work_item(info, ref)
+
+    @strawberry.field(description="Work items you may see, newest first, at most 100 a page.")
+    async def work_items(
+        self,
+        info: strawberry.Info,
+        filter: Optional[WorkItemFilter] = None,
+        first: int = 20,
+        after: Optional[str] = None,
+    ) -> WorkItemConnection:
+        return await work_item_resolvers.work_items_page(info, filter, first, after)
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Sign in as an employee or a portal contact.")
+    async def login(self, info: strawberry.Info, email: str, password: str) -> LoginPayload:
+        return await viewer_resolvers.login(info, email, password)
+
+    @strawberry.mutation(description="A new ticket or case, in DRAFT.")
+    async def create_work_item(self, info: strawberry.Info, input: CreateWorkItemInput) -> WorkItem:
+        return await work_item_resolvers.create_work_item(info, input)
+
+    @strawberry.mutation(description="Change fields of a work item; pass `version` to detect conflicts.")
+    async def update_work_item(
+        self, info: strawberry.Info, ref: str, input: WorkItemFieldsInput, version: Optional[int] = None
+    ) -> WorkItem:
+        return await work_item_resolvers.update_work_item(info, ref, input, version)
+
+    @strawberry.mutation(description="Submit a draft: it goes TO_DO in its queue with a due date from the SLA.")
+    async def submit_work_item(self, info: strawberry.Info, ref: str, version: Optional[int] = None) -> WorkItem:
+        return await work_item_resolvers.submit_work_item(info, ref, version)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The item's state, then every change to it.")
+    async def work_item_updated(self, info: strawberry.Info, ref: str) -> AsyncGenerator[WorkItemUpdate, None]:
+        async for update in work_item_updated(info, ref):
+            yield update
+
+
+class OperationScopeExtension(SchemaExtension):
+    """Fresh DataLoaders and viewer for every operation (see server.resolvers.context)."""
+
+    def on_operation(self):
+        begin_operation(self.execution_context.context)
+        yield
+
+
+def build_schema(*, production: bool = False) -> SwitchboardSchema:
+    # factories, not instances: strawberry makes fresh extensions per operation (the parser and
+    # validation caches live at module level, so they are shared all the same)
+    extensions: list = [
+        OperationScopeExtension,
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        ErrorCodes,
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return SwitchboardSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )

@@ -1,0 +1,153 @@
+"""Configuration from the environment, with embedded defaults.
+
+Every variable is read in one place, checked, and turned into a frozen `Settings`. A wrong value
+raises `ConfigError` whose message is one line naming the variable; the command line prints that
+line and exits instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR_DIR = ROOT / "var"
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    secret_key: str
+    host: str
+    port: int
+    production: bool
+    token_ttl_seconds: int
+    var_dir: Path
+    channel_prefix: str
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def tortoise_db_url(self) -> str:
+        """The URL as Tortoise expects it (it knows `postgres://`, not `postgresql://`)."""
+        if self.database_url.startswith("postgresql://"):
+            return "postgres://" + self.database_url[len("postgresql://") :]
+        return self.database_url
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def _database_url(env: dict[str, str], var_dir: Path) -> str:
+    raw = env.get("DATABASE_URL") or f"sqlite://{var_dir / 'switchboard.sqlite3'}"
+    parts = urlsplit(raw)
+    if parts.scheme == "sqlite":
+        path = raw[len("sqlite://") :]
+        if not path:
+            raise ConfigError("DATABASE_URL: sqlite:// needs a file path, e.g. sqlite://var/db.sqlite3")
+        if path != ":memory:":
+            parent = Path(path).parent
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"DATABASE_URL: cannot create directory {parent}: {exc.strerror}") from None
+        return raw
+    if parts.scheme in ("postgres", "postgresql"):
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ConfigError(
+                "DATABASE_URL: a PostgreSQL URL needs a host and a database, "
+                "e.g. postgres://user@127.0.0.1:5432/switchboard"
+            )
+        return raw
+    raise ConfigError(
+        f"DATABASE_URL: unsupported scheme {parts.scheme or '(none)'!r}; use sqlite://PATH or postgres://…"
+    )
+
+
+def _redis_url(env: dict[str, str]) -> str | None:
+    raw = env.get("REDIS_URL")
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError(f"REDIS_URL: expected redis://host:port/db, got {raw!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(f"REDIS_URL: bad port in {raw!r}") from None
+    return raw
+
+
+def _secret_key(env: dict[str, str], var_dir: Path) -> str:
+    raw = env.get("SWITCHBOARD_SECRET_KEY")
+    if raw:
+        if len(raw) < 32:
+            raise ConfigError("SWITCHBOARD_SECRET_KEY: must be at least 32 characters long")
+        return raw
+    key_file = var_dir / "secret_key"
+    try:
+        if key_file.exists():
+            key = key_file.read_text().strip()
+            if len(key) >= 32:
+                return key
+        var_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key + "\n")
+        key_file.chmod(0o600)
+        return key
+    except OSError as exc:
+        raise ConfigError(
+            f"SWITCHBOARD_SECRET_KEY: unset, and the generated key cannot be kept in {key_file}: {exc.strerror}"
+        ) from None
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    var_dir = Path(env.get("SWITCHBOARD_VAR_DIR") or DEFAULT_VAR_DIR)
+    mode = (env.get("SWITCHBOARD_ENV") or "development").strip().lower()
+    if mode not in ("development", "production"):
+        raise ConfigError(f"SWITCHBOARD_ENV: expected development or production, got {mode!r}")
+    host = env.get("SWITCHBOARD_HOST") or "127.0.0.1"
+    return Settings(
+        database_url=_database_url(env, var_dir),
+        redis_url=_redis_url(env),
+        secret_key=_secret_key(env, var_dir),
+        host=host,
+        port=_int(env, "SWITCHBOARD_PORT", 8000, 1, 65535),
+        production=mode == "production",
+        token_ttl_seconds=_int(env, "SWITCHBOARD_TOKEN_TTL", 12 * 3600, 60, 90 * 24 * 3600),
+        var_dir=var_dir,
+        channel_prefix=env.get("SWITCHBOARD_CHANNEL_PREFIX") or "switchboard",
+    )

@@ -1,0 +1,1 @@
+"""Live updates: typed events, the event bus, broadcast backends and the subscription generators."""

@@ -1,0 +1,1 @@
+"""Broadcast backends; each imported only when its URL scheme is chosen."""

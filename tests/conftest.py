@@ -1,0 +1,113 @@
+"""The test harness: one database and broker per run (SQLite + memory or PostgreSQL + Redis, see
+tests/support/backends.py), migrated once; every table emptied after each test; a real server
+(uvicorn, in this event loop) that tests reach over HTTP and WebSocket like any client."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import AsyncIterator
+
+import pytest
+import uvicorn
+
+from server import db
+from server.app import create_app
+from server.domain import demo as demo_data
+from server.settings import Settings, load_settings
+from server.subscriptions import bus
+from tests.support import backends
+from tests.support.client import HttpClient
+from tests.support.database import truncate_all
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"switchboard test backend: {backends.BACKEND}"
+
+
+@pytest.fixture(scope="session")
+async def backend() -> AsyncIterator[backends.TestBackend]:
+    created = await backends.create()
+    try:
+        yield created
+    finally:
+        await backends.destroy(created)
+
+
+@pytest.fixture(scope="session")
+async def settings(backend: backends.TestBackend) -> AsyncIterator[Settings]:
+    settings = load_settings({**backend.environ(), "SWITCHBOARD_SECRET_KEY": "test-secret-key-" + "x" * 32})
+    await db.connect(settings)
+    await db.migrate(settings)
+    async with bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix):
+        yield settings
+    await db.disconnect()
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(settings: Settings) -> AsyncIterator[None]:
+    yield
+    await truncate_all()
+
+
+@pytest.fixture
+async def demo(settings: Settings) -> None:
+    assert await demo_data.load()
+
+
+class LiveServer:
+    def __init__(self, settings: Settings) -> None:
+        config = uvicorn.Config(
+            create_app(settings, manage_resources=False),
+            host="127.0.0.1",
+            port=0,
+            ws="websockets-sansio",
+            lifespan="on",
+            log_level="warning",
+        )
+        self.server = uvicorn.Server(config)
+        self.task: asyncio.Task | None = None
+        self.url = ""
+
+    async def start(self) -> None:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+            await asyncio.sleep(0.01)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task:
+            await self.task
+
+
+@pytest.fixture(scope="session")
+async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
+    server = LiveServer(settings)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def client(live_server: LiveServer) -> AsyncIterator[HttpClient]:
+    http = HttpClient(live_server.url)
+    yield http
+    await http.aclose()
+
+
+@pytest.fixture
+async def signed_in(client: HttpClient, demo: None):
+    """`await signed_in("jane@example.com")` → an HttpClient with jane's token."""
+    opened: list[HttpClient] = []
+
+    async def sign_in(email: str, password: str = "demo") -> HttpClient:
+        user_client = await client.as_user(email, password)
+        opened.append(user_client)
+        return user_client
+
+    yield sign_in
+    for c in opened:
+        await c.aclose()

@@ -1,0 +1,32 @@
+"""Emptying every table between tests (ids restart, so demo ids are stable)."""
+
+from __future__ import annotations
+
+from tortoise import Tortoise
+
+MIGRATIONS_TABLE_PREFIX = "tortoise_"
+
+
+async def _tables() -> list[str]:
+    conn = Tortoise.get_connection("default")
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
+    else:
+        rows = await conn.execute_query_dict(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    return sorted(r["name"] for r in rows if not r["name"].startswith(MIGRATIONS_TABLE_PREFIX))
+
+
+async def truncate_all() -> None:
+    conn = Tortoise.get_connection("default")
+    tables = await _tables()
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        script = "PRAGMA foreign_keys = OFF;\n"
+        script += "".join(f'DELETE FROM "{t}";\n' for t in tables)
+        script += "DELETE FROM sqlite_sequence;\nPRAGMA foreign_keys = ON;\n"
+        await conn.execute_script(script)
