@@ -20,6 +20,7 @@ from server.domain import clock
 from server.domain.errors import DomainError, RateLimited, ValidationError
 from server.domain.tokens import TokenSigner, new_api_key_secret
 from server.domain.viewer import Viewer, contact_viewer, user_viewer
+from server.mail import addresses
 
 FREE_FAILURES = 4
 MAX_DELAY_SECONDS = 15 * 60
@@ -53,10 +54,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 @dataclass(frozen=True)
 class SignedIn:
     token: str
@@ -87,8 +84,8 @@ async def _record_failure(email: str) -> None:
 
 
 async def login(email: str, password: str, signer: TokenSigner) -> SignedIn:
-    address = normalise_email(email)
-    if not address or "@" not in address:
+    address = addresses.normalise(email)
+    if address is None:
         raise ValidationError.single("email", "email must be an email address")
     await _check_throttle(address)
 

@@ -83,11 +83,13 @@ async def get_work_item(viewer: Viewer, ref: str, *, for_update: bool = False) -
 
 
 def check_can_write(viewer: Viewer, item: WorkItem) -> None:
-    """Writing needs read access (checked by the caller's fetch) and a viewer allowed to write."""
+    """Writing needs read access (checked by the caller's fetch) and a viewer allowed to write.
+
+    Portal contacts never edit a work item's fields: they reply and give feedback on the portal."""
     if not viewer.can_write:
         raise Forbidden("This API key is read-only.")
-    if viewer.kind is ViewerKind.CONTACT and item.requester_id != viewer.id:
-        raise Forbidden(f"Only the requester may change {item.ref}.")
+    if viewer.kind is ViewerKind.CONTACT:
+        raise Forbidden(f"Portal contacts cannot change {item.ref} here.")
 
 
 def check_can_create_in(viewer: Viewer, department_id: int) -> None:

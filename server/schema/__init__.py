@@ -12,7 +12,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
@@ -22,7 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from server.resolvers import viewer as viewer_resolvers
 from server.resolvers import work_items as work_item_resolvers
 from server.resolvers.context import begin_operation
-from server.schema.errors import ErrorCodes, SwitchboardSchema
+from server.schema.errors import ErrorCodes, SafeParserCache, SwitchboardSchema
 from server.schema.org import Category, Department, Team
 from server.schema.viewer import LoginPayload, ViewerInfo
 from server.schema.work_items import (
@@ -108,7 +107,7 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
     extensions: list = [
         OperationScopeExtension,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=512),
+        lambda: SafeParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

@@ -13,8 +13,10 @@ from __future__ import annotations
 import logging
 import re
 
+from typing import Any, Iterator
+
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, ParserCache
 from strawberry.schema import Schema
 from strawberry.types import ExecutionContext
 
@@ -51,43 +53,81 @@ def classify(error: GraphQLError) -> str | None:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
+def _masked(error: GraphQLError) -> GraphQLError:
+    return GraphQLError(
+        MASKED_MESSAGE,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL"},
+    )
+
+
+def present_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """What clients see of errors: masked when unexpected, coded always. Idempotent."""
+    presented = []
+    for error in errors:
+        code = classify(error)
+        if (error.extensions or {}).get("code"):
+            presented.append(error)
+        elif code is None:
+            presented.append(_masked(error))
+        elif isinstance(error.original_error, DomainError):
+            presented.append(
+                GraphQLError(
+                    error.original_error.message,
+                    nodes=error.nodes,
+                    source=error.source,
+                    positions=error.positions,
+                    path=error.path,
+                    original_error=error.original_error,
+                    extensions=error.original_error.extensions(),
+                )
+            )
+        else:
+            error.extensions = {**(error.extensions or {}), "code": code}
+            presented.append(error)
+    return presented
+
+
 class ErrorCodes(MaskErrors):
-    """MaskErrors that also gives every error a code, and keeps expected errors readable."""
+    """MaskErrors with our presentation: applied to every result and to every result a
+    subscription streams. (Errors that end an operation before any result exists — a document
+    that does not parse — are presented by SwitchboardSchema.)"""
 
     def __init__(self) -> None:
         super().__init__(error_message=MASKED_MESSAGE)
 
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL"}
-        return masked
-
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed = []
-        for error in errors:
-            code = classify(error)
-            if code is None:
-                processed.append(self.anonymise_error(error))
-            elif isinstance(error.original_error, DomainError):
-                processed.append(
-                    GraphQLError(
-                        error.original_error.message,
-                        nodes=error.nodes,
-                        source=error.source,
-                        positions=error.positions,
-                        path=error.path,
-                        original_error=error.original_error,
-                        extensions=error.original_error.extensions(),
-                    )
-                )
-            else:
-                if "code" not in (error.extensions or {}):
-                    error.extensions = {**(error.extensions or {}), "code": code}
-                processed.append(error)
-        return processed
+        return present_errors(errors)
+
+
+class SafeParserCache(ParserCache):
+    """ParserCache whose parse errors are left to strawberry's own parse step.
+
+    A parse error raised inside the stock cache's hook escapes the operation: over WebSocket the
+    client gets a bare `complete` and the error is only logged. Leaving the document unset makes
+    strawberry parse again and report the error as the protocol says (HTTP: an error with a code;
+    graphql-transport-ws: close 4400 with the reason). Only invalid documents are parsed twice.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        except GraphQLError:
+            pass
+        yield
 
 
 class SwitchboardSchema(Schema):
+    async def _handle_execution_result(self, context: ExecutionContext, result: Any, *args: Any, **kwargs: Any) -> Any:
+        handled = await super()._handle_execution_result(context, result, *args, **kwargs)
+        if getattr(handled, "errors", None):
+            handled.errors = present_errors(handled.errors)
+        return handled
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Log unexpected errors in full; expected ones are the client's business, not the log's."""
         for error in errors:

@@ -17,7 +17,8 @@ from models.enums import Status as StatusEnum
 from models.enums import WaitType as WaitTypeEnum
 from models.enums import WorkItemType as WorkItemTypeEnum
 from models.work_item import WorkItem as WorkItemModel
-from server.resolvers.context import loaders
+from server.domain import visibility
+from server.resolvers.context import loaders, require_viewer
 from server.schema.org import Category, Company, Contact, Department, Queue, Team, User
 
 WorkItemType = strawberry.enum(WorkItemTypeEnum, name="WorkItemType")
@@ -113,6 +114,13 @@ class WorkItem:
     @strawberry.field
     async def category(self, info: strawberry.Info) -> Optional[Category]:
         return await _related(info, org_models.Category, self.model.category_id, Category)
+
+    @strawberry.field(description="An action's case, or a sub-case's parent case; null when you may not see it.")
+    async def parent(self, info: strawberry.Info) -> Optional["WorkItem"]:
+        parent = await loaders(info).get(WorkItemModel, self.model.parent_id)
+        if parent is None or not visibility.can_see(await require_viewer(info), parent):
+            return None
+        return WorkItem.from_model(parent)
 
 
 @strawberry.type

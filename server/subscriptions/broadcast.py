@@ -1,10 +1,13 @@
-"""broadcaster's `Broadcast`, with subscribe made safe for concurrent first subscribers, and the
-backend chosen by URL scheme (imported only when chosen).
+"""broadcaster's `Broadcast`, with subscribe made safe under concurrency, and the backend chosen by
+URL scheme (imported only when chosen).
 
 Stock `Broadcast.subscribe` lets a second subscriber to a channel overwrite the first one's queue
-when it arrives while the first backend SUBSCRIBE is still in flight, and lets it start before the
-subscription is confirmed. Here every subscriber waits for the one backend subscription, and the
-backend's `subscribe` returns only once the broker has confirmed it.
+when it arrives while the first backend SUBSCRIBE is still in flight, lets it start before the
+subscription is confirmed, and races an UNSUBSCRIBE of the last leaver against the SUBSCRIBE of a
+newcomer. Here the backend's state for a channel is reconciled with its subscribers by one
+operation at a time per channel, in a task of its own (so a subscriber cancelled mid-way cancels
+nobody else's subscription); every subscriber waits until the backend — which returns only once
+the broker has confirmed — is subscribed.
 """
 
 from __future__ import annotations
@@ -21,35 +24,50 @@ from broadcaster._base import Event, Subscriber
 class SafeBroadcast(Broadcast):
     def __init__(self, backend: BroadcastBackend) -> None:
         super().__init__(backend=backend)
-        self._pending: dict[str, asyncio.Future[None]] = {}
+        self._active: set[str] = set()  # channels the backend is subscribed to
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per channel: lock, users
+        self._tasks: set[asyncio.Task[None]] = set()  # strong references to running reconciles
+
+    async def _reconciled(self, channel: str) -> None:
+        """Run a reconcile in its own task and wait for it; cancelling the waiter leaves it running."""
+        task = asyncio.ensure_future(self._reconcile(channel))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        await asyncio.shield(task)
+
+    async def _reconcile(self, channel: str) -> None:
+        """Subscribe or unsubscribe the backend so it matches whether anyone listens."""
+        lock, users = self._locks.get(channel) or (asyncio.Lock(), 0)
+        self._locks[channel] = (lock, users + 1)
+        try:
+            async with lock:
+                wanted = bool(self._subscribers.get(channel))
+                if wanted and channel not in self._active:
+                    await self._backend.subscribe(channel)
+                    self._active.add(channel)
+                elif not wanted and channel in self._active:
+                    self._active.discard(channel)
+                    await self._backend.unsubscribe(channel)
+        finally:
+            lock, users = self._locks[channel]
+            if users == 1:
+                del self._locks[channel]
+            else:
+                self._locks[channel] = (lock, users - 1)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscriber]:
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        subscribers = self._subscribers.setdefault(channel, set())
-        first = not subscribers and channel not in self._pending
-        subscribers.add(queue)
+        self._subscribers.setdefault(channel, set()).add(queue)
         try:
-            if first:
-                ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-                self._pending[channel] = ready
-                try:
-                    await self._backend.subscribe(channel)
-                    ready.set_result(None)
-                except BaseException as exc:
-                    ready.set_exception(exc)
-                    ready.exception()  # retrieved here; waiters re-raise it
-                    raise
-                finally:
-                    del self._pending[channel]
-            elif channel in self._pending:
-                await asyncio.shield(self._pending[channel])
+            await self._reconciled(channel)
             yield Subscriber(queue)
         finally:
+            subscribers = self._subscribers.get(channel, set())
             subscribers.discard(queue)
-            if not subscribers and self._subscribers.get(channel) is subscribers:
-                del self._subscribers[channel]
-                await self._backend.unsubscribe(channel)
+            if not subscribers:
+                self._subscribers.pop(channel, None)
+                await self._reconciled(channel)
 
 
 def backend_for(url: str) -> BroadcastBackend:

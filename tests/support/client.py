@@ -11,6 +11,7 @@ from typing import Any, AsyncIterator
 
 import httpx
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 TIMEOUT = 10.0
 
@@ -130,10 +131,9 @@ class WsSession:
         try:
             while True:
                 await asyncio.wait_for(self.socket.recv(), timeout)
-        except Exception:  # noqa: BLE001 - ConnectionClosed in every flavour
+        except ConnectionClosed:
             pass
-        frame = self.socket.close_rcvd
-        return (frame.code, frame.reason) if frame else (None, None)
+        return self.socket.close_code, self.socket.close_reason
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ from tortoise import Tortoise
 MIGRATIONS_TABLE_PREFIX = "tortoise_"
 
 
-async def _tables() -> list[str]:
+async def list_tables() -> list[str]:
     conn = Tortoise.get_connection("default")
     if conn.capabilities.dialect == "postgres":
         rows = await conn.execute_query_dict("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
@@ -20,7 +20,7 @@ async def _tables() -> list[str]:
 
 async def truncate_all() -> None:
     conn = Tortoise.get_connection("default")
-    tables = await _tables()
+    tables = await list_tables()
     if conn.capabilities.dialect == "postgres":
         await conn.execute_script(
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"

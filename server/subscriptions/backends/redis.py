@@ -2,8 +2,10 @@
 
 One reader task owns the subscription connection: it reads messages, resolves subscription
 confirmations, and when the connection breaks it reconnects with backoff and subscribes again to
-every channel. Publishing uses a separate pooled client. Works with redis-py 5 to 8 (the stock
-backend delivers nothing with redis-py 8 and never reconnects).
+every channel (and then applies any subscribe or unsubscribe made while it was reconnecting).
+Publishing uses a separate pooled client that retries a command once on a fresh connection, so the
+first publish after a Redis restart does not fail on a stale pooled connection. Works with
+redis-py 5 to 8 (the stock backend delivers nothing with redis-py 8 and never reconnects).
 
 Redis pub/sub is at-most-once: messages published while the reader is disconnected are lost for
 this process; clients catch up from the durable event log.
@@ -16,6 +18,8 @@ import logging
 
 from broadcaster import BroadcastBackend, Event
 from redis import asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -38,11 +42,13 @@ class RedisBackend(BroadcastBackend):
         self._reader: asyncio.Task[None] | None = None
         self.reconnects = 0
 
-    def _client(self) -> redis.Redis:
-        return redis.Redis.from_url(self._url, health_check_interval=5, socket_connect_timeout=5)
+    def _client(self, **options) -> redis.Redis:
+        return redis.Redis.from_url(self._url, health_check_interval=5, socket_connect_timeout=5, **options)
 
     async def connect(self) -> None:
-        self._publisher = self._client()
+        # from_url clients do not retry; one immediate retry replaces a pooled connection that a
+        # Redis restart broke (a refused connection still fails at once).
+        self._publisher = self._client(retry=Retry(NoBackoff(), 1))
         await self._publisher.ping()
         self._reader = asyncio.create_task(self._read_forever(), name="redis-broadcast-reader")
         await asyncio.wait_for(self._connected.wait(), self._confirm_timeout)
@@ -98,9 +104,16 @@ class RedisBackend(BroadcastBackend):
             client = self._client()
             pubsub = client.pubsub()
             try:
-                await pubsub.subscribe(*sorted(self._channels))
+                channels = set(self._channels)
+                await pubsub.subscribe(*sorted(channels))
                 self._pubsub = pubsub
                 self._connected.set()
+                # subscribe()/unsubscribe() calls made while that SUBSCRIBE was in flight saw no
+                # connection and left it to us; from here on they send their own commands.
+                if added := self._channels - channels:
+                    await pubsub.subscribe(*sorted(added))
+                if removed := channels - self._channels:
+                    await pubsub.unsubscribe(*sorted(removed))
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is None:

@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""GraphQL over HTTP: requests per second and latency of the main read queries, against a baseline
+measured in the same run on the same server (`{ __typename }`: parse, validate and respond, no
+database).
+
+    .venv/bin/python bench/graphql_http.py                      # embedded SQLite, in a temp dir
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/graphql_http.py
+
+With DATABASE_URL set, the database must be empty (or hold a previous bench's data). The script
+migrates it, loads the demo data, adds --items tickets, starts `switchboard serve`, and drives it
+with --concurrency clients for --seconds per query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SWITCHBOARD = [sys.executable, "-m", "server.cli"]
+
+QUERIES = {
+    "baseline { __typename }": "{ __typename }",
+    "viewer": "{ viewer { name departments { name } teams { name } } }",
+    "workItem(ref)": '{ workItem(ref: "T-1002") { ref title status dueAt department { name } queue { name } requester { email } } }',
+    "workItems(first: 20) + relations": """{ workItems(first: 20) { edges { node {
+        ref title status priority dueAt department { name } team { name } queue { name }
+        assignee { name } requester { email } category { name } } } pageInfo { hasNextPage endCursor } } }""",
+    "workItems(first: 100) + relations": """{ workItems(first: 100) { edges { node {
+        ref title status priority dueAt department { name } team { name } queue { name }
+        assignee { name } requester { email } category { name } } } } }""",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+SEED = """
+import asyncio, sys
+from server import db
+from server.settings import load_settings
+from server.domain import work_items
+from server.domain.viewer import user_viewer
+from models.enums import WorkItemType
+from models.org import User, Category
+from models.contact import Contact
+from models.work_item import WorkItem
+
+async def main(count):
+    settings = load_settings()
+    async with db.connected(settings):
+        have = await WorkItem.all().count()
+        jane = await user_viewer(await User.get(email="jane@example.com"))
+        category = await Category.get(name="Payroll")
+        bob = await Contact.get(email="bob@client.example")
+        for i in range(have, count):
+            item = await work_items.create_draft(jane, WorkItemType.TICKET, None, {
+                "title": f"Bench ticket {i}", "description": "Generated for the benchmark.",
+                "category_id": category.id, "primary_contact_id": bob.id, "requester_id": bob.id})
+            await work_items.submit(jane, item.ref, None)
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
+
+async def drive(url: str, token: str, query: str, seconds: float, concurrency: int) -> tuple[int, list[float]]:
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                response = await http.post("/graphql", json={"query": query})
+                body = response.json()
+                if body.get("errors"):
+                    raise SystemExit(f"query failed: {body['errors']}")
+                latencies.append(time.perf_counter() - start)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return len(latencies), latencies
+
+
+async def run(url: str, seconds: float, concurrency: int) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        login = await http.post("/graphql", json={"query": 'mutation { login(email: "jane@example.com", password: "demo") { token } }'})
+        token = login.json()["data"]["login"]["token"]
+        for query in QUERIES.values():  # warm up caches and connections
+            await http.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})
+    baseline = None
+    print(f"{'query':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs baseline':>12}")
+    for name, query in QUERIES.items():
+        count, latencies = await drive(url, token, query, seconds, concurrency)
+        rps = count / seconds
+        baseline = baseline or rps
+        latencies.sort()
+        p50 = statistics.median(latencies) * 1000
+        p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+        print(f"{name:40} {rps:9.0f} {p50:8.1f} {p99:8.1f} {rps / baseline:11.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="GraphQL over HTTP benchmark")
+    parser.add_argument("--items", type=int, default=500, help="work items in the database")
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration per query")
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
+    env = {**os.environ, "SWITCHBOARD_VAR_DIR": str(workdir)}
+    env.setdefault("DATABASE_URL", f"sqlite://{workdir / 'bench.sqlite3'}")
+    subprocess.run([*SWITCHBOARD, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*SWITCHBOARD, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", SEED, str(args.items)], env=env, cwd=ROOT, check=True)
+    port = free_port()
+    server = subprocess.Popen([*SWITCHBOARD, "serve", "--port", str(port)], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        print(f"database: {env['DATABASE_URL'].split('://')[0]}, {args.items} work items, "
+              f"{args.concurrency} concurrent clients, {args.seconds:.0f} s per query, one server process")
+        asyncio.run(run(url, args.seconds, args.concurrency))
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+if __name__ == "__main__":
+    main()

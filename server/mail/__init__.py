@@ -1,0 +1,1 @@
+"""Mail: addresses now; parsing, IMAP ingestion, SMTP sending and the outbox as they land."""

@@ -1,0 +1,222 @@
+"""Live updates across server processes (SPEC: a client subscribed to `workItemUpdated` on one
+server process receives the submit made through another process sharing Redis).
+
+Each test starts two real `switchboard serve` processes on the run's PostgreSQL database and Redis
+channel prefix, with the harness's secret key so a token from one is good on the other. Only the
+PostgreSQL + Redis backend is shared across processes; with SQLite + memory these tests skip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import httpx
+import pytest
+
+from server.settings import Settings
+from tests.support import backends
+from tests.support.client import HttpClient, WsSession, ws_session
+
+SWITCHBOARD = Path(sys.executable).parent / "switchboard"
+STARTUP_TIMEOUT = 20.0
+STOP_TIMEOUT = 10.0
+UPDATE_TIMEOUT = 10.0
+
+SUBSCRIPTION = 'subscription { workItemUpdated(ref: "T-1001") { kind workItem { ref status version } } }'
+FILL_DESCRIPTION = (
+    'mutation($d: String!) { updateWorkItem(ref: "T-1001", input: {description: $d}) { ref status version } }'
+)
+SUBMIT = 'mutation { submitWorkItem(ref: "T-1001") { ref status version } }'
+
+
+@pytest.fixture
+def shared_backend(backend: backends.TestBackend) -> backends.TestBackend:
+    if not backend.shared_across_processes:
+        pytest.skip(
+            "needs PostgreSQL and Redis shared by processes (SWITCHBOARD_TEST_BACKEND=postgres); "
+            f"this run uses {backend.name}"
+        )
+    return backend
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """One `switchboard serve` process; its output goes to a file, shown when a test fails."""
+
+    def __init__(self, name: str, env: dict[str, str], log_path: Path) -> None:
+        self.name = name
+        self.env = env
+        self.log_path = log_path
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with open(self.log_path, "wb") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                str(SWITCHBOARD), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=asyncio.subprocess.STDOUT,
+            )
+
+    async def wait_healthy(self, deadline: float) -> None:
+        assert self.process is not None
+        last: str = "no answer yet"
+        async with httpx.AsyncClient(base_url=self.url, timeout=2.0) as http:
+            while time.monotonic() < deadline:
+                if self.process.returncode is not None:
+                    raise AssertionError(f"server {self.name} exited with status {self.process.returncode} while starting")
+                try:
+                    response = await http.get("/healthz")
+                    if response.status_code == 200:
+                        body = response.json()
+                        assert body.get("live_updates") is True, f"server {self.name} has no live updates: {body}"
+                        return
+                    last = f"HTTP {response.status_code}: {response.text}"
+                except httpx.TransportError as exc:
+                    last = repr(exc)
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"server {self.name} did not answer /healthz with 200 within {STARTUP_TIMEOUT:.0f} s ({last})")
+
+    async def stop(self) -> None:
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+        except asyncio.TimeoutError:
+            process.kill()
+            await process.wait()
+
+    def output(self) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as exc:
+            text = f"(no output: {exc})"
+        status = self.process.returncode if self.process else None
+        return f"----- server {self.name} ({self.url}, exit status {status}) -----\n{text}"
+
+
+@asynccontextmanager
+async def two_servers(backend: backends.TestBackend, settings: Settings, log_dir: Path) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+    """Servers A and B on the run's database and broker, healthy; always stopped on the way out.
+    Their output is printed after they stop (pytest shows it with a failing test)."""
+    env = {**os.environ, **backend.environ(), "SWITCHBOARD_SECRET_KEY": settings.secret_key}
+    servers = (ServerProcess("A", env, log_dir / "server-a.log"), ServerProcess("B", env, log_dir / "server-b.log"))
+    try:
+        for server in servers:
+            await server.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        for server in servers:
+            await server.wait_healthy(deadline)
+        yield servers
+    finally:
+        await asyncio.gather(*(server.stop() for server in servers), return_exceptions=True)
+        for server in servers:
+            print(server.output())
+
+
+async def subscribe_to_draft(session: WsSession) -> str:
+    """Subscribe to T-1001 and check its SNAPSHOT: the broker subscription is then live."""
+    op_id = await session.subscribe(SUBSCRIPTION)
+    message = await session.next_for(op_id)
+    assert message["type"] == "next", message
+    update = message["payload"]["data"]["workItemUpdated"]
+    assert update["kind"] == "SNAPSHOT", update
+    assert update["workItem"]["ref"] == "T-1001"
+    assert update["workItem"]["status"] == "DRAFT", update
+    return op_id
+
+
+async def next_changes(session: WsSession, op_id: str, count: int, timeout: float = UPDATE_TIMEOUT) -> list[dict[str, Any]]:
+    """The next `count` updates that are not TIMELINE_ENTRY_ADDED, all within `timeout`."""
+    deadline = time.monotonic() + timeout
+    seen: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    while len(changes) < count:
+        remaining = deadline - time.monotonic()
+        try:
+            message = await session.next_for(op_id, timeout=max(remaining, 0.01))
+        except asyncio.TimeoutError:
+            raise AssertionError(f"only {len(changes)} of {count} updates within {timeout:.0f} s; received {seen}") from None
+        assert message["type"] == "next", (message, seen)
+        assert not message["payload"].get("errors"), (message, seen)
+        update = message["payload"]["data"]["workItemUpdated"]
+        seen.append(update)
+        if update["kind"] != "TIMELINE_ENTRY_ADDED":
+            changes.append(update)
+    return changes
+
+
+def assert_fill_then_submit(changes: list[dict[str, Any]]) -> None:
+    updated, submitted = changes
+    assert [c["kind"] for c in changes] == ["UPDATED", "SUBMITTED"], changes
+    assert updated["workItem"]["ref"] == submitted["workItem"]["ref"] == "T-1001"
+    assert updated["workItem"]["status"] == "DRAFT", changes
+    assert submitted["workItem"]["status"] == "TO_DO", changes
+    assert submitted["workItem"]["version"] > updated["workItem"]["version"], changes
+
+
+async def fill_and_submit(author: HttpClient) -> dict[str, Any]:
+    filled = await author.data(FILL_DESCRIPTION, {"d": "Please change the sort code to 12-34-56 before the March run."})
+    assert filled["updateWorkItem"]["status"] == "DRAFT", filled
+    submitted = await author.data(SUBMIT)
+    assert submitted["submitWorkItem"]["status"] == "TO_DO", submitted
+    return submitted["submitWorkItem"]
+
+
+async def test_subscriber_on_one_process_receives_submit_made_through_another(
+    shared_backend: backends.TestBackend, settings: Settings, demo: None, tmp_path: Path
+) -> None:
+    async with AsyncExitStack() as stack:
+        server_a, server_b = await stack.enter_async_context(two_servers(shared_backend, settings, tmp_path))
+        anonymous_b = HttpClient(server_b.url)
+        stack.push_async_callback(anonymous_b.aclose)
+        jane_b = await anonymous_b.as_user("jane@example.com")
+        stack.push_async_callback(jane_b.aclose)
+
+        session_a = await stack.enter_async_context(ws_session(server_a.url, jane_b.token))
+        op_id = await subscribe_to_draft(session_a)
+
+        submitted = await fill_and_submit(jane_b)
+
+        changes = await next_changes(session_a, op_id, 2)
+        assert_fill_then_submit(changes)
+        assert changes[1]["workItem"]["version"] == submitted["version"]
+
+
+async def test_subscribers_on_both_processes_receive_submit_made_through_one(
+    shared_backend: backends.TestBackend, settings: Settings, demo: None, tmp_path: Path
+) -> None:
+    async with AsyncExitStack() as stack:
+        server_a, server_b = await stack.enter_async_context(two_servers(shared_backend, settings, tmp_path))
+        anonymous_a = HttpClient(server_a.url)
+        stack.push_async_callback(anonymous_a.aclose)
+        jane_a = await anonymous_a.as_user("jane@example.com")
+        stack.push_async_callback(jane_a.aclose)
+
+        session_a = await stack.enter_async_context(ws_session(server_a.url, jane_a.token))
+        session_b = await stack.enter_async_context(ws_session(server_b.url, jane_a.token))
+        op_a = await subscribe_to_draft(session_a)
+        op_b = await subscribe_to_draft(session_b)
+
+        submitted = await fill_and_submit(jane_a)
+
+        changes_a, changes_b = await asyncio.gather(next_changes(session_a, op_a, 2), next_changes(session_b, op_b, 2))
+        for changes in (changes_a, changes_b):
+            assert_fill_then_submit(changes)
+            assert changes[1]["workItem"]["version"] == submitted["version"]
+        assert changes_a == changes_b

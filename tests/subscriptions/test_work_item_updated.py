@@ -1,0 +1,119 @@
+"""`workItemUpdated(ref)` over graphql-transport-ws: snapshot, then every committed change, each
+push authorised for the viewer as they stand at that moment."""
+
+from __future__ import annotations
+
+from models.org import Department, UserGroup
+from server.domain import auth
+from tests.support.client import HttpClient, ws_session
+
+SUBSCRIBE = """subscription($ref: String!) {
+  workItemUpdated(ref: $ref) { kind cursor actorName changedFields workItem { ref status title version } }
+}"""
+UPDATE = 'mutation($ref: String!, $title: String) { updateWorkItem(ref: $ref, input: {title: $title}) { version } }'
+
+
+async def _next_update(session, op: str) -> dict:
+    """The next update that is not a timeline entry (those interleave with every change)."""
+    while True:
+        message = await session.next_for(op)
+        assert message["type"] == "next", message
+        update = message["payload"]["data"]["workItemUpdated"]
+        if update["kind"] != "TIMELINE_ENTRY_ADDED":
+            return update
+
+
+async def test_snapshot_then_every_change_in_order(live_server, signed_in):
+    jane = await signed_in("jane@example.com")
+    async with ws_session(live_server.url, jane.token) as session:
+        op = await session.subscribe(SUBSCRIBE, {"ref": "T-1001"})
+        snapshot = (await session.next_for(op))["payload"]["data"]["workItemUpdated"]
+        assert snapshot["kind"] == "SNAPSHOT"
+        assert snapshot["workItem"] == {"ref": "T-1001", "status": "DRAFT", "title": "Update bank details for March payroll", "version": 1}
+
+        # a rejected mutation publishes nothing: the next update is the one after it
+        assert (await jane.error('mutation { submitWorkItem(ref: "T-1001") { ref } }'))["extensions"]["code"] == "VALIDATION"
+        await jane.data(UPDATE, {"ref": "T-1001", "title": "Bank details"})
+        updated = await _next_update(session, op)
+        assert updated["kind"] == "UPDATED"
+        assert updated["changedFields"] == ["title"]
+        assert updated["actorName"] == "Jane Cooper"
+        assert updated["workItem"]["title"] == "Bank details" and updated["workItem"]["version"] == 2
+        assert updated["cursor"] and updated["cursor"] != snapshot["cursor"]
+
+        await jane.data('mutation { updateWorkItem(ref: "T-1001", input: {description: "New IBAN attached"}) { version } }')
+        assert (await _next_update(session, op))["changedFields"] == ["description"]
+        await jane.data('mutation { submitWorkItem(ref: "T-1001") { version } }')
+        submitted = await _next_update(session, op)
+        assert submitted["kind"] == "SUBMITTED"
+        assert submitted["workItem"]["status"] == "TO_DO" and submitted["workItem"]["version"] == 4
+
+
+async def test_timeline_entries_are_pushed_with_their_item(live_server, signed_in):
+    jane = await signed_in("jane@example.com")
+    async with ws_session(live_server.url, jane.token) as session:
+        op = await session.subscribe(SUBSCRIBE, {"ref": "T-1001"})
+        await session.next_for(op)
+        await jane.data('mutation { updateWorkItem(ref: "T-1001", input: {description: "d"}) { version } }')
+        await jane.data('mutation { submitWorkItem(ref: "T-1001") { version } }')
+        kinds = [(await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] for _ in range(4)]
+    assert kinds == ["UPDATED", "SUBMITTED", "TIMELINE_ENTRY_ADDED", "TIMELINE_ENTRY_ADDED"]
+
+
+async def test_subscribing_to_an_item_out_of_scope_is_not_found(live_server, signed_in):
+    jane = await signed_in("jane@example.com")
+    async with ws_session(live_server.url, jane.token) as session:
+        messages = []
+        for ref in ("T-1007", "T-9999"):
+            op = await session.subscribe(SUBSCRIBE, {"ref": ref})
+            messages.append(await session.next_for(op))
+            if messages[-1]["type"] == "next":
+                assert (await session.next_for(op))["type"] == "complete"
+    hidden, missing = messages
+    for message in (hidden, missing):
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"] == {"code": "NOT_FOUND", "field": "ref"}
+    assert hidden["type"] == missing["type"]
+
+
+async def test_a_viewer_who_loses_access_stops_receiving(live_server, signed_in):
+    karina = await signed_in("karina@example.com")
+    admin = await signed_in("admin@example.com")
+    async with ws_session(live_server.url, karina.token) as session:
+        op = await session.subscribe(SUBSCRIBE, {"ref": "T-1007"})
+        assert (await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] == "SNAPSHOT"
+        await admin.data(UPDATE, {"ref": "T-1007", "title": "still visible"})
+        assert (await _next_update(session, op))["workItem"]["title"] == "still visible"
+
+        pl_staff = await UserGroup.get(name="PL staff")
+        await pl_staff.departments.remove(await Department.get(name="PL Operations"))
+        await admin.data(UPDATE, {"ref": "T-1007", "title": "secret"})
+        message = await session.next_for(op)
+        errors = message["payload"] if message["type"] == "error" else message["payload"].get("errors")
+        assert errors and errors[0]["extensions"]["code"] == "NOT_FOUND"
+        assert "secret" not in str(message)
+
+
+async def test_portal_contact_and_api_key_subscribe_within_their_scope(live_server, client: HttpClient, demo):
+    bob = await client.login("bob@client.example")
+    async with ws_session(live_server.url, bob) as session:
+        own = await session.next_for(await session.subscribe(SUBSCRIBE, {"ref": "T-1002"}))
+        assert own["payload"]["data"]["workItemUpdated"]["workItem"]["ref"] == "T-1002"
+        other = await session.next_for(await session.subscribe(SUBSCRIBE, {"ref": "C-1001"}))
+        assert "NOT_FOUND" in str(other)
+
+    pl = await Department.get(name="PL Operations")
+    key = (await auth.create_api_key("ERP", [pl.id], can_write=False, created_by=None)).token
+    async with ws_session(live_server.url, key) as session:
+        assert session.ack_payload["viewer"]["kind"] == "API_KEY"
+        inside = await session.next_for(await session.subscribe(SUBSCRIBE, {"ref": "T-1007"}))
+        assert inside["payload"]["data"]["workItemUpdated"]["kind"] == "SNAPSHOT"
+        outside = await session.next_for(await session.subscribe(SUBSCRIBE, {"ref": "T-1002"}))
+        assert "NOT_FOUND" in str(outside)
+
+
+async def test_only_graphql_transport_ws_is_spoken(live_server, signed_in):
+    await signed_in("jane@example.com")
+    async with ws_session(live_server.url, init=False, subprotocol="graphql-ws") as session:
+        assert session.socket.subprotocol is None
+        assert await session.closed() == (4406, "Subprotocol not acceptable")
