@@ -9,6 +9,7 @@ from typing import AsyncGenerator, Optional
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -38,6 +39,16 @@ MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+PARSER_CACHE_SIZE = 512
+VALIDATION_CACHE_SIZE = 512
+
+
+# The limiters' rule classes are built once: the validation cache is keyed by them, and a
+# limiter built per operation would make new classes (and a cache miss) on every request.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+]
 
 
 @strawberry.type
@@ -107,10 +118,9 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
     extensions: list = [
         OperationScopeExtension,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: SafeParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: SafeParserCache(maxsize=PARSER_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        lambda: AddValidationRules(LIMIT_RULES),
         ErrorCodes,
     ]
     if production:
