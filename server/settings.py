@@ -58,18 +58,6 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
     return value
 
 
-def _bool(env: dict[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
-
-
 def _database_url(env: dict[str, str], var_dir: Path) -> str:
     raw = env.get("DATABASE_URL") or f"sqlite://{var_dir / 'switchboard.sqlite3'}"
     parts = urlsplit(raw)
