@@ -9,6 +9,7 @@ MODEL_MODULES = [
     "models.org",
     "models.contact",
     "models.auth",
+    "models.case_flow",
     "models.work_item",
     "models.timeline",
     "models.email",

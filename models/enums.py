@@ -55,6 +55,25 @@ class ResolutionMethod(str, Enum):
     ABANDONED = "ABANDONED"
 
 
+class ActionKind(str, Enum):
+    MANUAL = "MANUAL"  # a person or robot does it and resolves it
+    APPROVAL = "APPROVAL"  # a person approves (COMPLETE) or declines (UNABLE_TO_COMPLETE, with the reason)
+    PEER_REVIEW = "PEER_REVIEW"  # done by one user, then reviewed by another
+    WAIT_FOR_SUB_CASES = "WAIT_FOR_SUB_CASES"  # holds the case until its running sub-cases are done
+    START_CASE = "START_CASE"  # starts a sub-case of a configured case type, then closes
+
+
+class ReviewStage(str, Enum):
+    DOING = "DOING"
+    REVIEWING = "REVIEWING"
+
+
+class ReviewOutcome(str, Enum):
+    PASS = "PASS"
+    FAIL = "FAIL"
+    UNABLE = "UNABLE"
+
+
 class Priority(IntEnum):
     LOW = 1
     NORMAL = 2
@@ -86,6 +105,12 @@ class TimelineKind(str, Enum):
     CASE_PROBLEM = "CASE_PROBLEM"
     LINKED = "LINKED"
     UNLINKED = "UNLINKED"
+    MERGED = "MERGED"
+    SPLIT = "SPLIT"
+    CASE_STARTED = "CASE_STARTED"
+    ACTION_STARTED = "ACTION_STARTED"
+    CASE_REWORKED = "CASE_REWORKED"
+    FIELDS_CHANGED = "FIELDS_CHANGED"
 
 
 class EmailDirection(str, Enum):

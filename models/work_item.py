@@ -4,7 +4,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from models.enums import Priority, ResolutionMethod, Status, WaitType, WorkItemType
+from models.enums import ActionKind, Priority, ResolutionMethod, ReviewOutcome, ReviewStage, Status, WaitType, WorkItemType
 
 
 class ReferenceCounter(Model):
@@ -54,9 +54,11 @@ class WorkItem(Model):
     due_at = fields.DatetimeField(null=True)
     submitted_at = fields.DatetimeField(null=True)
 
-    # waiting
+    due_missed_at = fields.DatetimeField(null=True)  # when the missed due date was recorded (once)
+
+    # waiting: since when, and until when (the follow-up time, or the end of the days to wait)
     wait_started_at = fields.DatetimeField(null=True)
-    follow_up_at = fields.DatetimeField(null=True)
+    wait_until = fields.DatetimeField(null=True)
     days_to_wait = fields.IntField(null=True)
     close_if_no_response = fields.BooleanField(default=False)
 
@@ -66,8 +68,27 @@ class WorkItem(Model):
 
     custom_data = fields.JSONField(default=dict)
     has_new_info = fields.BooleanField(default=False)
-    needs_attention = fields.BooleanField(default=False)
+    needs_attention = fields.BooleanField(default=False)  # a case with a problem
+    problem = fields.TextField(null=True)  # why it needs attention
     test_mode = fields.BooleanField(default=False)
+    # a robot rejected it: it is left for a person
+    human_only = fields.BooleanField(default=False)
+
+    # cases: their flow; actions: their kind and the step they belong to
+    case_type = fields.ForeignKeyField("switchboard.CaseType", related_name="cases", null=True, on_delete=fields.RESTRICT)
+    current_step = fields.IntField(null=True)
+    action_kind = fields.CharEnumField(ActionKind, max_length=32, null=True)
+    step = fields.IntField(null=True)
+    action_template = fields.ForeignKeyField(
+        "switchboard.ActionTemplate", related_name="actions", null=True, on_delete=fields.SET_NULL
+    )
+
+    # peer review actions: who does it, who reviews it, where it stands
+    doer = fields.ForeignKeyField("switchboard.User", related_name="actions_done", null=True, on_delete=fields.SET_NULL)
+    reviewer = fields.ForeignKeyField("switchboard.User", related_name="actions_reviewed", null=True, on_delete=fields.SET_NULL)
+    review_stage = fields.CharEnumField(ReviewStage, max_length=16, null=True)
+    review_outcome = fields.CharEnumField(ReviewOutcome, max_length=16, null=True)
+    checklist = fields.JSONField(default=list)
 
     # structure: an action's case, a sub-case's parent case; the ticket a case came from; merge target
     parent = fields.ForeignKeyField("switchboard.WorkItem", related_name="children", null=True, on_delete=fields.RESTRICT)
@@ -101,6 +122,10 @@ class WorkItem(Model):
             Index(fields=("status", "due_at"), name="work_item_status_due"),
             Index(fields=("created_by_id",), name="work_item_created_by"),
             Index(fields=("parent_id",), name="work_item_parent"),
+            Index(fields=("status", "wait_until"), name="work_item_status_wait_until"),
+            Index(fields=("status", "feedback_until"), name="work_item_status_feedback_until"),
+            Index(fields=("merged_into_id",), name="work_item_merged_into"),
+            Index(fields=("origin_id",), name="work_item_origin"),
         )
 
 

@@ -169,7 +169,7 @@ async def _load() -> None:
     item = await submitted(as_karina, "Year-end bonus file", "Bonus file will arrive on Friday.", "Payroll", piotr)
     await _set_state(
         as_karina, item, Status.WAITING, "Check again on Friday", assignee_id=karina.id, last_assignee_id=karina.id,
-        wait_type=WaitType.FOLLOW_UP, wait_started_at=now, follow_up_at=now + timedelta(days=3),
+        wait_type=WaitType.FOLLOW_UP, wait_started_at=now, wait_until=now + timedelta(days=3),
     )
     await work_items.create_draft(as_karina, WorkItemType.CASE, pl.id, {"title": "Quarter-end close checklist"})
     item = await submitted(as_karina, "Duplicate payment", "We paid invoice 4471 twice.", "Invoices", piotr)

@@ -33,6 +33,8 @@ async def _add(
     data: dict[str, Any] | None = None,
     is_public: bool = False,
     system_generated: bool = False,
+    is_resolution: bool = False,
+    email_id: int | None = None,
 ) -> TimelineEntry:
     entry = await TimelineEntry.create(
         work_item_id=item.id,
@@ -44,6 +46,8 @@ async def _add(
         data=data or {},
         is_public=is_public,
         system_generated=system_generated,
+        is_resolution=is_resolution,
+        email_id=email_id,
         created_at=clock.now(),
     )
     uow.emit(
@@ -111,4 +115,68 @@ async def status_changed(
 async def assigned(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, *, from_user_id: int | None) -> TimelineEntry:
     return await _add(
         uow, item, TimelineKind.ASSIGNED, actor, data={"from_user_id": from_user_id, "to_user_id": item.assignee_id}
+    )
+
+
+async def note(
+    uow: UnitOfWork, item: WorkItem, actor: Viewer | None, body: str, *, is_public: bool, is_resolution: bool = False,
+    mentions: list[int] | None = None,
+) -> TimelineEntry:
+    return await _add(
+        uow, item, TimelineKind.NOTE, actor, body=body, is_public=is_public, is_resolution=is_resolution,
+        data={"mentions": mentions or []},
+    )
+
+
+async def outgoing_email(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, email_id: int, subject: str, *,
+                         is_resolution: bool = False, system_generated: bool = False) -> TimelineEntry:
+    return await _add(
+        uow, item, TimelineKind.EMAIL_OUT, actor, body=subject, data={"email_id": email_id}, is_public=True,
+        is_resolution=is_resolution, system_generated=system_generated, email_id=email_id,
+    )
+
+
+async def queue_changed(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, *, from_queue_id: int | None) -> TimelineEntry:
+    return await _add(uow, item, TimelineKind.QUEUE_CHANGED, actor, data={"from_queue_id": from_queue_id, "to_queue_id": item.queue_id})
+
+
+async def due_missed(uow: UnitOfWork, item: WorkItem) -> TimelineEntry:
+    return await _add(uow, item, TimelineKind.DUE_MISSED, None, data={"due_at": item.due_at.isoformat() if item.due_at else None})
+
+
+async def merged(uow: UnitOfWork, source: WorkItem, target: WorkItem, actor: Viewer | None) -> None:
+    await _add(uow, source, TimelineKind.MERGED, actor, data={"into": target.ref, "role": "source"})
+    await _add(uow, target, TimelineKind.MERGED, actor, data={"from": source.ref, "role": "target"})
+
+
+async def split(uow: UnitOfWork, source: WorkItem, parts: list[WorkItem], actor: Viewer | None) -> None:
+    await _add(uow, source, TimelineKind.SPLIT, actor, data={"parts": [p.ref for p in parts], "role": "source"})
+    for part in parts:
+        await _add(uow, part, TimelineKind.SPLIT, actor, data={"from": source.ref, "role": "part"})
+
+
+async def case_started(uow: UnitOfWork, source: WorkItem, case: WorkItem, actor: Viewer | None, *, relation: str) -> None:
+    """`relation`: SUB_CASE, INDEPENDENT or CONVERTED (a ticket turned into a case)."""
+    await _add(uow, source, TimelineKind.CASE_STARTED, actor, data={"case": case.ref, "relation": relation})
+    await _add(uow, case, TimelineKind.CASE_STARTED, actor, data={"from": source.ref, "relation": relation})
+
+
+async def action_started(uow: UnitOfWork, case: WorkItem, action: WorkItem, actor: Viewer | None) -> TimelineEntry:
+    data = {"action": action.ref, "title": action.title, "kind": action.action_kind.value if action.action_kind else None, "step": action.step}
+    return await _add(uow, case, TimelineKind.ACTION_STARTED, actor, data=data)
+
+
+async def case_problem(uow: UnitOfWork, case: WorkItem, action: WorkItem, reason: str | None) -> TimelineEntry:
+    return await _add(uow, case, TimelineKind.CASE_PROBLEM, None, body=reason, data={"action": action.ref})
+
+
+async def case_reworked(uow: UnitOfWork, case: WorkItem, actor: Viewer | None, *, step: int) -> TimelineEntry:
+    return await _add(uow, case, TimelineKind.CASE_REWORKED, actor, data={"step": step})
+
+
+async def peer_review(uow: UnitOfWork, action: WorkItem, actor: Viewer | None, *, stage: str, comment: str | None = None) -> TimelineEntry:
+    """A peer review stage: IN_PEER_REVIEW, PASSED, FAILED or UNABLE_TO_REVIEW."""
+    return await _add(
+        uow, action, TimelineKind.PEER_REVIEW, actor, body=comment,
+        data={"stage": stage, "doer_id": action.doer_id, "reviewer_id": action.reviewer_id},
     )

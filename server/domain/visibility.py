@@ -67,6 +67,16 @@ def can_see(viewer: Viewer, item: WorkItem) -> bool:
     )
 
 
+def reaches_only_through_public(viewer: Viewer, item: WorkItem) -> bool:
+    """The viewer sees the item only because its department is public for one of their groups."""
+    return (
+        viewer.kind is ViewerKind.USER
+        and not viewer.is_admin
+        and item.department_id not in viewer.department_ids
+        and item.department_id in viewer.public_department_ids
+    )
+
+
 def not_found(ref: str) -> NotFound:
     return NotFound(f"No work item {normalise_ref(ref)!s} exists.", field="ref")
 

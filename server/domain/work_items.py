@@ -7,16 +7,16 @@ Field changes arrive as a dict holding only the fields the caller set (domain na
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from tortoise import Tortoise
 
 from models.contact import Contact
 from models.enums import Priority, Status, WorkItemType
-from models.org import Category, Department, Queue, UserGroup
+from models.case_flow import CaseType
+from models.org import Category, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
-from server.domain import clock, timeline, visibility
+from server.domain import clock, sla, timeline, visibility
 from server.domain.errors import Conflict, FieldProblem, InvalidTransition, ValidationError
 from server.domain.timeline import actor_event_fields
 from server.domain.uow import unit_of_work
@@ -35,6 +35,7 @@ EDITABLE_FIELDS = frozenset(
         "custom_data",
         "queue_id",
         "sla_hours",
+        "owner_id",
     }
 )
 # GraphQL names of the fields, for messages that name what the client sent
@@ -49,7 +50,9 @@ API_NAMES = {
     "custom_data": "customData",
     "queue_id": "queueId",
     "sla_hours": "slaHours",
+    "owner_id": "ownerId",
     "department_id": "departmentId",
+    "case_type_id": "caseTypeId",
 }
 FIRST_REFERENCE_NUMBER = 1001
 MAX_TITLE = 500
@@ -107,6 +110,8 @@ async def _check_references(
     if changes.get("queue_id") is not None:
         if not await Queue.exists(id=changes["queue_id"], department_id=department_id):
             problems.append(FieldProblem("queueId", f"queue {changes['queue_id']} is not a queue of this department"))
+    if changes.get("owner_id") is not None and not await User.exists(id=changes["owner_id"], is_active=True):
+        problems.append(FieldProblem("ownerId", f"no active user {changes['owner_id']}"))
     if changes.get("sla_hours") is not None and not 1 <= changes["sla_hours"] <= 24 * 365:
         problems.append(FieldProblem("slaHours", "slaHours must be between 1 and 8760"))
 
@@ -141,7 +146,7 @@ async def _default_department(viewer: Viewer) -> int:
     raise ValidationError.single("departmentId", "departmentId is required: you work in several departments")
 
 
-def _check_version(item: WorkItem, expected_version: int | None) -> None:
+def check_version(item: WorkItem, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != item.version:
         raise Conflict(
             f"{item.ref} was changed by someone else (it is at version {item.version}, you had {expected_version}).",
@@ -171,7 +176,7 @@ async def _set_contacts(item: WorkItem, contact_ids: list[int]) -> None:
         await item.contacts.add(*await Contact.filter(id__in=contact_ids))
 
 
-def _event_base(item: WorkItem, actor: Viewer) -> dict[str, Any]:
+def event_base(item: WorkItem, actor: Viewer | None) -> dict[str, Any]:
     return {
         "work_item_id": item.id,
         "ref": item.ref,
@@ -181,7 +186,14 @@ def _event_base(item: WorkItem, actor: Viewer) -> dict[str, Any]:
     }
 
 
-async def create_draft(viewer: Viewer, item_type: WorkItemType, department_id: int | None, fields: dict[str, Any]) -> WorkItem:
+async def create_draft(
+    viewer: Viewer,
+    item_type: WorkItemType,
+    department_id: int | None,
+    fields: dict[str, Any],
+    *,
+    case_type_id: int | None = None,
+) -> WorkItem:
     """A new ticket or case in DRAFT. Actions are only ever started from a case."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
@@ -193,6 +205,13 @@ async def create_draft(viewer: Viewer, item_type: WorkItemType, department_id: i
     elif not await Department.exists(id=department_id):
         raise ValidationError.single("departmentId", f"no department {department_id}")
     visibility.check_can_create_in(viewer, department_id)
+    if case_type_id is not None:
+        if item_type is not WorkItemType.CASE:
+            raise ValidationError.single("caseTypeId", "only cases have a case type")
+        if not await CaseType.exists(id=case_type_id):
+            raise ValidationError.single("caseTypeId", f"no case type {case_type_id}")
+    if fields.get("owner_id") is not None and item_type is not WorkItemType.CASE:
+        raise ValidationError.single("ownerId", "only cases have an owner")
 
     changes = dict(fields)
     problems: list[FieldProblem] = []
@@ -214,25 +233,37 @@ async def create_draft(viewer: Viewer, item_type: WorkItemType, department_id: i
             custom_data=changes.pop("custom_data", None) or {},
             created_by_id=viewer.id if viewer.kind is ViewerKind.USER else None,
             created_by_api_key_id=viewer.id if viewer.kind is ViewerKind.API_KEY else None,
+            case_type_id=case_type_id,
             **changes,
         )
         if contact_ids:
             await _set_contacts(item, contact_ids)
-        uow.emit(WorkItemCreated(**_event_base(item, viewer), item_type=item_type.value, status=item.status.value))
+        uow.emit(WorkItemCreated(**event_base(item, viewer), item_type=item_type.value, status=item.status.value))
         await timeline.created(uow, item, viewer)
     return item
 
 
 async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expected_version: int | None) -> WorkItem:
+    """Change fields (rule 2: a person updating a TO_DO item takes it). Cases share custom data
+    with their sub-cases; moving queues is a lifecycle change."""
+    from server.domain import cases, lifecycle  # they build on this module
+
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     async with unit_of_work() as uow:
         item = await visibility.get_work_item(viewer, ref, for_update=True)
         visibility.check_can_write(viewer, item)
-        _check_version(item, expected_version)
+        check_version(item, expected_version)
         if item.status is Status.CLOSED:
             raise InvalidTransition(f"{item.ref} is closed; nothing can change it.", field="ref")
+        if fields.get("owner_id") is not None and item.type is not WorkItemType.CASE:
+            raise ValidationError.single("ownerId", "only cases have an owner")
+        moves_queue = "queue_id" in fields and fields["queue_id"] != item.queue_id
+        if moves_queue:
+            await lifecycle.check_lifecycle_allowed(viewer, item)
+            if fields["queue_id"] is None and item.status is not Status.DRAFT:
+                raise ValidationError.single("queueId", "submitted work always waits in a queue")
         changes = dict(fields)
         problems: list[FieldProblem] = []
         _clean_text(changes, problems)
@@ -249,15 +280,23 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
             changes["company_id"] = company_id
         if changes.get("priority") is None:
             changes.pop("priority", None)
+        previous_queue = item.queue_id
+        if moves_queue and changes["queue_id"] is not None:
+            changes["team_id"] = (await Queue.get(id=changes["queue_id"])).team_id
         await save_changes(item, changes)
         if contact_ids is not None:
             await _set_contacts(item, contact_ids)
-        changed = tuple(sorted(API_NAMES.get(n, n) for n in [*changes, *(["contact_ids"] if contact_ids is not None else [])]))
-        uow.emit(WorkItemFieldsChanged(**_event_base(item, viewer), fields=changed))
+        changed = tuple(sorted(API_NAMES.get(n, n) for n in [*changes, *(["contact_ids"] if contact_ids is not None else [])] if n != "team_id"))
+        uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=changed))
+        if moves_queue:
+            await timeline.queue_changed(uow, item, viewer, from_queue_id=previous_queue)
+        if "custom_data" in changes:
+            await cases.share_custom_data(uow, item, viewer)
+        await lifecycle.pick_up_on_update(uow, item, viewer)
     return item
 
 
-async def _submit_problems(item: WorkItem) -> list[FieldProblem]:
+async def submission_problems(item: WorkItem) -> list[FieldProblem]:
     missing: list[FieldProblem] = []
     if item.type is WorkItemType.TICKET:
         required = [
@@ -284,18 +323,20 @@ async def _default_queue(viewer: Viewer, department_id: int) -> Queue | None:
 
 
 async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> WorkItem:
-    """DRAFT → TO_DO in its queue, with its due date from the SLA (rule 1)."""
+    """DRAFT → TO_DO in its queue, with its due date from the SLA (rule 1); a case starts its flow."""
+    from server.domain import cases  # it builds on this module
+
     async with unit_of_work() as uow:
         item = await visibility.get_work_item(viewer, ref, for_update=True)
         visibility.check_can_write(viewer, item)
-        _check_version(item, expected_version)
+        check_version(item, expected_version)
         if item.status is not Status.DRAFT:
             raise InvalidTransition(
                 f"Only a draft can be submitted; {item.ref} is {item.status.value}.",
                 field="ref",
                 **{"from": item.status.value, "to": Status.TO_DO.value},
             )
-        missing = await _submit_problems(item)
+        missing = await submission_problems(item)
         if missing:
             labels = ", ".join(p.message.split(" is required")[0] for p in missing)
             raise ValidationError(f"Cannot submit {item.ref}: missing {labels}.", missing)
@@ -309,14 +350,14 @@ async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> Work
             {
                 "status": Status.TO_DO,
                 "submitted_at": now,
-                "due_at": now + timedelta(hours=item.sla_hours or department.sla_hours),
+                "due_at": sla.due_date(item, department, now),
                 "queue_id": queue.id,
                 "team_id": queue.team_id,
             },
         )
         uow.emit(
             WorkItemSubmitted(
-                **_event_base(item, viewer),
+                **event_base(item, viewer),
                 status=item.status.value,
                 queue_id=item.queue_id,
                 due_at=item.due_at.isoformat(),
@@ -325,5 +366,7 @@ async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> Work
         if item.type is WorkItemType.TICKET:
             await timeline.initial_description(uow, item, viewer)
         await timeline.submitted(uow, item, viewer)
+        if item.type is WorkItemType.CASE:
+            await cases.on_submitted(uow, item, viewer)
     return item
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
@@ -18,9 +18,28 @@ def _batch_by_id(model: type[M]):
     return load
 
 
+async def _children(parent_ids: list[int]) -> list[list[Any]]:
+    from models.work_item import WorkItem
+
+    rows = await WorkItem.filter(parent_id__in=set(parent_ids)).order_by("id")
+    grouped: dict[int, list[Any]] = {i: [] for i in parent_ids}
+    for row in rows:
+        grouped[row.parent_id].append(row)
+    return [grouped[i] for i in parent_ids]
+
+
+async def _contacts(item_ids: list[int]) -> list[list[Any]]:
+    from models.work_item import WorkItem
+
+    items = {i.id: i for i in await WorkItem.filter(id__in=set(item_ids)).prefetch_related("contacts")}
+    return [sorted(items[i].contacts, key=lambda c: c.id) if i in items else [] for i in item_ids]
+
+
 class Loaders:
     def __init__(self) -> None:
         self._by_model: dict[type[Model], DataLoader] = {}
+        self.children = DataLoader(load_fn=_children)  # work items by parent id
+        self.contacts = DataLoader(load_fn=_contacts)  # a work item's extra contacts
 
     def of(self, model: type[M]) -> DataLoader[int, M | None]:
         loader = self._by_model.get(model)

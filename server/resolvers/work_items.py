@@ -19,13 +19,20 @@ from server.schema.work_items import (
     WorkItemFilter,
 )
 
-_ID_FIELDS = {"category_id": "categoryId", "primary_contact_id": "primaryContactId", "requester_id": "requesterId", "queue_id": "queueId"}
+_ID_FIELDS = {
+    "category_id": "categoryId",
+    "primary_contact_id": "primaryContactId",
+    "requester_id": "requesterId",
+    "queue_id": "queueId",
+    "owner_id": "ownerId",
+}
 
 
 def _domain_fields(data: WorkItemFieldsInput) -> dict[str, Any]:
     fields = provided(data)
     fields.pop("type", None)
     fields.pop("department_id", None)
+    fields.pop("case_type_id", None)
     for name, api_name in _ID_FIELDS.items():
         if fields.get(name) is not None:
             fields[name] = to_id(fields[name], api_name)
@@ -77,7 +84,8 @@ async def work_items_page(
 async def create_work_item(info: strawberry.Info, input: CreateWorkItemInput) -> WorkItem:
     viewer = await require_viewer(info)
     department_id = to_id(input.department_id, "departmentId") if input.department_id is not None else None
-    item = await work_items.create_draft(viewer, input.type, department_id, _domain_fields(input))
+    case_type_id = to_id(input.case_type_id, "caseTypeId") if input.case_type_id is not None else None
+    item = await work_items.create_draft(viewer, input.type, department_id, _domain_fields(input), case_type_id=case_type_id)
     return WorkItem.from_model(item)
 
 

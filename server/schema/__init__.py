@@ -18,10 +18,12 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from server.resolvers import viewer as viewer_resolvers
 from server.resolvers import work_items as work_item_resolvers
 from server.resolvers.context import begin_operation
+from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.errors import ErrorCodes, SafeParserCache, SwitchboardSchema
 from server.schema.org import Category, Department, Team
 from server.schema.viewer import LoginPayload, ViewerInfo
@@ -52,7 +54,7 @@ LIMIT_RULES = [
 
 
 @strawberry.type
-class Query:
+class CoreQuery:
     viewer: Optional[ViewerInfo] = strawberry.field(
         resolver=viewer_resolvers.viewer, description="Who the token stands for; null without a token."
     )
@@ -76,7 +78,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class CoreMutation:
     @strawberry.mutation(description="Sign in as an employee or a portal contact.")
     async def login(self, info: strawberry.Info, email: str, password: str) -> LoginPayload:
         return await viewer_resolvers.login(info, email, password)
@@ -94,6 +96,11 @@ class Mutation:
     @strawberry.mutation(description="Submit a draft: it goes TO_DO in its queue with a due date from the SLA.")
     async def submit_work_item(self, info: strawberry.Info, ref: str, version: Optional[int] = None) -> WorkItem:
         return await work_item_resolvers.submit_work_item(info, ref, version)
+
+
+# Each area contributes its own root fields; merged here in a fixed order.
+Query = merge_types("Query", (CoreQuery, LifecycleQuery))
+Mutation = merge_types("Mutation", (CoreMutation, LifecycleMutation))
 
 
 @strawberry.type

@@ -11,13 +11,19 @@ from strawberry.scalars import JSON
 
 from models import contact as contact_models
 from models import org as org_models
+from models.case_flow import CaseType as CaseTypeModel
+from models.case_flow import ActionTemplate as ActionTemplateModel
+from models.case_flow import CaseStep as CaseStepModel
+from models.enums import ActionKind as ActionKindEnum
 from models.enums import Priority as PriorityEnum
+from models.enums import ReviewOutcome as ReviewOutcomeEnum
+from models.enums import ReviewStage as ReviewStageEnum
 from models.enums import ResolutionMethod as ResolutionMethodEnum
 from models.enums import Status as StatusEnum
 from models.enums import WaitType as WaitTypeEnum
 from models.enums import WorkItemType as WorkItemTypeEnum
 from models.work_item import WorkItem as WorkItemModel
-from server.domain import visibility
+from server.domain import clock, sla, visibility
 from server.resolvers.context import loaders, require_viewer
 from server.schema.org import Category, Company, Contact, Department, Queue, Team, User
 
@@ -26,6 +32,53 @@ Status = strawberry.enum(StatusEnum, name="Status")
 WaitType = strawberry.enum(WaitTypeEnum, name="WaitType")
 ResolutionMethod = strawberry.enum(ResolutionMethodEnum, name="ResolutionMethod")
 Priority = strawberry.enum(PriorityEnum, name="Priority")
+ActionKind = strawberry.enum(ActionKindEnum, name="ActionKind")
+ReviewStage = strawberry.enum(ReviewStageEnum, name="ReviewStage")
+ReviewOutcome = strawberry.enum(ReviewOutcomeEnum, name="ReviewOutcome")
+
+
+@strawberry.type(description="Where an item's SLA clock stopped while it waits.")
+class SlaPause:
+    remaining_minutes: int = strawberry.field(description="Minutes left to the due date when paused; negative when already late.")
+    before_due: bool
+    label: str = strawberry.field(description='e.g. "paused 3 h 20 m before due".')
+
+
+@strawberry.type
+class ActionTemplate:
+    title: str
+    kind: ActionKind
+
+
+@strawberry.type
+class CaseStep:
+    position: int
+    name: str
+    actions: list[ActionTemplate]
+
+
+@strawberry.type(description="The flow a case follows: ordered steps of actions.")
+class CaseType:
+    id: strawberry.ID
+    name: str
+    model: strawberry.Private[CaseTypeModel]
+
+    @classmethod
+    def from_model(cls, row: CaseTypeModel) -> "CaseType":
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, model=row)
+
+    @strawberry.field
+    async def steps(self) -> list[CaseStep]:
+        steps = await CaseStepModel.filter(case_type_id=self.model.id).order_by("position")
+        templates = await ActionTemplateModel.filter(step_id__in=[s.id for s in steps]).order_by("position", "id")
+        return [
+            CaseStep(
+                position=s.position,
+                name=s.name,
+                actions=[ActionTemplate(title=t.title, kind=t.kind) for t in templates if t.step_id == s.id],
+            )
+            for s in steps
+        ]
 
 
 async def _related(info: strawberry.Info, model: Any, pk: int | None, gql_type: Any) -> Any:
@@ -53,6 +106,21 @@ class WorkItem:
     has_new_info: bool
     test_mode: bool
     version: int = strawberry.field(description="Changes with every update; send it back to detect conflicts.")
+    wait_started_at: Optional[datetime]
+    wait_until: Optional[datetime] = strawberry.field(description="The follow-up time, or the end of the days to wait.")
+    days_to_wait: Optional[int]
+    close_if_no_response: bool
+    feedback_until: Optional[datetime] = strawberry.field(description="End of the feedback window of a resolved item.")
+    due_missed: bool = strawberry.field(description="The due date was missed (recorded once on the timeline).")
+    needs_attention: bool = strawberry.field(description="A case with a problem (an action could not be completed).")
+    problem: Optional[str]
+    human_only: bool = strawberry.field(description="A robot rejected it: it is left for a person.")
+    action_kind: Optional[ActionKind]
+    step: Optional[int] = strawberry.field(description="An action's step in its case's flow.")
+    current_step: Optional[int] = strawberry.field(description="The step a case is at.")
+    review_stage: Optional[ReviewStage]
+    review_outcome: Optional[ReviewOutcome]
+    checklist: JSON = strawberry.field(description="A peer review's checklist: [{label, passed, note}].")
     model: strawberry.Private[WorkItemModel]
 
     @classmethod
@@ -76,6 +144,21 @@ class WorkItem:
             has_new_info=row.has_new_info,
             test_mode=row.test_mode,
             version=row.version,
+            wait_started_at=row.wait_started_at,
+            wait_until=row.wait_until,
+            days_to_wait=row.days_to_wait,
+            close_if_no_response=row.close_if_no_response,
+            feedback_until=row.feedback_until,
+            due_missed=row.due_missed_at is not None,
+            needs_attention=row.needs_attention,
+            problem=row.problem,
+            human_only=row.human_only,
+            action_kind=row.action_kind,
+            step=row.step,
+            current_step=row.current_step,
+            review_stage=row.review_stage,
+            review_outcome=row.review_outcome,
+            checklist=row.checklist,
             model=row,
         )
 
@@ -117,10 +200,65 @@ class WorkItem:
 
     @strawberry.field(description="An action's case, or a sub-case's parent case; null when you may not see it.")
     async def parent(self, info: strawberry.Info) -> Optional["WorkItem"]:
-        parent = await loaders(info).get(WorkItemModel, self.model.parent_id)
-        if parent is None or not visibility.can_see(await require_viewer(info), parent):
+        return await _visible(info, self.model.parent_id)
+
+    @strawberry.field(description="The item this one came from: a split ticket, the ticket a case was started from, the copied action.")
+    async def origin(self, info: strawberry.Info) -> Optional["WorkItem"]:
+        return await _visible(info, self.model.origin_id)
+
+    @strawberry.field(description="The item a merged ticket continues as.")
+    async def merged_into(self, info: strawberry.Info) -> Optional["WorkItem"]:
+        return await _visible(info, self.model.merged_into_id)
+
+    @strawberry.field(description="A case's actions, oldest first.")
+    async def actions(self, info: strawberry.Info) -> list["WorkItem"]:
+        return await _visible_children(info, self.model.id, WorkItemTypeEnum.ACTION)
+
+    @strawberry.field(description="A case's sub-cases, oldest first.")
+    async def sub_cases(self, info: strawberry.Info) -> list["WorkItem"]:
+        return await _visible_children(info, self.model.id, WorkItemTypeEnum.CASE)
+
+    @strawberry.field(description="Contacts on the item besides the primary contact and the requester.")
+    async def contacts(self, info: strawberry.Info) -> list[Contact]:
+        return [Contact.from_model(c) for c in await loaders(info).contacts.load(self.model.id)]
+
+    @strawberry.field
+    async def case_type(self, info: strawberry.Info) -> Optional[CaseType]:
+        return await _related(info, CaseTypeModel, self.model.case_type_id, CaseType)
+
+    @strawberry.field(description="Who did a peer review action.")
+    async def doer(self, info: strawberry.Info) -> Optional[User]:
+        return await _related(info, org_models.User, self.model.doer_id, User)
+
+    @strawberry.field(description="Who reviews a peer review action.")
+    async def reviewer(self, info: strawberry.Info) -> Optional[User]:
+        return await _related(info, org_models.User, self.model.reviewer_id, User)
+
+    @strawberry.field(description="Past its due date (while its SLA clock runs).")
+    async def overdue(self, info: strawberry.Info) -> bool:
+        department = await loaders(info).get(org_models.Department, self.model.department_id)
+        return sla.is_overdue(self.model, department, clock.now())
+
+    @strawberry.field(description="Set while the item waits and its SLA clock stands still.")
+    async def sla_pause(self, info: strawberry.Info) -> Optional[SlaPause]:
+        department = await loaders(info).get(org_models.Department, self.model.department_id)
+        pause = sla.pause(self.model, department)
+        if pause is None:
             return None
-        return WorkItem.from_model(parent)
+        return SlaPause(remaining_minutes=pause.minutes, before_due=pause.before_due, label=pause.label)
+
+
+async def _visible(info: strawberry.Info, pk: int | None) -> Optional[WorkItem]:
+    row = await loaders(info).get(WorkItemModel, pk)
+    if row is None or not visibility.can_see(await require_viewer(info), row):
+        return None
+    return WorkItem.from_model(row)
+
+
+async def _visible_children(info: strawberry.Info, pk: int, item_type: WorkItemTypeEnum) -> list[WorkItem]:
+    viewer = await require_viewer(info)
+    rows = await loaders(info).children.load(pk)
+    return [WorkItem.from_model(r) for r in rows if r.type is item_type and visibility.can_see(viewer, r)]
 
 
 @strawberry.type
@@ -166,6 +304,7 @@ class WorkItemFieldsInput:
     custom_data: Optional[JSON] = strawberry.UNSET
     queue_id: Optional[strawberry.ID] = strawberry.UNSET
     sla_hours: Optional[int] = strawberry.field(default=strawberry.UNSET, description="Overrides the department SLA.")
+    owner_id: Optional[strawberry.ID] = strawberry.field(default=strawberry.UNSET, description="Cases: the responsible person.")
 
 
 @strawberry.input
@@ -174,6 +313,7 @@ class CreateWorkItemInput(WorkItemFieldsInput):
     department_id: Optional[strawberry.ID] = strawberry.field(
         default=None, description="Defaults to your group's default department."
     )
+    case_type_id: Optional[strawberry.ID] = strawberry.field(default=None, description="Cases: the flow to follow.")
 
 
 class WorkItemEventKindEnum(str, Enum):
@@ -182,6 +322,9 @@ class WorkItemEventKindEnum(str, Enum):
     UPDATED = "UPDATED"
     SUBMITTED = "SUBMITTED"
     TIMELINE_ENTRY_ADDED = "TIMELINE_ENTRY_ADDED"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    ASSIGNED = "ASSIGNED"
+    DUE_MISSED = "DUE_MISSED"
 
 
 WorkItemEventKind = strawberry.enum(

@@ -80,10 +80,46 @@ class WorkItemSubmitted(WorkItemEvent):
     due_at: str | None
 
 
+@event("work_item.status_changed")
+class WorkItemStatusChanged(WorkItemEvent):
+    from_status: str
+    to_status: str
+    wait_type: str | None
+    resolution_method: str | None
+
+
+@event("work_item.assigned")
+class WorkItemAssigned(WorkItemEvent):
+    from_user_id: int | None
+    to_user_id: int | None
+
+
+@event("work_item.due_missed")
+class WorkItemDueMissed(WorkItemEvent):
+    due_at: str
+
+
 @event("work_item.timeline_entry_added")
 class TimelineEntryAdded(WorkItemEvent):
     entry_id: int
     kind: str
+
+
+@event("notification.created")
+class NotificationCreated(DomainEvent):
+    user_id: int
+    notification_id: int
+    kind: str
+    text: str
+    work_item_id: int | None
+    ref: str | None
+
+    def channels(self) -> list[str]:
+        return [user_channel(self.user_id)]
+
+
+def user_channel(user_id: int) -> str:
+    return f"user:{user_id}"
 
 
 def work_item_channel(work_item_id: int) -> str:

@@ -22,8 +22,11 @@ from server.subscriptions import bus
 from server.subscriptions.events import (
     Envelope,
     TimelineEntryAdded,
+    WorkItemAssigned,
     WorkItemCreated,
+    WorkItemDueMissed,
     WorkItemFieldsChanged,
+    WorkItemStatusChanged,
     WorkItemSubmitted,
     work_item_channel,
 )
@@ -33,6 +36,9 @@ KINDS = {
     WorkItemFieldsChanged: WorkItemEventKindEnum.UPDATED,
     WorkItemSubmitted: WorkItemEventKindEnum.SUBMITTED,
     TimelineEntryAdded: WorkItemEventKindEnum.TIMELINE_ENTRY_ADDED,
+    WorkItemStatusChanged: WorkItemEventKindEnum.STATUS_CHANGED,
+    WorkItemAssigned: WorkItemEventKindEnum.ASSIGNED,
+    WorkItemDueMissed: WorkItemEventKindEnum.DUE_MISSED,
 }
 
 

@@ -1,0 +1,525 @@
+"""Moving work items through their life (SPEC §2.2 rules 2–7 and 15).
+
+Every status change goes through `change_status`: it checks the status machine, runs the SLA
+clock, records who holds the item, writes the timeline and emits the events, inside the caller's
+unit of work. The actions a person takes — start work, hand back, assign, wait, resolve, reopen,
+get next work, a robot's rejection, notes — are built on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.expressions import Case, When
+
+from models.enums import (
+    NotificationKind,
+    ResolutionMethod,
+    ReviewStage,
+    Role,
+    Status,
+    TimelineKind,
+    WaitType,
+    WorkItemType,
+)
+from models.org import Department, Queue, User
+from models.timeline import TimelineEntry
+from models.work_item import WorkItem
+from server.domain import clock, notifications, sla, timeline, visibility, workflow
+from server.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
+from server.domain.uow import UnitOfWork, unit_of_work
+from server.domain.viewer import Viewer, user_viewer
+from server.domain.work_items import check_version, event_base, save_changes
+from server.subscriptions.events import WorkItemAssigned, WorkItemFieldsChanged, WorkItemStatusChanged
+
+UNCHANGED: Any = object()
+COMMUNICATION_KINDS = (TimelineKind.NOTE, TimelineKind.EMAIL_OUT)
+
+
+@dataclass
+class Outcome:
+    """What a lifecycle action did: the item as it is now, and anything the person should know."""
+
+    item: WorkItem
+    notices: list[str] = field(default_factory=list)
+    created: list[WorkItem] = field(default_factory=list)
+    entry: TimelineEntry | None = None
+
+
+# ----------------------------------------------------------------------------------- shared steps
+
+
+async def department_of(item: WorkItem) -> Department:
+    return await Department.get(id=item.department_id)
+
+
+async def check_lifecycle_allowed(viewer: Viewer, item: WorkItem) -> None:
+    """"Client view in public department": reaching an item only through a public-department
+    grant allows replying and editing fields, never status, assignment or queue changes."""
+    if visibility.reaches_only_through_public(viewer, item) and (await department_of(item)).client_view_in_public:
+        raise Forbidden(
+            f"{item.ref} is in a public department you work in with the client view: you may reply and edit fields only.",
+            field="ref",
+        )
+
+
+async def load_for_change(viewer: Viewer, ref: str, version: int | None, *, lifecycle: bool = True) -> WorkItem:
+    """The item, locked for this transaction, after every check a change needs."""
+    item = await visibility.get_work_item(viewer, ref, for_update=True)
+    visibility.check_can_write(viewer, item)
+    check_version(item, version)
+    if lifecycle:
+        await check_lifecycle_allowed(viewer, item)
+    return item
+
+
+def require_person(viewer: Viewer, what: str) -> None:
+    if not viewer.is_user:
+        raise Forbidden(f"Only employees {what}.")
+
+
+async def change_status(
+    uow: UnitOfWork,
+    item: WorkItem,
+    actor: Viewer | None,
+    to: Status,
+    *,
+    assignee: Any = UNCHANGED,
+    reason: str | None = None,
+    fields: dict[str, Any] | None = None,
+) -> None:
+    """Move `item` to `to` (checked against the status machine), with its consequences."""
+    workflow.check(item, to)
+    now = clock.now()
+    from_status = item.status
+    changes: dict[str, Any] = dict(fields or {})
+    if from_status is Status.WAITING and to is not Status.WAITING:
+        department = await department_of(item)
+        changes.setdefault("due_at", sla.resumed_due_date(item, department, now))
+        changes.update(wait_type=None, wait_started_at=None, wait_until=None, days_to_wait=None, close_if_no_response=False)
+    if to is Status.WAITING:
+        changes.setdefault("wait_started_at", now)
+    if to is Status.RESOLVED:
+        changes.setdefault("resolved_at", now)
+    if to is Status.CLOSED:
+        changes.setdefault("closed_at", now)
+        changes.setdefault("feedback_until", None)
+        if item.resolved_at is None:
+            changes.setdefault("resolved_at", now)
+    if from_status is Status.RESOLVED and to is not Status.CLOSED:
+        changes.update(resolved_at=None, feedback_until=None, resolution_method=None)
+    if from_status is Status.DRAFT and item.submitted_at is None and to is not Status.CLOSED:
+        department = await department_of(item)
+        changes.setdefault("submitted_at", now)
+        changes.setdefault("due_at", sla.due_date(item, department, now))
+    changes["status"] = to
+
+    previous_assignee = item.assignee_id
+    if assignee is not UNCHANGED and assignee != previous_assignee:
+        changes["assignee_id"] = assignee
+        if assignee is not None:
+            changes["last_assignee_id"] = assignee
+    await save_changes(item, changes)
+
+    base = event_base(item, actor)
+    if assignee is not UNCHANGED and assignee != previous_assignee:
+        await _record_assignment(uow, item, actor, previous_assignee)
+    await timeline.status_changed(uow, item, actor, from_status=from_status.value, reason=reason)
+    uow.emit(
+        WorkItemStatusChanged(
+            **base,
+            from_status=from_status.value,
+            to_status=to.value,
+            wait_type=item.wait_type.value if item.wait_type else None,
+            resolution_method=item.resolution_method.value if item.resolution_method else None,
+        )
+    )
+    if to in workflow.DONE and from_status not in workflow.DONE:
+        from server.domain import structure
+
+        await structure.item_done(uow, item, actor)
+
+
+async def set_assignee(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, user_id: int | None) -> None:
+    """Change who holds the item without changing its status."""
+    previous = item.assignee_id
+    if user_id == previous:
+        return
+    changes: dict[str, Any] = {"assignee_id": user_id}
+    if user_id is not None:
+        changes["last_assignee_id"] = user_id
+    await save_changes(item, changes)
+    await _record_assignment(uow, item, actor, previous)
+
+
+async def _record_assignment(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, previous: int | None) -> None:
+    await timeline.assigned(uow, item, actor, from_user_id=previous)
+    uow.emit(WorkItemAssigned(**event_base(item, actor), from_user_id=previous, to_user_id=item.assignee_id))
+    if item.assignee_id is not None and (actor is None or not actor.is_user or actor.id != item.assignee_id):
+        await notifications.notify(
+            uow, item.assignee_id, NotificationKind.ASSIGNED, item, f"{item.ref} was assigned to you: {item.title or ''}".strip()
+        )
+
+
+async def set_flags(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, **flags: Any) -> None:
+    changed = {k: v for k, v in flags.items() if getattr(item, k) != v}
+    if not changed:
+        return
+    await save_changes(item, changed)
+    names = {"has_new_info": "hasNewInfo", "needs_attention": "needsAttention", "problem": "problem"}
+    uow.emit(WorkItemFieldsChanged(**event_base(item, actor), fields=tuple(sorted(names.get(k, k) for k in changed))))
+
+
+async def pick_up_on_update(uow: UnitOfWork, item: WorkItem, viewer: Viewer) -> None:
+    """Rule 2: a person updating a TO_DO item takes it — it is theirs and IN_PROGRESS.
+
+    Not during peer review, where the reviewer may edit a TO_DO action's data, and not for someone
+    who may not change its status (client view)."""
+    if item.status is not Status.TO_DO or not viewer.is_user or item.review_stage is ReviewStage.REVIEWING:
+        return
+    if visibility.reaches_only_through_public(viewer, item) and (await department_of(item)).client_view_in_public:
+        return
+    await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=viewer.id)
+
+
+async def check_assignable(item: WorkItem, user_id: int) -> User:
+    """The user may hold the item: an active employee, and department staff where the department
+    takes assignees only from its staff."""
+    user = await User.get_or_none(id=user_id, is_active=True)
+    if user is None:
+        raise ValidationError.single("userId", f"no active user {user_id}")
+    department = await department_of(item)
+    if department.assignees_only_from_staff and user.role is not Role.ADMIN:
+        candidate = await user_viewer(user)
+        if item.department_id not in candidate.department_ids:
+            raise ValidationError.single(
+                "userId", f"{department.name} takes assignees only from its staff; {user.name} is not on it"
+            )
+    return user
+
+
+# ------------------------------------------------------------------------- what people do with items
+
+
+async def start_work(viewer: Viewer, ref: str, version: int | None) -> Outcome:
+    """Set IN_PROGRESS explicitly: the item is assigned to whoever does it (rule 2)."""
+    require_person(viewer, "start work")
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, version)
+        if item.status is Status.IN_PROGRESS and item.assignee_id == viewer.id:
+            return Outcome(item)
+        if item.status is Status.DRAFT:
+            raise InvalidTransition(f"{item.ref} is a draft: submit it first.", field="ref", **{"from": "DRAFT", "to": "IN_PROGRESS"})
+        await check_assignable(item, viewer.id)
+        await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=viewer.id)
+        await set_flags(uow, item, viewer, has_new_info=False)
+    return Outcome(item)
+
+
+async def return_to_queue(viewer: Viewer, ref: str, version: int | None) -> Outcome:
+    """Undo a pick-up: my IN_PROGRESS item goes back TO_DO in its queue (rules 2 and 3)."""
+    require_person(viewer, "hand work back")
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, version)
+        workflow.check(item, Status.TO_DO)
+        await change_status(uow, item, viewer, Status.TO_DO, assignee=None)
+    return Outcome(item)
+
+
+async def assign(viewer: Viewer, ref: str, version: int | None, user_id: int | None) -> Outcome:
+    """Assign to myself (I start work), to someone else or back to the queue (both: TO_DO, rule 3)."""
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, version)
+        if item.status not in workflow.OPEN:
+            raise InvalidTransition(
+                f"{item.ref} is {item.status.value}; only work that is open can be assigned.",
+                field="ref", **{"from": item.status.value, "to": Status.TO_DO.value},
+            )
+        if user_id is not None and viewer.is_user and user_id == viewer.id:
+            await check_assignable(item, user_id)
+            await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=user_id)
+        else:
+            if user_id is not None:
+                await check_assignable(item, user_id)
+            if item.status is Status.TO_DO:
+                await set_assignee(uow, item, viewer, user_id)
+            else:
+                await change_status(uow, item, viewer, Status.TO_DO, assignee=user_id)
+    return Outcome(item)
+
+
+async def reject_work(viewer: Viewer, ref: str, version: int | None, reason: str | None) -> Outcome:
+    """A robot rejects work: back TO_DO in the queue, left for a person from now on (rule 3)."""
+    if viewer.role is not Role.ROBOT:
+        raise Forbidden("Only robots reject work; people hand it back to the queue.")
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, version)
+        if item.assignee_id != viewer.id or item.status is not Status.IN_PROGRESS:
+            raise InvalidTransition(
+                f"{item.ref} is not work in progress of this robot.", field="ref",
+                **{"from": item.status.value, "to": Status.TO_DO.value},
+            )
+        await change_status(uow, item, viewer, Status.TO_DO, assignee=None, reason=reason, fields={"human_only": True})
+    return Outcome(item)
+
+
+def _validate_wait(item: WorkItem, wait_type: WaitType, until: datetime | None, days_to_wait: int | None,
+                   close_if_no_response: bool, now: datetime) -> dict[str, Any]:
+    if wait_type is WaitType.FOLLOW_UP:
+        if until is None:
+            raise ValidationError.single("until", "a follow-up wait needs the date and time to follow up")
+        if until <= now:
+            raise ValidationError.single("until", "the follow-up time must be in the future")
+        if days_to_wait is not None or close_if_no_response:
+            raise ValidationError.single("daysToWait", "days to wait and close if no response belong to MORE_INFO waits")
+        return {"wait_until": until}
+    if until is not None:
+        raise ValidationError.single("until", "only a FOLLOW_UP wait has a follow-up time")
+    if item.type is not WorkItemType.TICKET or wait_type is not WaitType.MORE_INFO:
+        if days_to_wait is not None or close_if_no_response:
+            raise ValidationError.single(
+                "daysToWait", "only a ticket waiting for more information has days to wait and close if no response"
+            )
+        return {}
+    if close_if_no_response and days_to_wait is None:
+        raise ValidationError.single("daysToWait", "close if no response needs the days to wait")
+    if days_to_wait is None:
+        return {}
+    if not 1 <= days_to_wait <= 365:
+        raise ValidationError.single("daysToWait", "daysToWait must be between 1 and 365")
+    return {"days_to_wait": days_to_wait, "close_if_no_response": close_if_no_response,
+            "wait_until": now + timedelta(days=days_to_wait)}
+
+
+async def wait(
+    viewer: Viewer,
+    ref: str,
+    version: int | None,
+    wait_type: WaitType,
+    *,
+    until: datetime | None = None,
+    days_to_wait: int | None = None,
+    close_if_no_response: bool = False,
+    reason: str | None = None,
+) -> Outcome:
+    """Put an item on WAITING (rule 4); choosing the wait it is already on ends it."""
+    require_person(viewer, "put work on wait")
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, version)
+        if wait_type is WaitType.SUB_CASES:
+            from server.domain import cases
+
+            return await cases.wait_for_sub_cases(uow, item, viewer)
+        workflow.check_user_wait_type(item, wait_type)
+        if item.status is Status.WAITING and item.wait_type is wait_type:
+            await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=item.assignee_id or viewer.id, reason=reason)
+            return Outcome(item, notices=[f"{item.ref} no longer waits."])
+        workflow.check(item, Status.WAITING)
+        fields = _validate_wait(item, wait_type, until, days_to_wait, close_if_no_response, clock.now())
+        holder = item.assignee_id if item.status is not Status.TO_DO and item.assignee_id else viewer.id
+        await change_status(
+            uow, item, viewer, Status.WAITING, assignee=holder, reason=reason, fields={"wait_type": wait_type, **fields}
+        )
+    return Outcome(item)
+
+
+async def _resolution_entry(uow: UnitOfWork, item: WorkItem, viewer: Viewer, note: str | None,
+                            email: "ResolutionEmail | None") -> bool:
+    """Record or find the resolution note / email (rule 6); whether there is one."""
+    if note is not None and note.strip():
+        await timeline.note(uow, item, viewer, note.strip(), is_public=False, is_resolution=True)
+        return True
+    if email is not None:
+        from server.domain import outbox
+
+        await outbox.queue_resolution_email(uow, item, viewer, email)
+        return True
+    # one the same person has just added — since the item's last status change — counts
+    last_change = await TimelineEntry.filter(work_item_id=item.id, kind=TimelineKind.STATUS_CHANGED).order_by("-id").first()
+    recent = TimelineEntry.filter(work_item_id=item.id, kind__in=COMMUNICATION_KINDS, actor_user_id=viewer.id)
+    if last_change is not None:
+        recent = recent.filter(id__gt=last_change.id)
+    entry = await recent.order_by("-id").first()
+    if entry is None:
+        return False
+    await TimelineEntry.filter(id=entry.id).update(is_resolution=True)
+    return True
+
+
+@dataclass(frozen=True)
+class ResolutionEmail:
+    to: list[str]
+    subject: str
+    body: str
+    cc: list[str] = field(default_factory=list)
+
+
+async def resolve(
+    viewer: Viewer,
+    ref: str,
+    version: int | None,
+    method: ResolutionMethod,
+    *,
+    reason: str | None = None,
+    note: str | None = None,
+    email: ResolutionEmail | None = None,
+    review: "Any" = None,
+) -> Outcome:
+    """Resolve a ticket or case with a method (rules 6 and 7); actions close at once (rule 14)."""
+    require_person(viewer, "resolve work")
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, version)
+        if item.type is WorkItemType.ACTION:
+            from server.domain import cases
+
+            return await cases.resolve_action(uow, item, viewer, method, reason=reason, note=note, review=review)
+        target = workflow.user_resolution_target(item, method)
+        workflow.check(item, target)
+        if item.type is WorkItemType.CASE:
+            from server.domain import cases
+
+            await cases.check_can_resolve(item, method)
+        department = await department_of(item)
+        has_resolution = await _resolution_entry(uow, item, viewer, note, email)
+        if (
+            item.type is WorkItemType.TICKET
+            and target is Status.RESOLVED
+            and department.resolution_note_required
+            and not has_resolution
+        ):
+            raise ValidationError.single(
+                "note", f"resolving {item.ref} needs a resolution email or an internal resolution note"
+            )
+        fields: dict[str, Any] = {"resolution_method": method}
+        if target is Status.RESOLVED:
+            if department.feedback_window_hours:
+                fields["feedback_until"] = clock.now() + timedelta(hours=department.feedback_window_hours)
+            else:
+                target = Status.CLOSED
+        holder = viewer.id if item.status is Status.TO_DO or item.assignee_id is None else item.assignee_id
+        await change_status(uow, item, viewer, target, assignee=holder, reason=reason, fields=fields)
+        notices = []
+        if target is Status.RESOLVED:
+            notices.append(f"{item.ref} stays RESOLVED until {item.feedback_until.isoformat()} (feedback window).")
+    return Outcome(item, notices=notices)
+
+
+async def reopen(viewer: Viewer, ref: str, version: int | None, reason: str | None = None) -> Outcome:
+    """Reopen a resolved item by hand while its feedback window is open (rule 7)."""
+    require_person(viewer, "reopen work")
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, version)
+        if item.status is not Status.RESOLVED:
+            workflow.check(item, Status.IN_PROGRESS)
+            raise InvalidTransition(
+                f"{item.ref} is {item.status.value}; only resolved work reopens.", field="ref",
+                **{"from": item.status.value, "to": Status.IN_PROGRESS.value},
+            )
+        if item.feedback_until is None or item.feedback_until <= clock.now():
+            raise InvalidTransition(
+                f"{item.ref}'s feedback window has ended; it can no longer be reopened.", field="ref",
+                **{"from": Status.RESOLVED.value, "to": Status.IN_PROGRESS.value},
+            )
+        await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=item.last_assignee_id or viewer.id, reason=reason)
+    return Outcome(item)
+
+
+async def reopen_with_new_information(uow: UnitOfWork, item: WorkItem, reason: str) -> bool:
+    """New information (an inbound email, portal feedback) on a RESOLVED item in its feedback
+    window reopens it for its last assignee, highlighted; False when the window has passed."""
+    if item.status is not Status.RESOLVED or item.feedback_until is None or item.feedback_until <= clock.now():
+        return False
+    await change_status(uow, item, None, Status.IN_PROGRESS, assignee=item.last_assignee_id, reason=reason)
+    await set_flags(uow, item, None, has_new_info=True)
+    await notifications.notify(uow, item.assignee_id, NotificationKind.NEW_INFORMATION, item, f"{item.ref} reopened: {reason}")
+    return True
+
+
+async def add_note(
+    viewer: Viewer,
+    ref: str,
+    version: int | None,
+    body: str,
+    *,
+    is_public: bool = False,
+    mentions: list[int] | None = None,
+) -> Outcome:
+    """An internal (or public) note; a person adding one to a TO_DO item takes it (rule 2); the
+    people mentioned who may see the item are notified."""
+    body = body.strip()
+    if not body:
+        raise ValidationError.single("body", "a note needs some text")
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, version, lifecycle=False)
+        if item.status is Status.CLOSED:
+            raise InvalidTransition(f"{item.ref} is closed; nothing can be added.", field="ref",
+                                    **{"from": "CLOSED", "to": "CLOSED"})
+        if viewer.is_user:
+            await pick_up_on_update(uow, item, viewer)
+        mentioned = await _visible_users(item, mentions or [])
+        entry = await timeline.note(uow, item, viewer, body, is_public=is_public, mentions=[u.id for u in mentioned])
+        for user in mentioned:
+            if user.id != viewer.id or not viewer.is_user:
+                await notifications.notify(uow, user.id, NotificationKind.MENTION, item, f"{viewer.name} mentioned you on {item.ref}")
+    return Outcome(item, entry=entry)
+
+
+async def _visible_users(item: WorkItem, user_ids: list[int]) -> list[User]:
+    users = await User.filter(id__in=set(user_ids), is_active=True)
+    if len(users) != len(set(user_ids)):
+        raise ValidationError.single("mentions", "mentions must name active users")
+    visible = []
+    for user in users:
+        if visibility.can_see(await user_viewer(user), item):
+            visible.append(user)
+    return visible
+
+
+async def mark_read(viewer: Viewer, ref: str, *, new: bool) -> Outcome:
+    """Clear the new-information flag ("mark as read"), or set it again ("mark as new")."""
+    require_person(viewer, "mark work read or new")
+    async with unit_of_work() as uow:
+        item = await load_for_change(viewer, ref, None, lifecycle=False)
+        await set_flags(uow, item, viewer, has_new_info=new)
+    return Outcome(item)
+
+
+# ------------------------------------------------------------------------------------ get next work
+
+
+async def get_next_work(viewer: Viewer) -> WorkItem | None:
+    """The most urgent TO_DO item of the queues my teams work — earliest due, then highest
+    priority, then oldest — assigned to me atomically (rule 15): two agents asking at once never
+    get the same item."""
+    require_person(viewer, "get next work")
+    queue_ids = await Queue.filter(team_id__in=sorted(viewer.team_ids)).values_list("id", flat=True)
+    if not queue_ids:
+        return None
+    candidates = visibility.visible_work_items(viewer).filter(
+        status=Status.TO_DO, assignee_id=None, queue_id__in=list(queue_ids)
+    )
+    if viewer.role is Role.ROBOT:
+        candidates = candidates.filter(human_only=False)
+    if not viewer.is_admin:
+        staff_only = await Department.filter(assignees_only_from_staff=True).values_list("id", flat=True)
+        if excluded := set(staff_only) - viewer.department_ids:
+            candidates = candidates.exclude(department_id__in=sorted(excluded))
+    ordered = candidates.annotate(
+        no_due=Case(When(due_at__isnull=True, then="1"), default="0")
+    ).order_by("no_due", "due_at", "-priority", "created_at", "id")
+    postgres = Tortoise.get_connection("default").capabilities.dialect == "postgres"
+    for _attempt in range(20):
+        try:
+            async with unit_of_work() as uow:
+                query = ordered.select_for_update(skip_locked=True, of=("work_item",)) if postgres else ordered
+                item = await query.first()
+                if item is None:
+                    return None
+                await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=viewer.id)
+                return item
+        except Conflict:
+            continue  # someone took it between our read and our write: try the next one
+    return None

@@ -1,0 +1,155 @@
+"""Timed transitions (SPEC §2.2 rules 4, 5, 7 and 12): follow-up reached, days to wait passed
+(with or without close if no response), feedback window ended, due date missed, wait for
+sub-cases satisfied.
+
+`run_due` fires everything due at `now` (the injectable clock's now by default). Each firing is its
+own unit of work that first locks the item and re-checks its condition — `SELECT … FOR UPDATE SKIP
+LOCKED` on PostgreSQL, serialised transactions on SQLite — so with several processes sweeping at
+once every transition happens exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Awaitable, Callable
+
+from tortoise import Tortoise
+from tortoise.expressions import Q
+
+from models.enums import ActionKind, NotificationKind, ResolutionMethod, Status, WaitType, WorkItemType
+from models.org import Department, Team
+from models.work_item import WorkItem
+from server.domain import clock, notifications, sla, timeline
+from server.domain.lifecycle import change_status, set_flags
+from server.domain.uow import UnitOfWork, unit_of_work
+from server.domain.work_items import event_base, save_changes
+from server.subscriptions.events import WorkItemDueMissed
+
+log = logging.getLogger(__name__)
+OPEN = [Status.TO_DO, Status.IN_PROGRESS, Status.WAITING]
+
+
+@dataclass
+class SweepReport:
+    back_from_waiting: int = 0
+    closed_without_response: int = 0
+    feedback_closed: int = 0
+    due_missed: int = 0
+    sub_case_waits_closed: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, f.name) for f in fields(self))
+
+
+async def _fire(item_id: int, condition: Q, fire: Callable[[UnitOfWork, WorkItem], Awaitable[str | None]]) -> str | None:
+    """Lock the item if it still meets `condition` and nobody else holds it, then fire."""
+    async with unit_of_work() as uow:
+        query = WorkItem.filter(Q(id=item_id) & condition)
+        if Tortoise.get_connection("default").capabilities.dialect == "postgres":
+            query = query.select_for_update(skip_locked=True)
+        item = await query.first()
+        if item is None:
+            return None
+        return await fire(uow, item)
+
+
+def _wait_ended(now: datetime) -> Q:
+    return Q(status=Status.WAITING, wait_type__in=[WaitType.FOLLOW_UP, WaitType.MORE_INFO], wait_until__lte=now)
+
+
+async def _end_wait(uow: UnitOfWork, item: WorkItem) -> str:
+    if item.type is WorkItemType.TICKET and item.wait_type is WaitType.MORE_INFO and item.close_if_no_response:
+        # closed at once: no feedback window
+        await change_status(
+            uow, item, None, Status.CLOSED, reason=f"No response within {item.days_to_wait} day(s).",
+            fields={"resolution_method": ResolutionMethod.NO_CUSTOMER_RESPONSE},
+        )
+        return "closed_without_response"
+    why = "Follow-up time reached." if item.wait_type is WaitType.FOLLOW_UP else f"No answer within {item.days_to_wait} day(s)."
+    await change_status(uow, item, None, Status.IN_PROGRESS, assignee=item.assignee_id or item.last_assignee_id, reason=why)
+    await set_flags(uow, item, None, has_new_info=True)
+    await notifications.notify(uow, item.assignee_id, NotificationKind.BACK_FROM_WAITING, item, f"{item.ref} is back: {why}")
+    return "back_from_waiting"
+
+
+def _feedback_over(now: datetime) -> Q:
+    return Q(status=Status.RESOLVED, feedback_until__lte=now)
+
+
+async def _close_after_feedback(uow: UnitOfWork, item: WorkItem) -> str:
+    await change_status(uow, item, None, Status.CLOSED, reason="The feedback window ended.")
+    return "feedback_closed"
+
+
+def _due_missed(now: datetime) -> Q:
+    return Q(status__in=OPEN, due_at__lte=now, due_missed_at=None)
+
+
+def _record_missed(now: datetime):
+    async def fire(uow: UnitOfWork, item: WorkItem) -> str | None:
+        department = await Department.get(id=item.department_id)
+        if not sla.is_overdue(item, department, now):
+            return None  # its clock stopped before the due date
+        await save_changes(item, {"due_missed_at": now})
+        await timeline.due_missed(uow, item)
+        uow.emit(WorkItemDueMissed(**event_base(item, None), due_at=item.due_at.isoformat()))
+        recipients = [item.assignee_id] if item.assignee_id else []
+        if not recipients and item.team_id:
+            recipients = list(await Team.filter(id=item.team_id).values_list("leaders__id", flat=True))
+        for user_id in recipients:
+            if user_id is not None:
+                await notifications.notify(uow, user_id, NotificationKind.DUE_MISSED, item, f"{item.ref} missed its due date")
+        return "due_missed"
+
+    return fire
+
+
+def _sub_case_waits() -> Q:
+    return Q(status=Status.WAITING, wait_type=WaitType.SUB_CASES, action_kind=ActionKind.WAIT_FOR_SUB_CASES)
+
+
+async def _close_sub_case_wait(uow: UnitOfWork, item: WorkItem) -> str | None:
+    from server.domain.cases import running_sub_cases
+
+    if await running_sub_cases(await WorkItem.get(id=item.parent_id)):
+        return None
+    await change_status(uow, item, None, Status.CLOSED, reason="Every sub-case is finished.",
+                        fields={"resolution_method": ResolutionMethod.COMPLETE})
+    return "sub_case_waits_closed"
+
+
+async def run_due(now: datetime | None = None, *, batch: int = 500) -> SweepReport:
+    """Fire every timed transition due at `now`; how many of each fired here."""
+    now = now or clock.now()
+    report = SweepReport()
+    timers: list[tuple[Q, Callable[[UnitOfWork, WorkItem], Awaitable[str | None]]]] = [
+        (_wait_ended(now), _end_wait),
+        (_feedback_over(now), _close_after_feedback),
+        (_due_missed(now), _record_missed(now)),
+        (_sub_case_waits(), _close_sub_case_wait),
+    ]
+    for condition, fire in timers:
+        ids = await WorkItem.filter(condition).order_by("id").limit(batch).values_list("id", flat=True)
+        for item_id in ids:
+            fired = await _fire(item_id, condition, fire)
+            if fired:
+                setattr(report, fired, getattr(report, fired) + 1)
+    return report
+
+
+async def run_forever(interval: float) -> None:
+    """Sweep every `interval` seconds until cancelled; a failing sweep is logged and retried."""
+    while True:
+        try:
+            report = await run_due()
+            if report.total:
+                log.info("scheduler fired %s", report)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("scheduler sweep failed")
+        await asyncio.sleep(interval)
