@@ -35,7 +35,12 @@ async def backend() -> AsyncIterator[backends.TestBackend]:
 
 @pytest.fixture(scope="session")
 async def settings(backend: backends.TestBackend) -> AsyncIterator[Settings]:
-    settings = load_settings({**backend.environ(), "SWITCHBOARD_SECRET_KEY": "test-secret-key-" + "x" * 32})
+    # tokens live as long as allowed: tests move the frozen clock days ahead
+    settings = load_settings({
+        **backend.environ(),
+        "SWITCHBOARD_SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "SWITCHBOARD_TOKEN_TTL": str(90 * 24 * 3600),
+    })
     await db.connect(settings)
     await db.migrate(settings)
     async with bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix):

@@ -46,7 +46,12 @@ async def test_demo_work_items_cover_every_status(demo):
     for department in await Department.all():
         statuses = {i.status for i in items if i.department_id == department.id}
         assert statuses == set(Status), department.name
-    assert {i.type for i in items} == {WorkItemType.TICKET, WorkItemType.CASE}
+    assert {i.type for i in items} == {WorkItemType.TICKET, WorkItemType.CASE, WorkItemType.ACTION}
+    onboarding = next(i for i in items if i.ref == "C-1001")
+    assert onboarding.case_type_id is not None and onboarding.current_step == 1
+    assert sorted(i.ref for i in items if i.parent_id == onboarding.id) == ["A-1001", "A-1002"]
+    merged = next(i for i in items if i.ref == "T-1011")
+    assert merged.merged_into_id == next(i.id for i in items if i.ref == "T-1008")
     waiting = [i for i in items if i.status is Status.WAITING]
     assert all(i.wait_type is not None for i in waiting)
     assert all(i.resolution_method is not None for i in items if i.status in (Status.RESOLVED, Status.CLOSED))
@@ -61,4 +66,4 @@ async def test_demo_loads_only_into_an_empty_database(demo, backend, settings):
     )
     assert result.returncode == 0, result.stderr
     assert "not empty" in result.stdout
-    assert await WorkItem.all().count() == 13
+    assert await WorkItem.all().count() == 15

@@ -1,8 +1,7 @@
 """Demo data (SPEC §9), loaded only into an empty database.
 
-Drafts are created and submitted through the same domain actions the API uses; the later states
-(in progress, waiting, resolved, closed) are then set with their timeline entries, as the
-lifecycle actions would leave them.
+Everything is made through the same domain actions the API uses, so the demo's timelines, events
+and due dates are what real use produces.
 """
 
 from __future__ import annotations
@@ -12,10 +11,11 @@ from typing import Any
 
 from models.contact import Contact
 from models.email import Mailbox, SmtpConnector
-from models.enums import Priority, ResolutionMethod, Role, SmtpSecurity, Status, WaitType, WorkItemType
+from models.case_flow import ActionTemplate, CaseStep, CaseType
+from models.enums import ActionKind, Priority, ResolutionMethod, Role, SmtpSecurity, WaitType, WorkItemType
 from models.org import Category, Company, ContactGroup, Department, Queue, Team, User, UserGroup
 from models.work_item import WorkItem
-from server.domain import clock, timeline, work_items
+from server.domain import clock, lifecycle, tickets, work_items
 from server.domain.auth import hash_password
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer, user_viewer
@@ -25,16 +25,6 @@ DEMO_PASSWORD = "demo"
 
 async def is_empty() -> bool:
     return not await User.exists() and not await Department.exists()
-
-
-async def _set_state(actor: Viewer, item: WorkItem, status: Status, reason: str | None = None, **fields: Any) -> None:
-    async with unit_of_work() as uow:
-        from_status = item.status.value
-        previous_assignee = item.assignee_id
-        await work_items.save_changes(item, {"status": status, **fields})
-        if item.assignee_id != previous_assignee:
-            await timeline.assigned(uow, item, actor, from_user_id=previous_assignee)
-        await timeline.status_changed(uow, item, actor, from_status=from_status, reason=reason)
 
 
 async def load() -> bool:
@@ -115,6 +105,7 @@ async def _load() -> None:
     alice = await Contact.create(email="alice@globex.example", name="Alice Martin", company=globex, group=customers)
     piotr = await Contact.create(email="piotr@client.example", name="Piotr Zieliński", company=acme, language="pl")
 
+    onboarding = await _onboarding_case_type(queue_a)
     as_jane, as_karina, as_lena = [await user_viewer(u) for u in (jane, karina, lena)]
     now = clock.now()
 
@@ -134,52 +125,53 @@ async def _load() -> None:
         as_jane, "Payslip shows the wrong tax code", "My February payslip uses code BR instead of 1257L.", "Payroll", bob,
         priority=Priority.HIGH,
     )
-    await _set_state(as_jane, item, Status.IN_PROGRESS, assignee_id=jane.id, last_assignee_id=jane.id)
+    await lifecycle.start_work(as_jane, item.ref, None)
     item = await submitted(
         as_jane, "Confirm the new starter's contract hours", "Please confirm hours for the new starter in Leeds.", "Payroll", bob
     )
-    await _set_state(
-        as_jane, item, Status.WAITING, "Asked the line manager", assignee_id=jane.id, last_assignee_id=jane.id,
-        wait_type=WaitType.MORE_INFO, wait_started_at=now, days_to_wait=3,
-    )
+    await lifecycle.start_work(as_jane, item.ref, None)
+    await lifecycle.wait(as_jane, item.ref, None, WaitType.MORE_INFO, days_to_wait=3, reason="Asked the line manager")
     item = await submitted(as_jane, "Holiday balance query", "How many days of holiday do I have left?", "General enquiry", bob)
-    await _set_state(
-        as_jane, item, Status.RESOLVED, "Balance sent to the employee", assignee_id=jane.id, last_assignee_id=jane.id,
-        resolution_method=ResolutionMethod.WITH_CUSTOMER_RESPONSE, resolved_at=now,
-        feedback_until=now + timedelta(hours=uk.feedback_window_hours),
-    )
+    await lifecycle.start_work(as_jane, item.ref, None)
+    await lifecycle.add_note(as_jane, item.ref, None, "Sent the balance (12 days) to the employee.")
+    await lifecycle.resolve(as_jane, item.ref, None, ResolutionMethod.WITH_CUSTOMER_RESPONSE)
     item = await submitted(as_jane, "You have won a prize", "Click here to claim it.", "General enquiry", bob)
-    await _set_state(
-        as_jane, item, Status.CLOSED, "Spam", assignee_id=jane.id, last_assignee_id=jane.id,
-        resolution_method=ResolutionMethod.REJECTED_SPAM, resolved_at=now, closed_at=now,
-    )
+    await lifecycle.resolve(as_jane, item.ref, None, ResolutionMethod.REJECTED_SPAM, reason="Spam")
     case = await work_items.create_draft(
         as_lena, WorkItemType.CASE, uk.id,
         {"title": "Onboard Globex payroll", "description": "Set up payroll processing for Globex.", "primary_contact_id": alice.id},
+        case_type_id=onboarding.id,
     )
     case = await work_items.submit(as_lena, case.ref, None)
-    await _set_state(as_lena, case, Status.IN_PROGRESS, assignee_id=lena.id, last_assignee_id=lena.id, owner_id=lena.id)
+    await lifecycle.start_work(as_lena, case.ref, None)
 
     # PL Operations — Team B
     await submitted(
         as_karina, "Zaległa faktura od dostawcy", "Faktura FV/2026/11/031 nie została opłacona.", "Invoices", piotr
     )
-    item = await submitted(as_karina, "Access to the payroll portal", "I cannot sign in since Monday.", "Access request", piotr)
-    await _set_state(as_karina, item, Status.IN_PROGRESS, assignee_id=karina.id, last_assignee_id=karina.id)
+    portal = await submitted(as_karina, "Access to the payroll portal", "I cannot sign in since Monday.", "Access request", piotr)
+    await lifecycle.start_work(as_karina, portal.ref, None)
     item = await submitted(as_karina, "Year-end bonus file", "Bonus file will arrive on Friday.", "Payroll", piotr)
-    await _set_state(
-        as_karina, item, Status.WAITING, "Check again on Friday", assignee_id=karina.id, last_assignee_id=karina.id,
-        wait_type=WaitType.FOLLOW_UP, wait_started_at=now, wait_until=now + timedelta(days=3),
-    )
+    await lifecycle.start_work(as_karina, item.ref, None)
+    await lifecycle.wait(as_karina, item.ref, None, WaitType.FOLLOW_UP, until=now + timedelta(days=3), reason="Check again on Friday")
     await work_items.create_draft(as_karina, WorkItemType.CASE, pl.id, {"title": "Quarter-end close checklist"})
     item = await submitted(as_karina, "Duplicate payment", "We paid invoice 4471 twice.", "Invoices", piotr)
-    await _set_state(
-        as_karina, item, Status.RESOLVED, "No answer from the client", assignee_id=karina.id, last_assignee_id=karina.id,
-        resolution_method=ResolutionMethod.NO_CUSTOMER_RESPONSE, resolved_at=now,
-        feedback_until=now + timedelta(hours=pl.feedback_window_hours),
-    )
-    item = await submitted(as_karina, "Change of address", "Please update my postal address.", "General enquiry", piotr)
-    await _set_state(
-        as_karina, item, Status.CLOSED, "Address updated", assignee_id=karina.id, last_assignee_id=karina.id,
-        resolution_method=ResolutionMethod.WITH_CUSTOMER_RESPONSE, resolved_at=now, closed_at=now,
-    )
+    await lifecycle.start_work(as_karina, item.ref, None)
+    await lifecycle.resolve(as_karina, item.ref, None, ResolutionMethod.NO_CUSTOMER_RESPONSE,
+                            note="Asked twice for the bank statement; no answer.")
+    item = await submitted(as_karina, "Cannot log in to the payroll portal", "Same problem as my colleague.", "Access request", piotr)
+    await tickets.merge(as_karina, item.ref, None, portal.ref)
+
+
+async def _onboarding_case_type(queue: Queue) -> CaseType:
+    case_type = await CaseType.create(name="Client onboarding")
+    steps = [
+        ("Collect documents", [("Collect the signed contract", ActionKind.MANUAL), ("Check the documents", ActionKind.PEER_REVIEW)]),
+        ("Set up", [("Set up payroll", ActionKind.MANUAL), ("Wait for regional set-ups", ActionKind.WAIT_FOR_SUB_CASES)]),
+        ("Go live", [("Approve go-live", ActionKind.APPROVAL)]),
+    ]
+    for position, (name, actions) in enumerate(steps, start=1):
+        step = await CaseStep.create(case_type=case_type, position=position, name=name)
+        for order, (title, kind) in enumerate(actions, start=1):
+            await ActionTemplate.create(step=step, position=order, title=title, kind=kind, queue=queue)
+    return case_type

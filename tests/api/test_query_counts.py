@@ -14,7 +14,7 @@ async def test_a_page_of_work_items_costs_a_fixed_number_of_queries(signed_in):
     admin = await signed_in("admin@example.com")
     with recorded_queries() as statements:
         data = await admin.data(LIST)
-    assert len(data["workItems"]["edges"]) == 13
+    assert len(data["workItems"]["edges"]) == 15
     # viewer (user + scope), the page, then one batch per related kind
     # (department, team, queue, users, contacts, company, category)
     assert len(statements) == 2 + 1 + 7, "\n".join(statements)

@@ -216,7 +216,7 @@ async def test_pages_of_at_most_100_with_cursors(signed_in):
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
-    assert len(seen) == len(set(seen)) == 13
+    assert len(seen) == len(set(seen)) == 15
     assert seen[0] == "T-1011"  # newest first
     for first in (0, 101):
         error = await admin.error(query, {"first": first})

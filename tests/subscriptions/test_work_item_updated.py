@@ -123,3 +123,26 @@ async def test_only_graphql_transport_ws_is_spoken(live_server, signed_in):
     async with ws_session(live_server.url, init=False, subprotocol="graphql-ws") as session:
         assert session.socket.subprotocol is None
         assert await session.closed() == (4406, "Subprotocol not acceptable")
+
+
+async def test_lifecycle_events_are_pushed(live_server, signed_in):
+    from datetime import timedelta
+
+    from server.domain import clock, scheduler
+
+    jane = await signed_in("jane@example.com")
+    async with ws_session(live_server.url, jane.token) as session:
+        op = await session.subscribe(SUBSCRIBE, {"ref": "T-1002"})
+        await session.next_for(op)
+        await jane.data('mutation { startWork(ref: "T-1002") { notices } }')
+        updates = [(await session.next_for(op))["payload"]["data"]["workItemUpdated"] for _ in range(4)]
+        assert sorted(u["kind"] for u in updates) == ["ASSIGNED", "STATUS_CHANGED", "TIMELINE_ENTRY_ADDED", "TIMELINE_ENTRY_ADDED"]
+        status = next(u for u in updates if u["kind"] == "STATUS_CHANGED")
+        assert status["workItem"]["status"] == "IN_PROGRESS" and status["actorName"] == "Jane Cooper"
+
+        # timed transitions are pushed too (the scheduler's changes go through the same bus)
+        with clock.frozen() as frozen:
+            frozen.advance(timedelta(days=3))
+            await scheduler.run_due()
+        due = await _next_update(session, op)
+        assert due["kind"] == "DUE_MISSED" and due["actorName"] is None
