@@ -452,8 +452,9 @@ async def test_notifications_list_and_mark_read(jane, signed_in):
     listed = (await lena.data("{ notifications { kind text read workItemRef } unreadNotificationCount }"))
     assert [n["kind"] for n in listed["notifications"]] == ["ASSIGNED", "MENTION"]
     assert listed["unreadNotificationCount"] == 2 and all(n["workItemRef"] == "T-1003" for n in listed["notifications"])
+    lena_id = int(await _user_id("lena@example.com"))
     events = await EventRecord.filter(type="notification.created").values_list("payload", flat=True)
-    assert sorted(e["kind"] for e in events if e["user_id"] == int(await _user_id("lena@example.com"))) == ["ASSIGNED", "MENTION"]
+    assert sorted(e["kind"] for e in events if e["user_id"] == lena_id) == ["ASSIGNED", "MENTION"]
     assert (await lena.data("mutation { markNotificationsRead }"))["markNotificationsRead"] == 2
     assert (await lena.data("{ unreadNotificationCount }"))["unreadNotificationCount"] == 0
     # mentioning someone who may not see the item notifies nobody
