@@ -13,6 +13,15 @@ def now() -> datetime:
     return _source()
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A moment given by a client, in UTC (one without an offset is taken as UTC already).
+
+    Stored times are all UTC: SQLite compares them as text, so mixed offsets would misorder."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
 class FrozenClock:
     """A clock that stands still until moved."""
 

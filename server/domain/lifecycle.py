@@ -268,6 +268,8 @@ async def reject_work(viewer: Viewer, ref: str, version: int | None, reason: str
 
 def _validate_wait(item: WorkItem, wait_type: WaitType, until: datetime | None, days_to_wait: int | None,
                    close_if_no_response: bool, now: datetime) -> dict[str, Any]:
+    if until is not None:
+        until = clock.as_utc(until)
     if wait_type is WaitType.FOLLOW_UP:
         if until is None:
             raise ValidationError.single("until", "a follow-up wait needs the date and time to follow up")

@@ -6,9 +6,9 @@ from typing import Any, Optional
 
 import strawberry
 
-from server.domain import visibility, work_items
+from server.domain import lists, visibility, work_items
 from server.resolvers.context import require_viewer
-from server.resolvers.inputs import decode_cursor, encode_cursor, page_size, provided, to_id, to_ids
+from server.resolvers.inputs import page_size, provided, to_id, to_ids
 from server.schema.work_items import (
     CreateWorkItemInput,
     PageInfo,
@@ -47,37 +47,96 @@ async def work_item(info: strawberry.Info, ref: str) -> WorkItem:
 
 
 async def work_items_page(
-    info: strawberry.Info, filter: Optional[WorkItemFilter], first: int, after: Optional[str]
+    info: strawberry.Info,
+    filter: Optional[WorkItemFilter],
+    first: int,
+    after: Optional[str],
+    order_by: Optional[list[Any]] = None,
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
-    size = page_size(first)
-    query = visibility.visible_work_items(viewer)
-    if filter is not None:
-        if filter.types:
-            query = query.filter(type__in=list(filter.types))
-        if filter.statuses:
-            query = query.filter(status__in=list(filter.statuses))
-        if filter.department_ids:
-            query = query.filter(department_id__in=to_ids(filter.department_ids, "departmentIds"))
-        if filter.team_ids:
-            query = query.filter(team_id__in=to_ids(filter.team_ids, "teamIds"))
-        if filter.queue_ids:
-            query = query.filter(queue_id__in=to_ids(filter.queue_ids, "queueIds"))
-        if filter.assignee_ids:
-            query = query.filter(assignee_id__in=to_ids(filter.assignee_ids, "assigneeIds"))
-        if filter.refs:
-            query = query.filter(ref__in=[visibility.normalise_ref(r) for r in filter.refs])
-        if filter.my_teams:
-            query = query.filter(team_id__in=sorted(viewer.team_ids))
-        if filter.assigned_to_me:
-            query = query.filter(assignee_id=viewer.user_id)
-    if after is not None:
-        query = query.filter(id__lt=decode_cursor(after, "WorkItem"))
-    rows = await query.order_by("-id").limit(size + 1)
-    edges = [WorkItemEdge(cursor=encode_cursor("WorkItem", row.id), node=WorkItem.from_model(row)) for row in rows[:size]]
+    page = await lists.work_items(viewer, _criteria(filter), _order(order_by), page_size(first), after)
+    return _connection(page)
+
+
+async def inbox(
+    info: strawberry.Info, filter: Optional[WorkItemFilter], order_by: Optional[list[Any]], first: int, after: Optional[str]
+) -> WorkItemConnection:
+    viewer = await require_viewer(info)
+    return _connection(await lists.inbox(viewer, _criteria(filter), _order(order_by), page_size(first), after))
+
+
+async def owned_work(
+    info: strawberry.Info, filter: Optional[WorkItemFilter], order_by: Optional[list[Any]], first: int, after: Optional[str]
+) -> WorkItemConnection:
+    viewer = await require_viewer(info)
+    return _connection(await lists.owned_work(viewer, _criteria(filter), _order(order_by), page_size(first), after))
+
+
+async def queue_items(
+    info: strawberry.Info,
+    queue_id: strawberry.ID,
+    filter: Optional[WorkItemFilter],
+    order_by: Optional[list[Any]],
+    first: int,
+    after: Optional[str],
+) -> WorkItemConnection:
+    viewer = await require_viewer(info)
+    queue = to_id(queue_id, "queueId")
+    return _connection(await lists.queue_items(viewer, queue, _criteria(filter), _order(order_by), page_size(first), after))
+
+
+async def team_items(
+    info: strawberry.Info,
+    team_id: strawberry.ID,
+    filter: Optional[WorkItemFilter],
+    order_by: Optional[list[Any]],
+    first: int,
+    after: Optional[str],
+) -> WorkItemConnection:
+    viewer = await require_viewer(info)
+    team = to_id(team_id, "teamId")
+    return _connection(await lists.team_items(viewer, team, _criteria(filter), _order(order_by), page_size(first), after))
+
+
+def _criteria(filter: Optional[WorkItemFilter]) -> lists.Criteria:
+    if filter is None:
+        return lists.Criteria()
+
+    def ids(values: Optional[list[strawberry.ID]], field: str) -> Optional[list[int]]:
+        return to_ids(values, field) if values else None
+
+    return lists.Criteria(
+        types=filter.types,
+        statuses=filter.statuses,
+        department_ids=ids(filter.department_ids, "departmentIds"),
+        team_ids=ids(filter.team_ids, "teamIds"),
+        queue_ids=ids(filter.queue_ids, "queueIds"),
+        assignee_ids=ids(filter.assignee_ids, "assigneeIds"),
+        refs=filter.refs,
+        my_teams=filter.my_teams,
+        assigned_to_me=filter.assigned_to_me,
+        custom_data=[(c.key, c.value) for c in filter.custom_data] if filter.custom_data else None,
+        due_before=filter.due_before,
+        due_after=filter.due_after,
+        overdue=filter.overdue,
+        priorities=filter.priorities,
+        wait_types=filter.wait_types,
+        has_new_info=filter.has_new_info,
+        needs_attention=filter.needs_attention,
+        text=filter.text,
+    )
+
+
+def _order(order_by: Optional[list[Any]]) -> list[lists.SortKey]:
+    """WorkItemOrder inputs as sort keys; a null direction is ascending."""
+    return [lists.SortKey(o.field, o.direction or lists.Direction.ASC) for o in order_by or ()]
+
+
+def _connection(page: lists.Page) -> WorkItemConnection:
+    edges = [WorkItemEdge(cursor=cursor, node=WorkItem.from_model(row)) for row, cursor in zip(page.items, page.cursors)]
     return WorkItemConnection(
         edges=edges,
-        page_info=PageInfo(has_next_page=len(rows) > size, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(has_next_page=page.has_next, end_cursor=edges[-1].cursor if edges else None),
     )
 
 

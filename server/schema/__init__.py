@@ -24,6 +24,7 @@ from server.resolvers import viewer as viewer_resolvers
 from server.resolvers import work_items as work_item_resolvers
 from server.resolvers.context import begin_operation
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
+from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, SafeParserCache, SwitchboardSchema
 from server.schema.org import Category, Department, Team
 from server.schema.viewer import LoginPayload, ViewerInfo
@@ -73,8 +74,9 @@ class CoreQuery:
         filter: Optional[WorkItemFilter] = None,
         first: int = 20,
         after: Optional[str] = None,
+        order_by: Optional[list[WorkItemOrder]] = None,
     ) -> WorkItemConnection:
-        return await work_item_resolvers.work_items_page(info, filter, first, after)
+        return await work_item_resolvers.work_items_page(info, filter, first, after, order_by)
 
 
 @strawberry.type
@@ -99,7 +101,7 @@ class CoreMutation:
 
 
 # Each area contributes its own root fields; merged here in a fixed order.
-Query = merge_types("Query", (CoreQuery, LifecycleQuery))
+Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery))
 Mutation = merge_types("Mutation", (CoreMutation, LifecycleMutation))
 
 

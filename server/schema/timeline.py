@@ -10,6 +10,8 @@ from strawberry.scalars import JSON
 
 from models.enums import TimelineKind as TimelineKindEnum
 from models.timeline import TimelineEntry as TimelineEntryModel
+from server.domain.timeline_query import Timeline
+from server.schema.work_items import PageInfo
 
 TimelineKind = strawberry.enum(TimelineKindEnum, name="TimelineKind")
 
@@ -50,3 +52,34 @@ class TimelineEntry:
             actor=actor,
             model=row,
         )
+
+
+@strawberry.type(description="How many entries of one kind are in a timeline's scope (before the kind filter).")
+class TimelineKindCount:
+    kind: TimelineKind
+    count: int
+
+
+@strawberry.type
+class TimelineEdge:
+    cursor: str
+    node: TimelineEntry
+
+
+@strawberry.type(description="A page of a work item's timeline, newest first, with what its kind filter chips need.")
+class TimelineConnection:
+    edges: list[TimelineEdge]
+    page_info: PageInfo
+    timeline: strawberry.Private[Timeline]
+
+    @strawberry.field(description="How many distinct kinds the kind filter shows, of kindsTotal.")
+    async def kinds_shown(self) -> int:
+        return (await self.timeline.tally()).shown
+
+    @strawberry.field(description="How many distinct kinds exist among the entries in scope (before the kind filter).")
+    async def kinds_total(self) -> int:
+        return (await self.timeline.tally()).total
+
+    @strawberry.field(description="Entries per kind in scope (before the kind filter), in the TimelineKind order.")
+    async def kind_counts(self) -> list[TimelineKindCount]:
+        return [TimelineKindCount(kind=c.kind, count=c.count) for c in (await self.timeline.tally()).counts]

@@ -247,6 +247,28 @@ class WorkItem:
             return None
         return SlaPause(remaining_minutes=pause.minutes, before_due=pause.before_due, label=pause.label)
 
+    @strawberry.field(
+        description="The item's history, newest first, at most 100 a page. includeRelated defaults to true for cases "
+        "(their actions' and sub-cases' entries) and merged tickets (their target's), false otherwise; the "
+        "communications of tickets merged into this item always show. System-generated entries are hidden unless asked."
+    )
+    async def timeline(
+        self,
+        info: strawberry.Info,
+        # lazy: server.schema.timeline builds on this module (PageInfo)
+        kinds: Optional[list[strawberry.LazyType("TimelineKind", "server.schema.timeline")]] = None,
+        include_related: Optional[bool] = None,
+        show_system_generated: bool = False,
+        first: int = 50,
+        after: Optional[str] = None,
+    ) -> strawberry.LazyType("TimelineConnection", "server.schema.timeline"):
+        from server.resolvers.timeline import work_item_timeline  # it builds on this module
+
+        return await work_item_timeline(
+            info, self.model, kinds=kinds, include_related=include_related,
+            show_system_generated=show_system_generated, first=first, after=after,
+        )
+
 
 async def _visible(info: strawberry.Info, pk: int | None) -> Optional[WorkItem]:
     row = await loaders(info).get(WorkItemModel, pk)
@@ -290,6 +312,19 @@ class WorkItemFilter:
     refs: Optional[list[str]] = None
     my_teams: Optional[bool] = strawberry.field(default=None, description="Only items of the teams I belong to.")
     assigned_to_me: Optional[bool] = None
+    custom_data: Optional[list[strawberry.LazyType("CustomDataCondition", "server.schema.lists")]] = strawberry.field(  # noqa: F821
+        default=None, description="customData[key] equals value (with its JSON type) for every condition."
+    )
+    due_before: Optional[datetime] = strawberry.field(default=None, description="Due strictly before this time.")
+    due_after: Optional[datetime] = strawberry.field(default=None, description="Due strictly after this time.")
+    overdue: Optional[bool] = strawberry.field(
+        default=None, description="true: open and past its due date while its SLA clock runs; false: all others."
+    )
+    priorities: Optional[list[Priority]] = None
+    wait_types: Optional[list[WaitType]] = None
+    has_new_info: Optional[bool] = strawberry.field(default=None, description="true: flagged; false: not flagged.")
+    needs_attention: Optional[bool] = strawberry.field(default=None, description="true: with a problem; false: without.")
+    text: Optional[str] = strawberry.field(default=None, description="The title contains this text, ignoring case.")
 
 
 @strawberry.input

@@ -465,3 +465,15 @@ async def test_notifications_list_and_mark_read(jane, signed_in):
 async def test_mark_read_and_new(jane):
     assert (await jane.data('mutation { markWorkItemNew(ref: "T-1003") { workItem { hasNewInfo } } }'))["markWorkItemNew"]["workItem"]["hasNewInfo"]
     assert not (await jane.data('mutation { markWorkItemRead(ref: "T-1003") { workItem { hasNewInfo } } }'))["markWorkItemRead"]["workItem"]["hasNewInfo"]
+
+
+async def test_follow_up_times_in_any_offset_are_stored_in_utc(jane):
+    from datetime import timezone as tz
+
+    later = (clock.now() + timedelta(hours=2)).astimezone(tz(timedelta(hours=5)))
+    await jane.data(WAIT, {"ref": "T-1003", "input": {"waitType": "FOLLOW_UP", "until": later.isoformat()}})
+    stored = (await WorkItem.get(ref="T-1003")).wait_until
+    assert stored == later and stored.utcoffset() == timedelta(0)
+    # and the scheduler finds it at the right moment, not hours off
+    with clock.frozen(later + timedelta(seconds=1)):
+        assert (await scheduler.run_due()).back_from_waiting == 1
