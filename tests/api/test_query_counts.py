@@ -33,3 +33,34 @@ async def test_validation_is_cached_across_requests(signed_in):
     for _ in range(3):
         await jane.data(query)
     assert cache.cache_info().hits == hits + 3
+
+
+SCREEN = """query($ref: String!) { workItem(ref: $ref) {
+  ref type title description status waitType priority dueAt overdue slaPause { label } version customData
+  department { name } team { name } queue { name } assignee { name } owner { name } company { name }
+  primaryContact { email } requester { email } contacts { email } category { name } caseType { name }
+  parent { ref } actions { ref status title assignee { name } } subCases { ref status }
+  timeline(first: 50) { kindsShown kindsTotal edges { node { kind body workItemRef createdAt actor { kind name } } } }
+} }"""
+
+
+async def test_the_work_item_screen_costs_a_fixed_number_of_queries(signed_in):
+    from models.contact import Contact
+    from models.org import User
+    from server.domain import lifecycle
+    from server.domain.viewer import user_viewer
+
+    lena = await signed_in("lena@example.com")
+    as_lena = await user_viewer(await User.get(email="lena@example.com"))
+    for i in range(50):
+        await lifecycle.add_note(as_lena, "C-1001", None, f"Progress note {i}")
+    await lena.data('mutation { updateWorkItem(ref: "C-1001", input: {contactIds: [%s]}) { ref } }'
+                    % (await Contact.get(email="alice@globex.example")).id)
+
+    with recorded_queries() as statements:
+        data = await lena.data(SCREEN, {"ref": "C-1001"})
+    item = data["workItem"]
+    assert len(item["timeline"]["edges"]) == 50 and len(item["actions"]) == 2 and item["contacts"]
+    # viewer 2; item 1; one batch per relation kind; children 1; contacts 1; case type 1;
+    # timeline: related items 1, page 1, kind counts 1
+    assert len(statements) == 17, "\n".join(statements)
