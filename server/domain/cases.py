@@ -38,6 +38,7 @@ from server.domain.lifecycle import (
     check_assignable,
     load_for_change,
     require_person,
+    set_assignee,
     set_flags,
 )
 from server.domain.uow import UnitOfWork, unit_of_work
@@ -118,16 +119,24 @@ async def on_submitted(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) ->
 
 
 async def start_step(uow: UnitOfWork, case: WorkItem, position: int, actor: Viewer | None) -> list[WorkItem]:
+    """Start the actions of a step. All of them exist before any is set going, so one that closes
+    at once (a START_CASE action) cannot finish the step while its other actions are missing."""
     step = await CaseStep.get(case_type_id=case.case_type_id, position=position)
     await save_changes(case, {"current_step": position})
-    started = []
-    for template in await ActionTemplate.filter(step_id=step.id).order_by("position", "id"):
-        started.append(
-            await create_action(
-                uow, case, actor, title=template.title, kind=template.kind, queue_id=template.queue_id,
-                step=position, template=template,
-            )
+    templates = await ActionTemplate.filter(step_id=step.id).order_by("position", "id")
+    started = [
+        await create_action(
+            uow, case, actor, title=template.title, kind=template.kind, queue_id=template.queue_id,
+            step=position, template=template, set_going=False,
         )
+        for template in templates
+    ]
+    for action, template in zip(started, templates):
+        await action.refresh_from_db()  # a sub-case started by an earlier action may have set it waiting
+        if action.status is Status.TO_DO:
+            await _set_going(uow, case, action, template)
+    for action in started:
+        await action.refresh_from_db()  # as they are now, for the caller
     return started
 
 
@@ -142,8 +151,10 @@ async def create_action(
     step: int | None,
     template: ActionTemplate | None = None,
     copy_of: WorkItem | None = None,
+    set_going: bool = True,
 ) -> WorkItem:
-    """A new action of `case`, TO_DO in its queue, then set going according to its kind."""
+    """A new action of `case`, TO_DO in its queue, then (unless `set_going` is False) set going
+    according to its kind."""
     queue = await _queue_for(case, queue_id)
     department = await Department.get(id=case.department_id)
     now = clock.now()
@@ -174,11 +185,15 @@ async def create_action(
     uow.emit(WorkItemCreated(**event_base(action, actor), item_type=WorkItemType.ACTION.value, status=action.status.value))
     await timeline.created(uow, action, actor)
     await timeline.action_started(uow, case, action, actor)
-    await _set_going(uow, case, action, template)
+    if set_going:
+        await _set_going(uow, case, action, template)
     return action
 
 
 async def _set_going(uow: UnitOfWork, case: WorkItem, action: WorkItem, template: ActionTemplate | None) -> None:
+    """Wait-for-sub-cases actions wait, or close when their sub-cases are all finished; START_CASE
+    actions start their sub-case and close. An action closing here may move the case on, so `case`
+    is then reloaded."""
     if action.action_kind is ActionKind.WAIT_FOR_SUB_CASES:
         if await running_sub_cases(case):
             await change_status(uow, action, None, Status.WAITING, fields={"wait_type": WaitType.SUB_CASES})
@@ -187,6 +202,7 @@ async def _set_going(uow: UnitOfWork, case: WorkItem, action: WorkItem, template
                 uow, action, None, Status.CLOSED, reason="Every sub-case is already finished.",
                 fields={"resolution_method": ResolutionMethod.COMPLETE},
             )
+            await case.refresh_from_db()
         # no sub-case started yet: it waits TO_DO in its queue for a person to decide
     elif action.action_kind is ActionKind.START_CASE:
         case_type_id = template.sub_case_type_id if template else None
@@ -195,12 +211,16 @@ async def _set_going(uow: UnitOfWork, case: WorkItem, action: WorkItem, template
             uow, action, None, Status.CLOSED, reason=f"Started sub-case {sub_case.ref}.",
             fields={"resolution_method": ResolutionMethod.COMPLETE},
         )
+        await case.refresh_from_db()
 
 
 async def action_closed(uow: UnitOfWork, action: WorkItem, actor: Viewer | None) -> None:
     """An action closed: a case problem when it could not be completed; otherwise the case's step
-    may be finished. Actions closed by the system without a method (rework, abandon) change nothing."""
-    case = await _case_of(action)
+    may be finished. Actions closed by the system without a method (rework, abandon) change nothing.
+
+    The case is locked first, so two of its actions finishing at once see each other closed and
+    the second one moves the case on."""
+    case = await WorkItem.select_for_update().get(id=action.parent_id)
     if action.resolution_method is ResolutionMethod.UNABLE_TO_COMPLETE:
         await raise_problem(uow, case, action, action_problem_reason(action))
     elif action.resolution_method is ResolutionMethod.COMPLETE:
@@ -257,11 +277,13 @@ async def case_done(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> No
             await change_status(uow, action, None, Status.CLOSED, reason=f"{case.ref} was abandoned.")
     if case.parent_id is not None:
         parent = await WorkItem.get(id=case.parent_id)
-        if parent.type is WorkItemType.CASE and not await running_sub_cases(parent):
-            waiting = WorkItem.filter(
-                parent_id=parent.id, action_kind=ActionKind.WAIT_FOR_SUB_CASES, status=Status.WAITING, wait_type=WaitType.SUB_CASES
-            )
-            for action in await waiting:
+        # the waiting actions are locked before the running sub-cases are counted, so two
+        # sub-cases finishing at once see each other finished
+        waiting = await WorkItem.select_for_update().filter(
+            parent_id=parent.id, action_kind=ActionKind.WAIT_FOR_SUB_CASES, status=Status.WAITING, wait_type=WaitType.SUB_CASES
+        )
+        if parent.type is WorkItemType.CASE and waiting and not await running_sub_cases(parent):
+            for action in waiting:
                 await change_status(
                     uow, action, None, Status.CLOSED, reason="Every sub-case is finished.",
                     fields={"resolution_method": ResolutionMethod.COMPLETE},
@@ -321,7 +343,10 @@ async def _peer_review_step(
                 raise ValidationError.single("comment", "a failed peer review needs a comment for the doer")
             await save_changes(action, {"review_outcome": ReviewOutcome.FAIL, "review_stage": ReviewStage.DOING})
             await timeline.peer_review(uow, action, viewer, stage="FAILED", comment=comment)
-            await change_status(uow, action, viewer, Status.TO_DO, assignee=action.doer_id, reason=comment)
+            if action.status is Status.TO_DO:
+                await set_assignee(uow, action, viewer, action.doer_id)
+            else:
+                await change_status(uow, action, viewer, Status.TO_DO, assignee=action.doer_id, reason=comment)
             await notifications.notify(
                 uow, action.doer_id, NotificationKind.PEER_REVIEW_FAILED, action, f"Peer review of {action.ref} failed: {comment}"
             )
@@ -340,13 +365,14 @@ async def _peer_review_step(
         raise ValidationError.single("reviewerId", f"{action.ref} is a peer review action: name its reviewer")
     if reviewer_id == viewer.id:
         raise ValidationError.single("reviewerId", "the reviewer must be someone other than the doer")
-    await check_assignable(action, reviewer_id)
+    try:
+        await check_assignable(action, reviewer_id)
+    except ValidationError as error:
+        raise ValidationError.single("reviewerId", error.message) from None
     await save_changes(action, {"doer_id": viewer.id, "reviewer_id": reviewer_id, "review_stage": ReviewStage.REVIEWING,
                                 "review_outcome": None})
     await timeline.peer_review(uow, action, viewer, stage="IN_PEER_REVIEW", comment=reason)
     if action.status is Status.TO_DO:
-        from server.domain.lifecycle import set_assignee
-
         await set_assignee(uow, action, viewer, reviewer_id)
     else:
         await change_status(uow, action, viewer, Status.TO_DO, assignee=reviewer_id, reason="In peer review")
@@ -483,7 +509,8 @@ async def rework(viewer: Viewer, ref: str, version: int | None, step: int) -> Ou
 
 
 async def reset(viewer: Viewer, ref: str, version: int | None) -> Outcome:
-    """Reset a case to in progress: its problem is dealt with."""
+    """Reset a case to in progress: its problem is dealt with, and the owner moves on — when
+    nothing of the current step is left open, the next step starts (or the case completes)."""
     require_person(viewer, "reset cases")
     async with unit_of_work() as uow:
         case = await load_for_change(viewer, ref, version)
@@ -494,6 +521,7 @@ async def reset(viewer: Viewer, ref: str, version: int | None) -> Outcome:
         if case.status is not Status.IN_PROGRESS:
             await change_status(uow, case, viewer, Status.IN_PROGRESS, assignee=case.assignee_id or viewer.id,
                                 reason="Reset to in progress.")
+        await _advance(uow, case, viewer)
     return Outcome(case)
 
 

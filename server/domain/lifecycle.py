@@ -316,6 +316,10 @@ async def wait(
 
             return await cases.wait_for_sub_cases(uow, item, viewer)
         workflow.check_user_wait_type(item, wait_type)
+        if wait_type is WaitType.PAUSE:
+            from server.domain import cases
+
+            await cases.check_case_manager(viewer, item)  # pausing is the case owner's call (rule 11)
         if item.status is Status.WAITING and item.wait_type is wait_type:
             await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=item.assignee_id or viewer.id, reason=reason)
             return Outcome(item, notices=[f"{item.ref} no longer waits."])
@@ -383,6 +387,8 @@ async def resolve(
         if item.type is WorkItemType.CASE:
             from server.domain import cases
 
+            if method is ResolutionMethod.ABANDONED:
+                await cases.check_case_manager(viewer, item)  # abandoning is the case owner's call (rule 11)
             await cases.check_can_resolve(item, method)
         department = await department_of(item)
         has_resolution = await _resolution_entry(uow, item, viewer, note, email)

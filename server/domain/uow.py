@@ -6,7 +6,8 @@
 
 Events emitted inside are written to the durable event log in the same transaction and published
 on the bus only after the transaction commits; if anything raises, the transaction rolls back and
-no event leaves. A unit of work opened inside another joins it.
+no event leaves. A unit of work opened inside another joins it. A transaction PostgreSQL aborts
+to break a deadlock with a simultaneous change is reported as CONFLICT: nothing was written.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import AsyncIterator
 
+from asyncpg.exceptions import TransactionRollbackError
 from tortoise.transactions import in_transaction
 
 from models.event import EventRecord
 from server.domain import clock
+from server.domain.errors import Conflict
 from server.subscriptions import bus
 from server.subscriptions.events import DomainEvent, Envelope, WorkItemEvent
 
@@ -59,6 +62,10 @@ async def unit_of_work() -> AsyncIterator[UnitOfWork]:
         async with in_transaction():
             yield uow
             envelopes = await uow._record()
+    except TransactionRollbackError:
+        # PostgreSQL aborted the transaction (a deadlock with a simultaneous change, or a
+        # serialisation failure): nothing was written, and trying again will work
+        raise Conflict("Another change to the same work collided with this one; nothing was changed, try again.") from None
     finally:
         _current.reset(token)
     event_bus = bus.current()

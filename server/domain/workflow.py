@@ -72,6 +72,11 @@ DONE = frozenset({S.RESOLVED, S.CLOSED})
 OPEN = frozenset(_OPEN)
 
 
+def _article(item_type: T) -> str:
+    name = item_type.value.lower()
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
 def allowed(item_type: T, from_status: S, to_status: S) -> bool:
     return to_status in TRANSITIONS[item_type].get(from_status, frozenset())
 
@@ -82,7 +87,7 @@ def check(item: WorkItem, to_status: S) -> None:
         if item.status is S.CLOSED:
             why = "it is closed, and nothing reopens a closed item"
         else:
-            why = f"a {item.type.value.lower()} cannot go from {item.status.value} to {to_status.value}"
+            why = f"{_article(item.type)} cannot go from {item.status.value} to {to_status.value}"
         raise InvalidTransition(
             f"{item.ref}: {why}.",
             field="ref",
@@ -93,12 +98,12 @@ def check(item: WorkItem, to_status: S) -> None:
 def check_user_wait_type(item: WorkItem, wait_type: W) -> None:
     if wait_type not in USER_WAIT_TYPES[item.type]:
         choices = ", ".join(sorted(w.value for w in USER_WAIT_TYPES[item.type]))
-        raise ValidationError.single("waitType", f"a {item.type.value.lower()} may wait for: {choices}")
+        raise ValidationError.single("waitType", f"{_article(item.type)} may wait for: {choices}")
 
 
 def user_resolution_target(item: WorkItem, method: M) -> S:
     target = USER_RESOLUTIONS[item.type].get(method)
     if target is None:
         choices = ", ".join(m.value for m in USER_RESOLUTIONS[item.type])
-        raise ValidationError.single("method", f"a {item.type.value.lower()} is resolved with one of: {choices}")
+        raise ValidationError.single("method", f"{_article(item.type)} is resolved with one of: {choices}")
     return target
