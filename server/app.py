@@ -1,8 +1,10 @@
 """The Starlette application: GraphQL over HTTP and WebSocket at /graphql, and a health check.
 
 The lifespan connects the database (checking it is migrated) and the event bus (Redis when
-`REDIS_URL` is set, in-process memory otherwise). Several processes started this way against one
-PostgreSQL and one Redis serve one organisation.
+`REDIS_URL` is set, in-process memory otherwise), then runs the scheduler of timed transitions
+unless `SWITCHBOARD_SCHEDULER=false` (several processes may run it at once; each transition fires
+once). Several processes started this way against one PostgreSQL and one Redis serve one
+organisation.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from server.resolvers.context import Context, parse_bearer
 from server.schema import MAX_SUBSCRIPTIONS_PER_CONNECTION, build_schema
 from server.settings import Settings, load_settings
 from server.subscriptions import bus
+from server.worker import running_scheduler
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
@@ -109,6 +112,9 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
                 await stack.enter_async_context(db.connected(settings))
                 await db.check_migrated(settings)
                 await stack.enter_async_context(bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix))
+                if settings.scheduler_enabled:
+                    # entered last, so it stops first: before the bus and the database go down
+                    await stack.enter_async_context(running_scheduler(settings.scheduler_interval))
             yield
 
     routes = [

@@ -1,4 +1,4 @@
-"""The `switchboard` command: serve, migrate, demo, makemigrations.
+"""The `switchboard` command: serve, worker, migrate, demo, makemigrations.
 
 Configuration problems (a wrong variable, an unreachable database or Redis, an unmigrated
 database) end the command with one line naming the variable and exit status 2.
@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
+from typing import TYPE_CHECKING
 
 from server import db
 from server.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from server.domain.scheduler import SweepReport
 
 log = logging.getLogger("switchboard")
 
@@ -48,6 +53,41 @@ async def _demo(settings: Settings) -> bool:
     async with db.connected(settings):
         await db.check_migrated(settings)
         return await demo.load()
+
+
+async def _worker(settings: Settings, once: bool) -> "SweepReport | None":
+    """The scheduler of timed transitions on its own: one sweep (`once`), or sweeps every
+    `settings.scheduler_interval` seconds until SIGTERM or SIGINT. Events go out on the bus, so
+    live clients of every server process see what it fires."""
+    from server.domain import scheduler
+    from server.subscriptions import bus
+    from server.worker import running_scheduler
+
+    async with db.connected(settings):
+        await db.check_migrated(settings)
+        await _check_redis(settings)
+        async with bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix):
+            if once:
+                return await scheduler.run_due()
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            signals = (signal.SIGTERM, signal.SIGINT)
+            for signum in signals:
+                loop.add_signal_handler(signum, stop.set)
+            try:
+                async with running_scheduler(settings.scheduler_interval):
+                    await stop.wait()
+            finally:
+                for signum in signals:
+                    loop.remove_signal_handler(signum)
+    return None
+
+
+def _report_line(report: "SweepReport") -> str:
+    from dataclasses import asdict
+
+    counts = ", ".join(f"{name}={count}" for name, count in asdict(report).items())
+    return f"switchboard: scheduler fired {report.total} ({counts})"
 
 
 async def _makemigrations(settings: Settings, name: str | None) -> list[str]:
@@ -88,6 +128,10 @@ def main(argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="run the GraphQL server")
     serve.add_argument("--host", help="interface to listen on (default: SWITCHBOARD_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default: SWITCHBOARD_PORT or 8000)")
+    worker = commands.add_parser(
+        "worker", help="run the scheduler of timed transitions (until SIGTERM/SIGINT, or one sweep with --once)"
+    )
+    worker.add_argument("--once", action="store_true", help="fire what is due now, print what fired, and exit")
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("demo", help="load the demo data into an empty database")
     make = commands.add_parser("makemigrations", help="write a migration for model changes (developers)")
@@ -100,6 +144,12 @@ def main(argv: list[str] | None = None) -> None:
         settings = load_settings()
         if args.command == "serve":
             _serve(settings, args.host, args.port)
+        elif args.command == "worker":
+            report = asyncio.run(_worker(settings, args.once))
+            if report is not None:
+                print(_report_line(report))
+            else:
+                print("switchboard: scheduler stopped")
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
             print("switchboard: database is up to date")

@@ -32,6 +32,8 @@ class Settings:
     token_ttl_seconds: int
     var_dir: Path
     channel_prefix: str
+    scheduler_enabled: bool  # the server process runs the timed transitions (SPEC §2.2) itself
+    scheduler_interval: float  # seconds between two scheduler sweeps
 
     @property
     def is_postgres(self) -> bool:
@@ -56,6 +58,31 @@ def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> i
     if not low <= value <= high:
         raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
     return value
+
+
+def _float(env: dict[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number of seconds, got {raw!r}") from None
+    if not low <= value <= high:  # also refuses nan and inf
+        raise ConfigError(f"{name}: must be between {low:g} and {high:g}, got {raw.strip()}")
+    return value
+
+
+def _bool(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("true", "1", "yes", "on"):
+        return True
+    if value in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
 
 
 def _database_url(env: dict[str, str], var_dir: Path) -> str:
@@ -138,4 +165,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         token_ttl_seconds=_int(env, "SWITCHBOARD_TOKEN_TTL", 12 * 3600, 60, 90 * 24 * 3600),
         var_dir=var_dir,
         channel_prefix=env.get("SWITCHBOARD_CHANNEL_PREFIX") or "switchboard",
+        scheduler_enabled=_bool(env, "SWITCHBOARD_SCHEDULER", True),
+        scheduler_interval=_float(env, "SWITCHBOARD_SCHEDULER_INTERVAL", 10.0, 0.1, 3600.0),
     )

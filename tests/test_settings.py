@@ -89,3 +89,78 @@ def test_an_unmigrated_database_is_refused(tmp_path: Path):
     result = _switchboard("demo", env={"SWITCHBOARD_VAR_DIR": str(tmp_path)})
     assert result.returncode == 2
     assert "switchboard: DATABASE_URL:" in result.stderr and "switchboard migrate" in result.stderr
+
+
+# ------------------------------------------------------------------------- the scheduler's settings
+
+
+def test_scheduler_defaults(tmp_path: Path):
+    settings = load_settings({"SWITCHBOARD_VAR_DIR": str(tmp_path)})
+    assert settings.scheduler_enabled is True
+    assert settings.scheduler_interval == 10
+
+
+@pytest.mark.parametrize(
+    "name, value, attribute, expected",
+    [
+        ("SWITCHBOARD_SCHEDULER", "false", "scheduler_enabled", False),
+        ("SWITCHBOARD_SCHEDULER", "FALSE", "scheduler_enabled", False),
+        ("SWITCHBOARD_SCHEDULER", "true", "scheduler_enabled", True),
+        ("SWITCHBOARD_SCHEDULER", "", "scheduler_enabled", True),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "2.5", "scheduler_interval", 2.5),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "60", "scheduler_interval", 60),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "0.1", "scheduler_interval", 0.1),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "3600", "scheduler_interval", 3600),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "", "scheduler_interval", 10),
+    ],
+)
+def test_scheduler_values(tmp_path: Path, name: str, value: str, attribute: str, expected: object):
+    settings = load_settings({"SWITCHBOARD_VAR_DIR": str(tmp_path), name: value})
+    assert getattr(settings, attribute) == expected
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("SWITCHBOARD_SCHEDULER", "sometimes"),
+        ("SWITCHBOARD_SCHEDULER", "2"),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "often"),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "10s"),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "0"),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "0.05"),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "-5"),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "3601"),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "nan"),
+        ("SWITCHBOARD_SCHEDULER_INTERVAL", "inf"),
+    ],
+)
+def test_a_wrong_scheduler_value_names_its_variable(tmp_path: Path, name: str, value: str):
+    with pytest.raises(ConfigError) as raised:
+        load_settings({"SWITCHBOARD_VAR_DIR": str(tmp_path), name: value})
+    message = str(raised.value)
+    assert message.startswith(f"{name}:") and "\n" not in message
+
+
+def test_worker_stops_with_one_line_on_a_wrong_interval(tmp_path: Path):
+    migrated = {"SWITCHBOARD_VAR_DIR": str(tmp_path)}
+    assert _switchboard("migrate", env=migrated).returncode == 0
+    result = _switchboard("worker", env={**migrated, "SWITCHBOARD_SCHEDULER_INTERVAL": "0"})
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("switchboard:")]
+    assert len(errors) == 1 and errors[0].startswith("switchboard: SWITCHBOARD_SCHEDULER_INTERVAL:"), result.stderr
+    assert result.stdout == ""
+
+
+def test_worker_once_fires_what_is_due_and_prints_its_report(tmp_path: Path):
+    env = {"SWITCHBOARD_VAR_DIR": str(tmp_path)}
+    assert _switchboard("migrate", env=env).returncode == 0
+    assert _switchboard("demo", env=env).returncode == 0
+    result = _switchboard("worker", "--once", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    # nothing of the fresh demo data is due yet
+    assert result.stdout.splitlines() == [
+        "switchboard: scheduler fired 0 (back_from_waiting=0, closed_without_response=0, feedback_closed=0, "
+        "due_missed=0, sub_case_waits_closed=0)"
+    ]

@@ -2,7 +2,7 @@
 (with or without close if no response), feedback window ended, due date missed, wait for
 sub-cases satisfied.
 
-`run_due` fires everything due at `now` (the injectable clock's now by default). Each firing is its
+`run_due` fires everything due at the injectable clock's now. Each firing is its
 own unit of work that first locks the item and re-checks its condition — `SELECT … FOR UPDATE SKIP
 LOCKED` on PostgreSQL, serialised transactions on SQLite — so with several processes sweeping at
 once every transition happens exactly once.
@@ -86,7 +86,8 @@ async def _close_after_feedback(uow: UnitOfWork, item: WorkItem) -> str:
 
 
 def _due_missed(now: datetime) -> Q:
-    return Q(status__in=OPEN, due_at__lte=now, due_missed_at=None)
+    # strictly past, as sla.is_overdue: at the due moment itself it is not missed yet
+    return Q(status__in=OPEN, due_at__lt=now, due_missed_at=None)
 
 
 def _record_missed(now: datetime):
@@ -122,9 +123,14 @@ async def _close_sub_case_wait(uow: UnitOfWork, item: WorkItem) -> str | None:
     return "sub_case_waits_closed"
 
 
-async def run_due(now: datetime | None = None, *, batch: int = 500) -> SweepReport:
-    """Fire every timed transition due at `now`; how many of each fired here."""
-    now = now or clock.now()
+async def run_due(*, batch: int = 500) -> SweepReport:
+    """Fire every timed transition due now (the domain clock's now); how many of each fired here.
+
+    Candidates are read `batch` ids at a time, in id order, until none is left: some stay
+    candidates without firing (a clock stopped before its due date, sub-cases still running), and
+    they must not keep the ones behind them from their turn. An item that fails to fire is logged
+    and skipped, so one bad row cannot hold up every timer; it is tried again next sweep."""
+    now = clock.now()
     report = SweepReport()
     timers: list[tuple[Q, Callable[[UnitOfWork, WorkItem], Awaitable[str | None]]]] = [
         (_wait_ended(now), _end_wait),
@@ -133,11 +139,20 @@ async def run_due(now: datetime | None = None, *, batch: int = 500) -> SweepRepo
         (_sub_case_waits(), _close_sub_case_wait),
     ]
     for condition, fire in timers:
-        ids = await WorkItem.filter(condition).order_by("id").limit(batch).values_list("id", flat=True)
-        for item_id in ids:
-            fired = await _fire(item_id, condition, fire)
-            if fired:
-                setattr(report, fired, getattr(report, fired) + 1)
+        after = 0
+        while True:
+            ids = await WorkItem.filter(condition & Q(id__gt=after)).order_by("id").limit(batch).values_list("id", flat=True)
+            for item_id in ids:
+                try:
+                    fired = await _fire(item_id, condition, fire)
+                except Exception:
+                    log.exception("timed transition of work item %s failed", item_id)
+                    continue
+                if fired:
+                    setattr(report, fired, getattr(report, fired) + 1)
+            if len(ids) < batch:
+                break
+            after = ids[-1]
     return report
 
 
