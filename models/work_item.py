@@ -18,6 +18,8 @@ class ReferenceCounter(Model):
 
 
 class WorkItem(Model):
+    # Columns added after the first migration carry a db_default when NOT NULL, so that adding
+    # them to a table that already has rows works (SQLite and PostgreSQL refuse it otherwise).
     id = fields.IntField(primary_key=True)
     ref = fields.CharField(max_length=32, unique=True)
     type = fields.CharEnumField(WorkItemType, max_length=8)
@@ -72,7 +74,7 @@ class WorkItem(Model):
     problem = fields.TextField(null=True)  # why it needs attention
     test_mode = fields.BooleanField(default=False)
     # a robot rejected it: it is left for a person
-    human_only = fields.BooleanField(default=False)
+    human_only = fields.BooleanField(default=False, db_default=False)
 
     # cases: their flow; actions: their kind and the step they belong to
     case_type = fields.ForeignKeyField("switchboard.CaseType", related_name="cases", null=True, on_delete=fields.RESTRICT)
@@ -88,7 +90,7 @@ class WorkItem(Model):
     reviewer = fields.ForeignKeyField("switchboard.User", related_name="actions_reviewed", null=True, on_delete=fields.SET_NULL)
     review_stage = fields.CharEnumField(ReviewStage, max_length=16, null=True)
     review_outcome = fields.CharEnumField(ReviewOutcome, max_length=16, null=True)
-    checklist = fields.JSONField(default=list)
+    checklist = fields.JSONField(default=list, db_default="[]")
 
     # structure: an action's case, a sub-case's parent case; the ticket a case came from; merge target
     parent = fields.ForeignKeyField("switchboard.WorkItem", related_name="children", null=True, on_delete=fields.RESTRICT)

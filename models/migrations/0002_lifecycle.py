@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='WorkItem',
             name='checklist',
-            field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            field=fields.JSONField(default=list, db_default='[]', encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
         ),
         ops.AddField(
             model_name='WorkItem',
@@ -91,7 +91,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='WorkItem',
             name='human_only',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='WorkItem',
