@@ -108,3 +108,23 @@ class EmailAttachment(Model):
 
     class Meta:
         table = "email_attachment"
+
+
+class EmailShare(Model):
+    # an email of one work item shared to a linked work item: it shows on that item's timeline too
+    id = fields.IntField(primary_key=True)
+    email = fields.ForeignKeyField("switchboard.Email", related_name="shares", on_delete=fields.CASCADE)
+    work_item = fields.ForeignKeyField("switchboard.WorkItem", related_name="shared_emails", on_delete=fields.CASCADE)
+    shared_by = fields.ForeignKeyField("switchboard.User", related_name="emails_shared", null=True, on_delete=fields.SET_NULL)
+    shared_by_api_key = fields.ForeignKeyField(
+        "switchboard.ApiKey", related_name="emails_shared", null=True, on_delete=fields.SET_NULL
+    )
+    timeline_entry = fields.ForeignKeyField(
+        "switchboard.TimelineEntry", related_name="email_shares", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "email_share"
+        unique_together = (("email", "work_item"),)
+        indexes = (Index(fields=("work_item_id",), name="email_share_work_item"),)

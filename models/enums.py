@@ -111,6 +111,7 @@ class TimelineKind(str, Enum):
     ACTION_STARTED = "ACTION_STARTED"
     CASE_REWORKED = "CASE_REWORKED"
     FIELDS_CHANGED = "FIELDS_CHANGED"
+    EMAIL_SHARED = "EMAIL_SHARED"
 
 
 class EmailDirection(str, Enum):

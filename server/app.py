@@ -9,7 +9,9 @@ organisation.
 
 from __future__ import annotations
 
+import logging
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, AsyncIterator
 
@@ -28,16 +30,41 @@ from tortoise import Tortoise
 from server import db
 from server.domain.errors import Unauthenticated
 from server.domain.tokens import TokenSigner
-from server.domain.viewer import authenticate
+from server.domain.viewer import authenticate, refresh
 from server.resolvers.context import Context, parse_bearer
 from server.schema import MAX_SUBSCRIPTIONS_PER_CONNECTION, build_schema
 from server.settings import Settings, load_settings
 from server.subscriptions import bus
+from server.subscriptions.access import AccessWatch, WatchUnavailable, is_watched
 from server.worker import running_scheduler
+
+log = logging.getLogger(__name__)
+
+# the code graphql-transport-ws closes a refused connection_init with (4403 Forbidden)
+ACCESS_REVOKED_CLOSE_CODE = 4403
+ACCESS_REVOKED_CLOSE_REASON = "Access revoked"
+
+
+@dataclass
+class ConnectionContext(Context):
+    """A WebSocket connection's context, holding the watch on its identity's access (a strong
+    reference: the watch's task lives as long as the connection)."""
+
+    access_watch: AccessWatch | None = None
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
-    """graphql-transport-ws, with the per-connection operation limit reported with a code."""
+    """graphql-transport-ws, with the per-connection operation limit reported with a code, and the
+    connection's access watch stopped when the connection ends."""
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            watch = getattr(self.context, "access_watch", None)
+            if watch is not None:
+                self.context.access_watch = None
+                await watch.stop()
 
     async def handle_subscribe(self, message: Any) -> None:
         limit = self.max_subscriptions_per_connection
@@ -72,7 +99,7 @@ class GraphQLApp(GraphQL):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         if isinstance(request, WebSocket):
-            return Context(request=request, response=response, signer=self.signer)
+            return ConnectionContext(request=request, response=response, signer=self.signer)
         token, problem = parse_bearer(request.headers.get("authorization"))
         return Context(request=request, response=response, signer=self.signer, token=token, auth_problem=problem)
 
@@ -87,7 +114,33 @@ class GraphQLApp(GraphQL):
         except Unauthenticated as exc:
             raise ConnectionRejectionError({"message": exc.message}) from None
         viewer = context.connection_viewer
+        if is_watched(viewer) and isinstance(context, ConnectionContext):
+            await self._watch_access(context)
         return {"viewer": {"kind": viewer.kind.value, "id": str(viewer.id), "name": viewer.name}}
+
+    async def _watch_access(self, context: ConnectionContext) -> None:
+        """Close the connection the moment its identity loses access (an API key revoked), even
+        when it sends nothing. The watch is active before the identity is checked again, so a
+        revocation committed at any moment after authentication either is seen here or closes
+        the connection. Without a working watch the connection is refused: it could not be closed
+        on time."""
+        websocket = context.request
+
+        async def close(event: object) -> None:
+            try:
+                await websocket.close(code=ACCESS_REVOKED_CLOSE_CODE, reason=ACCESS_REVOKED_CLOSE_REASON)
+            except RuntimeError:
+                pass  # already closed
+
+        watch = AccessWatch(context.connection_viewer, on_revoked=close)
+        try:
+            await watch.start()
+        except WatchUnavailable:
+            log.exception("Refused a WebSocket connection: its access cannot be watched")
+            raise ConnectionRejectionError({"message": "Live access checks are unavailable; try again later."}) from None
+        context.access_watch = watch  # stopped by TransportWSHandler.handle when the connection ends
+        if await refresh(context.connection_viewer) is None:
+            raise ConnectionRejectionError({"message": "Your access has been revoked."})
 
 
 async def health(request: Request) -> JSONResponse:

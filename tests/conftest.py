@@ -116,3 +116,13 @@ async def signed_in(client: HttpClient, demo: None):
     yield sign_in
     for c in opened:
         await c.aclose()
+
+
+@pytest.fixture
+def shared_backend(backend: backends.TestBackend) -> backends.TestBackend:
+    if not backend.shared_across_processes:
+        pytest.skip(
+            "needs PostgreSQL and Redis shared by processes (SWITCHBOARD_TEST_BACKEND=postgres); "
+            f"this run uses {backend.name}"
+        )
+    return backend

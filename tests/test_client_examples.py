@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from pathlib import Path
+
+
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "client-examples"
 
@@ -27,3 +30,58 @@ async def test_watch_work_item_prints_the_snapshot_and_live_updates(live_server,
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+HEADER = "query($ref: String!) { workItem(ref: $ref) { ref type status title team { name } } }"
+
+
+async def _run(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(EXAMPLES / "partner_linked_items.py"), *args,
+        env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_partner_linked_items_prints_the_item_and_its_links_across_departments(live_server, signed_in):
+    from models.org import Department, User
+    from server.domain import api_keys, links
+    from server.domain.viewer import user_viewer
+
+    admin = await user_viewer(await User.get(email="admin@example.com"))
+    await links.link(admin, "T-1007", "T-1002")  # PL with UK (outside the key's departments)
+    await links.link(admin, "T-1008", "T-1007")  # PL with PL
+    pl = await Department.get(name="PL Operations")
+    key = (await api_keys.create_api_key("Client ERP", [pl.id], can_write=False, created_by=None)).token
+
+    # what an admin sees of the three items, to compare the script's lines with
+    admin_client = await signed_in("admin@example.com")
+    items = {ref: (await admin_client.data(HEADER, {"ref": ref}))["workItem"] for ref in ("T-1007", "T-1002", "T-1008")}
+
+    def header(ref: str) -> str:
+        item = items[ref]
+        return f"  {ref}  {item['type']}  {item['status']}  {(item['team'] or {}).get('name') or '-'}  {item['title'] or '(no title)'}"
+
+    code, out, err = await _run("--url", live_server.url, "--ref", "t-1007", env={"SWITCHBOARD_API_KEY": key})
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == f"T-1007  {items['T-1007']['status']}  Zaległa faktura od dostawcy"
+    assert lines[1] == "linked items: 2"
+    assert sorted(lines[2:]) == [
+        header("T-1002") + "  (other department: header only)",  # UK Operations: not the key's
+        header("T-1008"),
+    ]
+
+    # the same with --key; an item outside the key's departments is not found; no key at all
+    code, out_with_flag, err = await _run("--url", live_server.url, "--key", key, "--ref", "T-1007", env={"SWITCHBOARD_API_KEY": ""})
+    assert code == 0 and out_with_flag == out, err
+    code, _out, err = await _run("--url", live_server.url, "--key", key, "--ref", "T-1002", env={})
+    assert code == 1 and "NOT_FOUND" in err, err
+    code, _out, err = await _run("--url", live_server.url, "--ref", "T-1007", env={"SWITCHBOARD_API_KEY": ""})
+    assert code == 2 and "API key" in err, err

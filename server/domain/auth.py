@@ -1,4 +1,4 @@
-"""Signing in (employees and portal contacts), password hashing, sign-in throttling, API keys.
+"""Signing in (employees and portal contacts), password hashing, sign-in throttling.
 
 A wrong email and a wrong password give the same error, after the same amount of hashing work.
 Consecutive failures for one address — whether or not it exists — are slowed down: from the
@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from models.auth import ApiKey, LoginThrottle
+from models.auth import LoginThrottle
 from models.contact import Contact
-from models.org import Department, User
+from models.org import User
 from server.domain import clock
 from server.domain.errors import DomainError, RateLimited, ValidationError
-from server.domain.tokens import TokenSigner, new_api_key_secret
+from server.domain.tokens import TokenSigner
 from server.domain.viewer import Viewer, contact_viewer, user_viewer
 from server.mail import addresses
 
@@ -105,22 +105,3 @@ async def login(email: str, password: str, signer: TokenSigner) -> SignedIn:
         verify_password(None, password)
     await _record_failure(address)
     raise InvalidCredentials("Wrong email or password.")
-
-
-@dataclass(frozen=True)
-class IssuedApiKey:
-    key: ApiKey
-    token: str  # shown once
-
-
-async def create_api_key(name: str, department_ids: list[int], *, can_write: bool, created_by: User | None) -> IssuedApiKey:
-    name = name.strip()
-    if not name:
-        raise ValidationError.single("name", "name is required")
-    departments = await Department.filter(id__in=department_ids)
-    if not departments or len(departments) != len(set(department_ids)):
-        raise ValidationError.single("departmentIds", "departmentIds must name existing departments")
-    token, prefix, digest = new_api_key_secret()
-    key = await ApiKey.create(name=name, prefix=prefix, secret_hash=digest, can_write=can_write, created_by=created_by)
-    await key.departments.add(*departments)
-    return IssuedApiKey(key, token)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.email import Email
 from models.enums import TimelineKind
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
@@ -179,4 +180,17 @@ async def peer_review(uow: UnitOfWork, action: WorkItem, actor: Viewer | None, *
     return await _add(
         uow, action, TimelineKind.PEER_REVIEW, actor, body=comment,
         data={"stage": stage, "doer_id": action.doer_id, "reviewer_id": action.reviewer_id},
+    )
+
+
+async def linked(uow: UnitOfWork, item: WorkItem, other: WorkItem, actor: Viewer | None, *, linked: bool) -> TimelineEntry:
+    kind = TimelineKind.LINKED if linked else TimelineKind.UNLINKED
+    return await _add(uow, item, kind, actor, data={"other": other.ref, "other_type": other.type.value})
+
+
+async def email_shared(uow: UnitOfWork, target: WorkItem, source: WorkItem, email: Email, actor: Viewer | None) -> TimelineEntry:
+    """An email of `source` shown on `target`'s timeline, marked shared, with its origin."""
+    return await _add(
+        uow, target, TimelineKind.EMAIL_SHARED, actor, body=email.subject, email_id=email.id,
+        data={"shared_from": source.ref, "email_id": email.id, "direction": email.direction.value},
     )

@@ -193,8 +193,10 @@ async def create_draft(
     fields: dict[str, Any],
     *,
     case_type_id: int | None = None,
+    link_to: str | None = None,
 ) -> WorkItem:
-    """A new ticket or case in DRAFT. Actions are only ever started from a case."""
+    """A new ticket or case in DRAFT, optionally already linked to another item (SPEC §3).
+    Actions are only ever started from a case."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -240,6 +242,10 @@ async def create_draft(
             await _set_contacts(item, contact_ids)
         uow.emit(WorkItemCreated(**event_base(item, viewer), item_type=item_type.value, status=item.status.value))
         await timeline.created(uow, item, viewer)
+        if link_to is not None:
+            from server.domain import links  # it builds on this module
+
+            await links.add_link(uow, item, await links.linkable(viewer, link_to, "linkTo"), viewer)
     return item
 
 

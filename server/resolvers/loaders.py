@@ -35,11 +35,37 @@ async def _contacts(item_ids: list[int]) -> list[list[Any]]:
     return [sorted(items[i].contacts, key=lambda c: c.id) if i in items else [] for i in item_ids]
 
 
+async def _links(item_ids: list[int]) -> list[list[int]]:
+    from server.domain.links import linked_ids
+
+    found = await linked_ids(list(set(item_ids)))
+    return [found[i] for i in item_ids]
+
+
+async def _emails(item_ids: list[int]) -> list[list[tuple[Any, str | None]]]:
+    """Each item's emails — its own, then those shared to it with the ref they come from."""
+    from models.email import Email, EmailShare
+    from models.work_item import WorkItem
+
+    wanted = set(item_ids)
+    own = await Email.filter(work_item_id__in=wanted).order_by("id")
+    shares = await EmailShare.filter(work_item_id__in=wanted).order_by("id").prefetch_related("email")
+    sources = {w.id: w.ref for w in await WorkItem.filter(id__in={s.email.work_item_id for s in shares})}
+    grouped: dict[int, list[tuple[Any, str | None]]] = {i: [] for i in wanted}
+    for email in own:
+        grouped[email.work_item_id].append((email, None))
+    for share in shares:
+        grouped[share.work_item_id].append((share.email, sources.get(share.email.work_item_id)))
+    return [grouped[i] for i in item_ids]
+
+
 class Loaders:
     def __init__(self) -> None:
         self._by_model: dict[type[Model], DataLoader] = {}
         self.children = DataLoader(load_fn=_children)  # work items by parent id
         self.contacts = DataLoader(load_fn=_contacts)  # a work item's extra contacts
+        self.links = DataLoader(load_fn=_links)  # ids of the items linked to a work item
+        self.emails = DataLoader(load_fn=_emails)  # a work item's emails, own and shared to it
 
     def of(self, model: type[M]) -> DataLoader[int, M | None]:
         loader = self._by_model.get(model)

@@ -33,6 +33,7 @@ def _domain_fields(data: WorkItemFieldsInput) -> dict[str, Any]:
     fields.pop("type", None)
     fields.pop("department_id", None)
     fields.pop("case_type_id", None)
+    fields.pop("link_to", None)
     for name, api_name in _ID_FIELDS.items():
         if fields.get(name) is not None:
             fields[name] = to_id(fields[name], api_name)
@@ -144,7 +145,9 @@ async def create_work_item(info: strawberry.Info, input: CreateWorkItemInput) ->
     viewer = await require_viewer(info)
     department_id = to_id(input.department_id, "departmentId") if input.department_id is not None else None
     case_type_id = to_id(input.case_type_id, "caseTypeId") if input.case_type_id is not None else None
-    item = await work_items.create_draft(viewer, input.type, department_id, _domain_fields(input), case_type_id=case_type_id)
+    item = await work_items.create_draft(
+        viewer, input.type, department_id, _domain_fields(input), case_type_id=case_type_id, link_to=input.link_to
+    )
     return WorkItem.from_model(item)
 
 

@@ -23,6 +23,9 @@ from strawberry.tools import merge_types
 from server.resolvers import viewer as viewer_resolvers
 from server.resolvers import work_items as work_item_resolvers
 from server.resolvers.context import begin_operation
+from server.schema.admin import AdminMutation, AdminQuery, WorkItemMoveMutation
+from server.schema.api_keys import ApiKeyMutation, ApiKeyQuery
+from server.schema.links import LinkMutation
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, SafeParserCache, SwitchboardSchema
@@ -101,8 +104,8 @@ class CoreMutation:
 
 
 # Each area contributes its own root fields; merged here in a fixed order.
-Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery))
-Mutation = merge_types("Mutation", (CoreMutation, LifecycleMutation))
+Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery))
+Mutation = merge_types("Mutation", (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation))
 
 
 @strawberry.type

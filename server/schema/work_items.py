@@ -23,7 +23,7 @@ from models.enums import Status as StatusEnum
 from models.enums import WaitType as WaitTypeEnum
 from models.enums import WorkItemType as WorkItemTypeEnum
 from models.work_item import WorkItem as WorkItemModel
-from server.domain import clock, sla, visibility
+from server.domain import clock, links, sla, visibility
 from server.resolvers.context import loaders, require_viewer
 from server.schema.org import Category, Company, Contact, Department, Queue, Team, User
 
@@ -84,6 +84,22 @@ class CaseType:
 async def _related(info: strawberry.Info, model: Any, pk: int | None, gql_type: Any) -> Any:
     row = await loaders(info).get(model, pk)
     return None if row is None else gql_type.from_model(row)
+
+
+@strawberry.type(description="An email of a work item, or one shared to it from a linked item.")
+class EmailMessage:
+    id: strawberry.ID
+    direction: str
+    status: str
+    subject: str
+    from_address: Optional[str]
+    to: list[str]
+    cc: list[str]
+    text_body: Optional[str]
+    system_generated: bool
+    created_at: datetime
+    sent_at: Optional[datetime]
+    shared_from: Optional[str] = strawberry.field(description="The item it was shared from; null for the item's own emails.")
 
 
 @strawberry.type(description="A ticket, case or action.")
@@ -239,6 +255,40 @@ class WorkItem:
         department = await loaders(info).get(org_models.Department, self.model.department_id)
         return sla.is_overdue(self.model, department, clock.now())
 
+    @strawberry.field(
+        description="Items people linked to this one, in any department; those you may not see show their header only."
+    )
+    async def linked_items(self, info: strawberry.Info) -> list[LinkedWorkItem]:
+        viewer = await require_viewer(info)
+        if viewer.is_contact:
+            return []
+        rows = await loaders(info).of(WorkItemModel).load_many(await loaders(info).links.load(self.model.id))
+        return [_linked(viewer, row) for row in rows if row is not None]
+
+    @strawberry.field(
+        description="The items related by structure: the case, its actions and sub-cases, the ticket it came from, "
+        "split parts, merged tickets. Those you may not see show their header only."
+    )
+    async def linked_group(self, info: strawberry.Info) -> list[LinkedWorkItem]:
+        viewer = await require_viewer(info)
+        if viewer.is_contact:
+            return []
+        return [_linked(viewer, row) for row in await links.linked_group(self.model)]
+
+    @strawberry.field(description="The item's emails, and those shared to it from linked items.")
+    async def emails(self, info: strawberry.Info) -> list[EmailMessage]:
+        viewer = await require_viewer(info)
+        found = await loaders(info).emails.load(self.model.id)
+        return [
+            EmailMessage(
+                id=strawberry.ID(str(e.id)), direction=e.direction.value, status=e.status.value, subject=e.subject,
+                from_address=e.from_address, to=list(e.to_addresses), cc=list(e.cc_addresses), text_body=e.text_body,
+                system_generated=e.system_generated, created_at=e.created_at, sent_at=e.sent_at, shared_from=origin,
+            )
+            for e, origin in found
+            if not (viewer.is_contact and origin is not None)  # shared mail is between teams
+        ]
+
     @strawberry.field(description="Set while the item waits and its SLA clock stands still.")
     async def sla_pause(self, info: strawberry.Info) -> Optional[SlaPause]:
         department = await loaders(info).get(org_models.Department, self.model.department_id)
@@ -268,6 +318,34 @@ class WorkItem:
             info, self.model, kinds=kinds, include_related=include_related,
             show_system_generated=show_system_generated, first=first, after=after,
         )
+
+
+@strawberry.type(
+    description="A work item seen through a link or the linked group: its header always; the item "
+    "itself only when you may see it (restricted: false)."
+)
+class LinkedWorkItem:
+    ref: str
+    type: WorkItemType
+    status: Status
+    title: Optional[str]
+    restricted: bool = strawberry.field(description="True when you may see only this header.")
+    model: strawberry.Private[WorkItemModel]
+
+    @strawberry.field
+    async def team(self, info: strawberry.Info) -> Optional[Team]:
+        return await _related(info, org_models.Team, self.model.team_id, Team)
+
+    @strawberry.field(description="The whole item; null when restricted.")
+    def work_item(self) -> Optional[WorkItem]:
+        return None if self.restricted else WorkItem.from_model(self.model)
+
+
+def _linked(viewer: Any, row: WorkItemModel) -> LinkedWorkItem:
+    return LinkedWorkItem(
+        ref=row.ref, type=row.type, status=row.status, title=row.title,
+        restricted=not visibility.can_see(viewer, row), model=row,
+    )
 
 
 async def _visible(info: strawberry.Info, pk: int | None) -> Optional[WorkItem]:
@@ -349,6 +427,7 @@ class CreateWorkItemInput(WorkItemFieldsInput):
         default=None, description="Defaults to your group's default department."
     )
     case_type_id: Optional[strawberry.ID] = strawberry.field(default=None, description="Cases: the flow to follow.")
+    link_to: Optional[str] = strawberry.field(default=None, description="Create it already linked to this item.")
 
 
 class WorkItemEventKindEnum(str, Enum):
@@ -360,6 +439,7 @@ class WorkItemEventKindEnum(str, Enum):
     STATUS_CHANGED = "STATUS_CHANGED"
     ASSIGNED = "ASSIGNED"
     DUE_MISSED = "DUE_MISSED"
+    EMAIL_SHARED = "EMAIL_SHARED"
 
 
 WorkItemEventKind = strawberry.enum(

@@ -99,6 +99,21 @@ class WorkItemDueMissed(WorkItemEvent):
     due_at: str
 
 
+@event("work_item.email_shared")
+class EmailShared(WorkItemEvent):
+    """An email of another (linked) item was shared to this one; its team sees it live."""
+
+    email_id: int
+    team_id: int | None
+    shared_from: str
+
+    def channels(self) -> list[str]:
+        channels = [work_item_channel(self.work_item_id)]
+        if self.team_id is not None:
+            channels.append(team_channel(self.team_id))
+        return channels
+
+
 @event("work_item.timeline_entry_added")
 class TimelineEntryAdded(WorkItemEvent):
     entry_id: int
@@ -116,6 +131,39 @@ class NotificationCreated(DomainEvent):
 
     def channels(self) -> list[str]:
         return [user_channel(self.user_id)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccessRevoked(DomainEvent):
+    """An identity may no longer act: every live connection authenticated as it closes at once.
+
+    Published on `access:<subject>:<id>` (`access:api_key:7`, later `access:user:3`), the channel
+    each such connection watches (server/subscriptions/access.py)."""
+
+    subject: ClassVar[str]  # "api_key", "user", "contact"
+
+    @staticmethod
+    def channel(subject: str, subject_id: int) -> str:
+        return f"access:{subject}:{subject_id}"
+
+    def subject_id(self) -> int:
+        raise NotImplementedError
+
+    def channels(self) -> list[str]:
+        return [self.channel(self.subject, self.subject_id())]
+
+
+@event("access.api_key_revoked")
+class ApiKeyRevoked(AccessRevoked):
+    subject: ClassVar[str] = "api_key"
+    api_key_id: int
+
+    def subject_id(self) -> int:
+        return self.api_key_id
+
+
+def team_channel(team_id: int) -> str:
+    return f"team:{team_id}"
 
 
 def user_channel(user_id: int) -> str:

@@ -20,6 +20,7 @@ from server.resolvers.inputs import encode_cursor
 from server.schema.work_items import WorkItem, WorkItemEventKindEnum, WorkItemUpdate
 from server.subscriptions import bus
 from server.subscriptions.events import (
+    EmailShared,
     Envelope,
     TimelineEntryAdded,
     WorkItemAssigned,
@@ -39,6 +40,7 @@ KINDS = {
     WorkItemStatusChanged: WorkItemEventKindEnum.STATUS_CHANGED,
     WorkItemAssigned: WorkItemEventKindEnum.ASSIGNED,
     WorkItemDueMissed: WorkItemEventKindEnum.DUE_MISSED,
+    EmailShared: WorkItemEventKindEnum.EMAIL_SHARED,
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from models.auth import ApiKey
 from models.org import Department, User
-from server.domain import auth, clock
+from server.domain import api_keys, auth, clock
 from tests.support.client import HttpClient, ws_session
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token expiresAt viewer { kind name } } }"
@@ -105,7 +105,7 @@ async def test_malformed_header_and_missing_token(client: HttpClient, demo):
 
 async def test_api_key_is_a_bearer_token_and_revocation_is_immediate(client: HttpClient, demo):
     pl = await Department.get(name="PL Operations")
-    issued = await auth.create_api_key("ERP", [pl.id], can_write=False, created_by=None)
+    issued = await api_keys.create_api_key("ERP", [pl.id], can_write=False, created_by=None)
     stored = await ApiKey.get(id=issued.key.id)
     assert issued.token.split("_")[-1] not in stored.secret_hash, "only a digest of the secret is stored"
     viewer = (await client.data(VIEWER, token=issued.token))["viewer"]

@@ -14,7 +14,7 @@ from models.notification import Notification
 from models.org import Department, Team, User, UserGroup
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import auth, clock, scheduler
+from server.domain import api_keys, auth, clock, scheduler
 from server.domain.demo import DEMO_PASSWORD
 from tests.support.client import HttpClient
 from tests.support.footprint import footprint
@@ -82,7 +82,7 @@ async def test_start_work_and_undo_the_pick_up(jane):
 
 async def test_api_keys_and_portal_contacts_do_not_take_work(signed_in, client: HttpClient):
     uk = await Department.get(name="UK Operations")
-    key = (await auth.create_api_key("ERP", [uk.id], can_write=True, created_by=None)).token
+    key = (await api_keys.create_api_key("ERP", [uk.id], can_write=True, created_by=None)).token
     result = await client.data(UPDATE, {"ref": "T-1002", "input": {"title": "From the ERP"}}, token=key)
     assert result["updateWorkItem"]["status"] == "TO_DO" and result["updateWorkItem"]["assignee"] is None
     assert (await client.error(START, {"ref": "T-1002"}, token=key))["extensions"]["code"] == "FORBIDDEN"

@@ -7,7 +7,7 @@ reads and writes alike, and a rejected write must leave no trace.
 from __future__ import annotations
 
 from models.org import ContactGroup, Department, UserGroup
-from server.domain import auth
+from server.domain import api_keys
 from tests.support.client import HttpClient
 from tests.support.footprint import footprint
 
@@ -110,8 +110,8 @@ async def test_portal_contact_cannot_change_or_create_items_here(signed_in):
 
 async def test_api_key_sees_and_writes_only_its_departments(client: HttpClient, demo):
     pl = await Department.get(name="PL Operations")
-    read_only = (await auth.create_api_key("ERP reader", [pl.id], can_write=False, created_by=None)).token
-    read_write = (await auth.create_api_key("ERP writer", [pl.id], can_write=True, created_by=None)).token
+    read_only = (await api_keys.create_api_key("ERP reader", [pl.id], can_write=False, created_by=None)).token
+    read_write = (await api_keys.create_api_key("ERP writer", [pl.id], can_write=True, created_by=None)).token
 
     assert await _refs(HttpClient(client.base_url, read_only)) == PL_REFS
     assert (await client.error(ITEM, {"ref": "T-1002"}, token=read_only))["extensions"]["code"] == "NOT_FOUND"

@@ -39,7 +39,7 @@ from server.domain.scheduler import SweepReport
 from server.domain.viewer import user_viewer
 from server.settings import Settings
 from tests.support import backends
-from tests.subscriptions.test_multiprocess import STARTUP_TIMEOUT, ServerProcess
+from tests.support.processes import STARTUP_TIMEOUT, ServerProcess
 from tests.support.client import ws_session
 
 PER_TIMER = 10

@@ -4,7 +4,7 @@ push authorised for the viewer as they stand at that moment."""
 from __future__ import annotations
 
 from models.org import Department, UserGroup
-from server.domain import auth
+from server.domain import api_keys
 from tests.support.client import HttpClient, ws_session
 
 SUBSCRIBE = """subscription($ref: String!) {
@@ -109,7 +109,7 @@ async def test_portal_contact_and_api_key_subscribe_within_their_scope(live_serv
         assert "NOT_FOUND" in str(other)
 
     pl = await Department.get(name="PL Operations")
-    key = (await auth.create_api_key("ERP", [pl.id], can_write=False, created_by=None)).token
+    key = (await api_keys.create_api_key("ERP", [pl.id], can_write=False, created_by=None)).token
     async with ws_session(live_server.url, key) as session:
         assert session.ack_payload["viewer"]["kind"] == "API_KEY"
         inside = await session.next_for(await session.subscribe(SUBSCRIBE, {"ref": "T-1007"}))

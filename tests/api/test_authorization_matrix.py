@@ -1,0 +1,414 @@
+"""The authorisation matrix: every root field that can return work-item data, for every kind of
+viewer, against items in and out of their scope.
+
+The fields are found from the schema itself: a new query, mutation or subscription that can reach
+work-item data fails `test_every_work_item_field_is_in_the_matrix` until it is given a probe here
+(fail closed). What each viewer may see is written down here as an oracle of its own — the rules of
+SPEC §1 restated over the stored facts — not computed by the visibility layer under test.
+
+For a target out of scope, every field must answer exactly like a reference that does not exist,
+and write nothing; for a target in scope it must not answer "not found". Lists must hold nothing
+out of scope (and `workItems` exactly what is in scope).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import pytest
+from graphql import GraphQLObjectType, get_named_type
+
+from models.contact import Contact
+from models.enums import NotificationKind, WorkItemType
+from models.org import Department, Queue, Team, User, UserGroup
+from models.work_item import WorkItem
+from server.domain import api_keys, links, notifications, outbox, work_items
+from server.domain.tokens import TokenSigner
+from server.domain.uow import unit_of_work
+from server.domain.viewer import user_viewer
+from server.schema import build_schema
+from tests.support.client import HttpClient, ws_session
+from tests.support.footprint import footprint
+
+WORK_ITEM_DATA = {"WorkItem", "LinkedWorkItem", "TimelineEntry", "EmailMessage", "Notification"}
+VIEWERS = ["uk_agent", "pl_agent", "public_member", "requester", "partner_key", "admin"]
+TARGETS = ["T-1002", "T-1007", "PUBLIC", "C-1001"]
+MISSING = "T-9999"
+
+
+def _reaches_work_item_data(graphql_type: Any, seen: set[str] | None = None) -> bool:
+    seen = seen if seen is not None else set()
+    named = get_named_type(graphql_type)
+    if named.name in WORK_ITEM_DATA:
+        return True
+    if not isinstance(named, GraphQLObjectType) or named.name in seen:
+        return False
+    seen.add(named.name)
+    return any(_reaches_work_item_data(f.type, seen) for f in named.fields.values())
+
+
+def work_item_fields() -> set[str]:
+    schema = build_schema()._schema
+    found = set()
+    for root in ("Query", "Mutation", "Subscription"):
+        for name, field in schema.get_type(root).fields.items():
+            if _reaches_work_item_data(field.type):
+                found.add(f"{root}.{name}")
+    return found
+
+
+# ------------------------------------------------------------------------------------ the world
+
+
+@dataclass
+class World:
+    clients: dict[str, HttpClient]
+    refs: dict[str, str]  # target name → ref
+    emails: dict[str, str]  # target ref → id of an email on it
+    visible: dict[str, set[str]]  # viewer → refs in scope, from the oracle
+    departments: dict[str, int]  # ref → department id
+
+    def ref(self, target: str) -> str:
+        return self.refs.get(target, target)
+
+
+async def _oracle() -> dict[str, set[str]]:
+    """Who may see what, restated from SPEC §1 over the stored facts."""
+    items = await WorkItem.all()
+    uk = (await Department.get(name="UK Operations")).id
+    pl = (await Department.get(name="PL Operations")).id
+    paul = await User.get(email="paul@example.com")
+    bob = await Contact.get(email="bob@client.example")
+    return {
+        "uk_agent": {i.ref for i in items if i.department_id == uk},
+        "pl_agent": {i.ref for i in items if i.department_id == pl},
+        # a public department: only what one created there
+        "public_member": {i.ref for i in items if i.department_id == pl and i.created_by_id == paul.id},
+        # a requester: their own tickets (their group does not see the company's)
+        "requester": {i.ref for i in items if i.type is WorkItemType.TICKET and i.requester_id == bob.id},
+        "partner_key": {i.ref for i in items if i.department_id == pl},
+        "admin": {i.ref for i in items},
+    }
+
+
+@pytest.fixture
+async def world(demo, client: HttpClient, settings) -> World:
+    pl = await Department.get(name="PL Operations")
+    auditors = await UserGroup.create(name="Auditors")
+    await auditors.public_departments.add(pl)
+    paul = await User.create(email="paul@example.com", name="Paul Auditor")
+    await auditors.members.add(paul)
+    public_item = await work_items.create_draft(await user_viewer(paul), WorkItemType.TICKET, pl.id, {"title": "Audit request"})
+    admin = await user_viewer(await User.get(email="admin@example.com"))
+    await links.link(admin, "T-1002", "T-1007")
+    await links.link(admin, "C-1001", public_item.ref)
+    await WorkItem.filter(ref="C-1002").update(parent_id=(await WorkItem.get(ref="C-1001")).id)
+    emails = {}
+    async with unit_of_work() as uow:
+        for ref in ("T-1002", "T-1007", public_item.ref, "C-1001"):
+            item = await WorkItem.get(ref=ref)
+            email = await outbox.queue_email(uow, item, admin, to=["someone@client.example"], subject=f"About {ref}", body="probe")
+            emails[ref] = str(email.id)
+        karina = await User.get(email="karina@example.com")
+        await notifications.notify(uow, karina.id, NotificationKind.NEW_INFORMATION, await WorkItem.get(ref="T-1007"), "probe")
+    partner = await api_keys.create_api_key("Partner ERP", [pl.id], can_write=True, created_by=None)
+    # tokens straight from the signer: signing in is tested elsewhere, and hashing is slow
+    signer = TokenSigner(settings.secret_key, settings.token_ttl_seconds)
+
+    async def as_user(email: str) -> HttpClient:
+        return HttpClient(client.base_url, signer.issue("user", (await User.get(email=email)).id)[0])
+
+    bob = await Contact.get(email="bob@client.example")
+    clients = {
+        "uk_agent": await as_user("jane@example.com"),
+        "pl_agent": await as_user("karina@example.com"),
+        "public_member": await as_user("paul@example.com"),
+        "requester": HttpClient(client.base_url, signer.issue("contact", bob.id)[0]),
+        "partner_key": HttpClient(client.base_url, partner.token),
+        "admin": await as_user("admin@example.com"),
+    }
+    departments = {i.ref: i.department_id for i in await WorkItem.all()}
+    world = World(clients, {"PUBLIC": public_item.ref}, emails, await _oracle(), departments)
+    yield world
+    for c in clients.values():
+        await c.aclose()
+
+
+# ------------------------------------------------------------------------------------- the probes
+
+
+def _ref_mutation(field: str, arguments: str = "", selection: str = "workItem { ref }", extra_vars: str = "") -> str:
+    return f"mutation($ref: String!{extra_vars}) {{ {field}(ref: $ref{arguments}) {{ {selection} }} }}"
+
+
+# mutations that take a work item reference: (document, extra variables)
+REF_MUTATIONS: dict[str, tuple[str, Callable[[World, str], dict[str, Any]]]] = {
+    "updateWorkItem": (_ref_mutation("updateWorkItem", ", input: {}", "ref"), lambda w, r: {}),
+    "submitWorkItem": (_ref_mutation("submitWorkItem", "", "ref"), lambda w, r: {}),
+    "startWork": (_ref_mutation("startWork"), lambda w, r: {}),
+    "returnToQueue": (_ref_mutation("returnToQueue"), lambda w, r: {}),
+    "assignWorkItem": (_ref_mutation("assignWorkItem", ", userId: null"), lambda w, r: {}),
+    "waitWorkItem": (_ref_mutation("waitWorkItem", ", input: {waitType: MORE_INFO}"), lambda w, r: {}),
+    "resolveWorkItem": (_ref_mutation("resolveWorkItem", ", input: {method: REJECTED}"), lambda w, r: {}),
+    "reopenWorkItem": (_ref_mutation("reopenWorkItem"), lambda w, r: {}),
+    "rejectWork": (_ref_mutation("rejectWork"), lambda w, r: {}),
+    "addNote": (_ref_mutation("addNote", ', input: {body: "probe"}'), lambda w, r: {}),
+    "markWorkItemRead": (_ref_mutation("markWorkItemRead"), lambda w, r: {}),
+    "markWorkItemNew": (_ref_mutation("markWorkItemNew"), lambda w, r: {}),
+    "mergeTicket": (_ref_mutation("mergeTicket", ", into: $ref"), lambda w, r: {}),
+    "splitTicket": (_ref_mutation("splitTicket", ', parts: [{title: "a"}, {title: "b"}]'), lambda w, r: {}),
+    "convertTicketToCase": (_ref_mutation("convertTicketToCase"), lambda w, r: {}),
+    "startCase": (_ref_mutation("startCase", ', input: {title: "probe"}'), lambda w, r: {}),
+    "startAction": (_ref_mutation("startAction", ', input: {title: "probe"}'), lambda w, r: {}),
+    "reworkCase": (_ref_mutation("reworkCase", ", step: 1"), lambda w, r: {}),
+    "resetCase": (_ref_mutation("resetCase"), lambda w, r: {}),
+    "updateChecklist": (_ref_mutation("updateChecklist", ", items: []"), lambda w, r: {}),
+    "linkWorkItems": (_ref_mutation("linkWorkItems", ", otherRef: $ref"), lambda w, r: {}),
+    "unlinkWorkItems": (_ref_mutation("unlinkWorkItems", ", otherRef: $ref"), lambda w, r: {}),
+    # moved within its own department: in scope it passes the checks, out of scope it must not exist
+    "moveWorkItem": (
+        _ref_mutation("moveWorkItem", ", departmentId: $department", extra_vars=", $department: ID!"),
+        lambda w, r: {"department": str(w.departments.get(r, 1))},
+    ),
+}
+# mutations that reach a work item through one of its emails
+EMAIL_MUTATIONS = {
+    "shareEmail": "mutation($email: ID!, $ref: String!) { shareEmail(emailId: $email, toRef: $ref) { workItem { ref } } }",
+    "unshareEmail": "mutation($email: ID!, $ref: String!) { unshareEmail(emailId: $email, fromRef: $ref) { workItem { ref } } }",
+}
+LIST_QUERIES = {
+    "inbox": "{ inbox(first: 100) { edges { node { ref } } } }",
+    "ownedWork": "{ ownedWork(first: 100) { edges { node { ref } } } }",
+    "workItems": "{ workItems(first: 100) { edges { node { ref } } } }",
+}
+DEEP = """query($ref: String!) { workItem(ref: $ref) { ref
+  parent { ref } origin { ref } mergedInto { ref } actions { ref } subCases { ref }
+  linkedItems { ref restricted workItem { ref } } linkedGroup { ref restricted workItem { ref } }
+  timeline(includeRelated: true, showSystemGenerated: true) { edges { node { workItemRef } } }
+  emails { subject sharedFrom }
+} }"""
+
+COVERED = (
+    {f"Mutation.{name}" for name in REF_MUTATIONS}
+    | {f"Mutation.{name}" for name in EMAIL_MUTATIONS}
+    | {f"Query.{name}" for name in LIST_QUERIES}
+    | {"Query.workItem", "Query.queueItems", "Query.teamItems", "Query.notifications",
+       "Mutation.createWorkItem", "Mutation.getNextWork", "Subscription.workItemUpdated"}
+)
+
+
+def test_every_work_item_field_is_in_the_matrix():
+    discovered = work_item_fields()
+    assert discovered - COVERED == set(), "fields that return work-item data without a probe in this matrix"
+    assert COVERED - discovered == set(), "probes for fields the schema no longer has (or that no longer return work-item data)"
+
+
+def _without(result: dict, ref: str, missing: str) -> dict:
+    """A response with the target's reference replaced, to compare with the missing one's."""
+    return eval(repr(result).replace(ref, missing))  # noqa: S307 - our own repr of JSON data
+
+
+def _not_found_on(result: dict, field: str) -> bool:
+    return any(e.get("extensions", {}).get("code") == "NOT_FOUND" and e["extensions"].get("field") == field
+               for e in result.get("errors") or [])
+
+
+def _work_item_refs(data: Any) -> set[str]:
+    """Refs of whole work items in a response (header-only entries are allowed to name others)."""
+    found: set[str] = set()
+    if isinstance(data, dict):
+        if "restricted" in data:  # a LinkedWorkItem: only its `workItem` counts, when present
+            return _work_item_refs(data.get("workItem"))
+        if isinstance(data.get("ref"), str):
+            found.add(data["ref"])
+        for key, value in data.items():
+            if key == "workItemRef" and isinstance(value, str):
+                found.add(value)
+            elif key == "sharedFrom":
+                continue  # the origin of a shared email: a reference, like a header
+            else:
+                found |= _work_item_refs(value)
+    elif isinstance(data, list):
+        for value in data:
+            found |= _work_item_refs(value)
+    return found
+
+
+# ----------------------------------------------------------------------------------- the matrix
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_single_item_queries(world: World, viewer: str):
+    client = world.clients[viewer]
+    missing = await client.post(DEEP, {"ref": MISSING})
+    assert _not_found_on(missing, "ref")
+    for target in TARGETS + ["A-1001", "C-1002", "T-1011"]:
+        ref = world.ref(target)
+        result = await client.post(DEEP, {"ref": ref})
+        if ref in world.visible[viewer]:
+            assert not result.get("errors"), (viewer, ref, result)
+            leaked = _work_item_refs(result["data"]) - world.visible[viewer]
+            assert not leaked, f"{viewer} reached {leaked} through {ref}"
+        else:
+            assert _without(result, ref, MISSING) == missing, (viewer, ref)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_lists(world: World, viewer: str):
+    client = world.clients[viewer]
+    everything = await client.post(LIST_QUERIES["workItems"])
+    assert {e["node"]["ref"] for e in everything["data"]["workItems"]["edges"]} == world.visible[viewer]
+    for name, document in LIST_QUERIES.items():
+        result = await client.post(document)
+        if result.get("errors"):
+            assert {e["extensions"]["code"] for e in result["errors"]} == {"FORBIDDEN"}, (viewer, name, result)
+            continue
+        assert _work_item_refs(result["data"]) <= world.visible[viewer], (viewer, name)
+    for queue in await Queue.all():
+        result = await client.post("query($q: ID!) { queueItems(queueId: $q, filter: {statuses: [DRAFT, TO_DO, IN_PROGRESS, WAITING, RESOLVED, CLOSED]}, first: 100) { edges { node { ref } } } }", {"q": str(queue.id)})
+        if not result.get("errors"):
+            assert _work_item_refs(result["data"]) <= world.visible[viewer], (viewer, queue.name)
+    for team in await Team.all():
+        result = await client.post("query($t: ID!) { teamItems(teamId: $t, first: 100) { edges { node { ref } } } }", {"t": str(team.id)})
+        if result.get("errors"):
+            assert {e["extensions"]["code"] for e in result["errors"]} <= {"FORBIDDEN", "NOT_FOUND"}, (viewer, result)
+        else:
+            assert _work_item_refs(result["data"]) <= world.visible[viewer], (viewer, team.name)
+    notes = await client.post("{ notifications { workItemRef text } }")
+    if not notes.get("errors"):
+        own = {n["workItemRef"] for n in notes["data"]["notifications"]}
+        assert viewer == "pl_agent" or "T-1007" not in own or "probe" not in str(notes), (viewer, notes)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_mutations_on_items_out_of_scope_find_nothing_and_write_nothing(world: World, viewer: str):
+    """Every ref-taking mutation: out of scope, the same answer as a missing reference and no
+    write; in scope, never "not found". (In-scope probes change no item's department, requester
+    or creator, so one world serves every field.)"""
+    client = world.clients[viewer]
+    out_of_scope = [world.ref(t) for t in TARGETS if world.ref(t) not in world.visible[viewer]]
+    in_scope = [world.ref(t) for t in TARGETS if world.ref(t) in world.visible[viewer]]
+    before = await footprint()
+    for field, (document, extra) in sorted(REF_MUTATIONS.items()):
+        for ref in out_of_scope:
+            # the same arguments, but a reference that does not exist: the answers must not differ
+            missing = await client.post(document, {"ref": MISSING, **extra(world, ref)})
+            assert _not_found_on(missing, "ref") or missing.get("errors"), (viewer, field, missing)
+            result = await client.post(document, {"ref": ref, **extra(world, ref)})
+            assert _without(result, ref, MISSING) == missing, (viewer, field, ref, result)
+    assert await footprint() == before, f"{viewer} wrote something out of scope"
+    for field, (document, extra) in sorted(REF_MUTATIONS.items()):
+        for ref in in_scope:
+            result = await client.post(document, {"ref": ref, **extra(world, ref)})
+            assert not _not_found_on(result, "ref"), (viewer, field, ref, result)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_email_mutations_reach_only_emails_in_scope(world: World, viewer: str):
+    client = world.clients[viewer]
+    before = await footprint()
+    for field, document in sorted(EMAIL_MUTATIONS.items()):
+        missing = await client.post(document, {"email": "999999", "ref": "T-1002"})
+        assert _not_found_on(missing, "emailId")
+        for target in TARGETS:
+            ref = world.ref(target)
+            email_id = world.emails[ref]
+            result = await client.post(document, {"email": email_id, "ref": "T-1002"})
+            if ref not in world.visible[viewer]:
+                assert eval(repr(result).replace(f"email {email_id} ", "email 999999 ")) == missing, (viewer, field, ref, result)  # noqa: S307
+    assert await footprint() == before or any(world.ref(t) in world.visible[viewer] for t in TARGETS)
+    for field, document in sorted(EMAIL_MUTATIONS.items()):
+        for target in TARGETS:
+            ref = world.ref(target)
+            if ref in world.visible[viewer]:
+                result = await client.post(document, {"email": world.emails[ref], "ref": "T-1002"})
+                assert not _not_found_on(result, "emailId"), (viewer, field, ref, result)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_creating_work_needs_access_to_the_department(world: World, viewer: str):
+    client = world.clients[viewer]
+    may_create = {
+        "uk_agent": {"UK Operations"}, "pl_agent": {"PL Operations"}, "public_member": {"PL Operations"},
+        "requester": set(), "partner_key": {"PL Operations"}, "admin": {"UK Operations", "PL Operations"},
+    }[viewer]
+    for department in await Department.all():
+        before = await footprint()
+        result = await client.post(
+            "mutation($d: ID!) { createWorkItem(input: {title: \"probe\", departmentId: $d}) { ref department { name } } }",
+            {"d": str(department.id)},
+        )
+        if department.name in may_create:
+            assert result["data"]["createWorkItem"]["department"]["name"] == department.name, (viewer, result)
+        else:
+            assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN", (viewer, department.name, result)
+            assert await footprint() == before
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_next_work_hands_out_only_work_in_scope(world: World, viewer: str):
+    result = await world.clients[viewer].post("mutation { getNextWork { ref } }")
+    if result.get("errors"):
+        assert {e["extensions"]["code"] for e in result["errors"]} == {"FORBIDDEN"}, (viewer, result)
+    elif result["data"]["getNextWork"] is not None:
+        assert result["data"]["getNextWork"]["ref"] in world.visible[viewer]
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_subscriptions(world: World, viewer: str, live_server):
+    client = world.clients[viewer]
+    query = 'subscription($ref: String!) { workItemUpdated(ref: $ref) { kind workItem { ref } } }'
+    async with ws_session(live_server.url, client.token) as session:
+        async def first(ref: str) -> dict:
+            op = await session.subscribe(query, {"ref": ref})
+            message = await session.next_for(op)
+            if message["type"] == "next" and message["payload"].get("errors"):
+                assert (await session.next_for(op))["type"] == "complete"
+            elif message["type"] == "next":
+                await session.send({"id": op, "type": "complete"})
+            return message
+
+        missing = await first(MISSING)
+        for target in TARGETS:
+            ref = world.ref(target)
+            message = await first(ref)
+            if ref in world.visible[viewer]:
+                assert message["payload"]["data"]["workItemUpdated"]["workItem"]["ref"] == ref, (viewer, ref)
+            else:
+                assert _without(message, ref, MISSING) == {**missing, "id": message["id"]}, (viewer, ref)
+
+
+# --------------------------------------------------------------------------------- attack shapes
+
+
+async def test_another_requesters_reference(world: World):
+    bob = world.clients["requester"]
+    piotrs = await WorkItem.filter(requester__email="piotr@client.example", type=WorkItemType.TICKET).values_list("ref", flat=True)
+    assert piotrs  # a requester of the same company as bob
+    for ref in piotrs:
+        assert _not_found_on(await bob.post('query($r: String!) { workItem(ref: $r) { ref } }', {"r": ref}), "ref")
+
+
+async def test_many_aliases_and_forged_types(world: World):
+    jane = world.clients["uk_agent"]
+    aliases = "{ " + " ".join(f'a{i}: workItem(ref: "{ref}") {{ title }}' for i, ref in enumerate(["T-1007", "T-1008", "T-1009", "C-1002", "T-1010"])) + " }"
+    result = await jane.post(aliases)
+    assert result["data"] is None and {e["extensions"]["code"] for e in result["errors"]} == {"NOT_FOUND"}
+    too_many = "{ " + " ".join(f'a{i}: workItem(ref: "T-{1007 + i % 5}") {{ title }}' for i in range(30)) + " }"
+    assert {e["extensions"]["code"] for e in (await jane.post(too_many))["errors"]} == {"LIMIT_EXCEEDED"}
+    # T-1002 is jane's; the same number under another type, case or spacing is another (missing) item
+    for forged in ("C-1002", "A-1002", "T1002", "T-01002", "T-1002 OR 1=1"):
+        result = await jane.post('query($r: String!) { workItem(ref: $r) { ref } }', {"r": forged})
+        assert _not_found_on(result, "ref") or result["data"]["workItem"]["ref"] in world.visible["uk_agent"], forged
+
+
+async def test_linking_into_a_department_without_access_writes_nothing(world: World):
+    before = await footprint()
+    for viewer, ref, other in (("uk_agent", "T-1002", "T-1008"), ("public_member", world.ref("PUBLIC"), "T-1007"),
+                               ("partner_key", "T-1007", "T-1002"), ("requester", "T-1002", "T-1003")):
+        result = await world.clients[viewer].post(
+            "mutation($r: String!, $o: String!) { linkWorkItems(ref: $r, otherRef: $o) { notices } }", {"r": ref, "o": other}
+        )
+        assert result["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "FORBIDDEN"), (viewer, result)
+    assert await footprint() == before
