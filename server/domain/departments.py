@@ -1,11 +1,8 @@
-"""Departments and who may work in them (SPEC §1, seed 003), and moving work between them.
+"""Departments (SPEC §1, seed 003): admins manage their settings and alias addresses.
 
-Admins manage departments (settings, alias addresses), user groups (departments in bulk, public
-departments, a default department, members) and personal grants. Access is read per request
+Access to departments is in server.domain.access (personal grants, user groups, public
+departments); moving work between departments in server.domain.moves. Access is read per request
 (server.domain.viewer), so a change takes effect on the next request and the next pushed event.
-
-Moving a work item to another department is not an admin action: the mover needs the lifecycle
-permission on the item and the right to create in the target department.
 
 Field changes arrive as dicts holding only the fields the caller set, in domain names; a present
 key with None clears the field (where it may be cleared).
@@ -15,31 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 from models.email import Mailbox, SmtpConnector
-from models.enums import Status, TimelineKind
-from models.org import ContactGroup, Department, DepartmentAlias, Queue, User, UserGroup
-from models.timeline import TimelineEntry
-from models.work_item import WorkItem
-from server.domain import clock, lifecycle, visibility, workflow
-from server.domain.errors import (
-    Conflict,
-    FieldProblem,
-    Forbidden,
-    InvalidTransition,
-    NotFound,
-    ValidationError,
-)
-from server.domain.lifecycle import Outcome
-from server.domain.timeline import actor_event_fields
-from server.domain.uow import UnitOfWork, unit_of_work
-from server.domain.viewer import Viewer, ViewerKind, user_viewer
-from server.domain.work_items import event_base, save_changes
+from models.org import ContactGroup, Department, DepartmentAlias
+from server.domain.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationError
+from server.domain.uow import unit_of_work
+from server.domain.viewer import Viewer
 from server.mail import addresses
-from server.subscriptions.events import TimelineEntryAdded, WorkItemFieldsChanged
 
 MAX_HOURS = 24 * 365
 MAX_NAME = 200
@@ -58,8 +40,6 @@ FLAGS = (
     "notify_staff_of_new_tickets", "assignees_only_from_staff", "client_view_in_public",
     "add_waiting_time_to_due", "resolution_note_required",
 )
-GROUP_RELATIONS = ("default_department", "departments", "public_departments", "members")
-GROUP_FIELDS = frozenset({"name", "default_department_id", "department_ids", "public_department_ids", "member_ids"})
 # GraphQL names, for messages that name what the client sent
 API_NAMES = {
     "name": "name", "sla_hours": "slaHours", "language": "language",
@@ -78,12 +58,12 @@ def require_admin(viewer: Viewer) -> None:
         raise Forbidden("Only admins manage departments and access to them.")
 
 
-def _raise(problems: list[FieldProblem], what: str) -> None:
+def raise_problems(problems: list[FieldProblem], what: str) -> None:
     if problems:
         raise ValidationError(f"The {what} has invalid fields: " + "; ".join(p.message for p in problems), problems)
 
 
-def _unique_violation() -> Conflict:
+def unique_violation() -> Conflict:
     # two admins saving the same name or alias at once: the database kept one; the check will name it next time
     return Conflict("Another change used the same name or address at the same moment; nothing was changed, try again.")
 
@@ -125,9 +105,13 @@ def _hours(changes: dict[str, Any], name: str, problems: list[FieldProblem], *, 
         problems.append(FieldProblem(API_NAMES[name], f"{API_NAMES[name]} must be between 1 and {MAX_HOURS}"))
 
 
-async def _check_name(changes: dict[str, Any], department_id: int | None, problems: list[FieldProblem]) -> None:
+async def check_unique_name(
+    model: Any, label: str, changes: dict[str, Any], own_id: int | None, problems: list[FieldProblem]
+) -> None:
+    """`changes["name"]` trimmed, present when creating, and not taken by another `model` row
+    (ignoring case)."""
     if "name" not in changes:
-        if department_id is None:
+        if own_id is None:
             problems.append(FieldProblem("name", "name is required"))
         return
     name = (changes["name"] or "").strip()
@@ -137,11 +121,11 @@ async def _check_name(changes: dict[str, Any], department_id: int | None, proble
     elif len(name) > MAX_NAME:
         problems.append(FieldProblem("name", f"name must be at most {MAX_NAME} characters"))
     else:
-        same = Department.filter(name__iexact=name)
-        if department_id is not None:
-            same = same.exclude(id=department_id)
+        same = model.filter(name__iexact=name)
+        if own_id is not None:
+            same = same.exclude(id=own_id)
         if await same.exists():
-            problems.append(FieldProblem("name", f"a department named {name!r} already exists"))
+            problems.append(FieldProblem("name", f"a {label} named {name!r} already exists"))
 
 
 async def _check_aliases(values: list[str] | None, department_id: int | None, problems: list[FieldProblem]) -> list[str]:
@@ -173,7 +157,7 @@ async def _department_changes(fields: dict[str, Any], department_id: int | None)
         raise ValueError(f"not department settings: {sorted(unknown)}")
     changes = dict(fields)
     problems: list[FieldProblem] = []
-    await _check_name(changes, department_id, problems)
+    await check_unique_name(Department, "department", changes, department_id, problems)
     _hours(changes, "sla_hours", problems, nullable=False)
     _hours(changes, "feedback_window_hours", problems, nullable=True)
     if "language" in changes:
@@ -192,7 +176,7 @@ async def _department_changes(fields: dict[str, Any], department_id: int | None)
     if changes.get("smtp_connector_id") is not None and not await SmtpConnector.exists(id=changes["smtp_connector_id"]):
         problems.append(FieldProblem("smtpConnectorId", f"no SMTP connector {changes['smtp_connector_id']}"))
     aliases = await _check_aliases(changes.pop("aliases"), department_id, problems) if "aliases" in changes else None
-    _raise(problems, "department")
+    raise_problems(problems, "department")
     return changes, aliases
 
 
@@ -213,7 +197,7 @@ async def create_department(viewer: Viewer, fields: dict[str, Any]) -> Departmen
             department = await Department.create(**changes)
             stored = await _replace_aliases(department, aliases or [])
     except IntegrityError:
-        raise _unique_violation() from None
+        raise unique_violation() from None
     return DepartmentSettings(department, stored)
 
 
@@ -232,223 +216,5 @@ async def update_department(viewer: Viewer, department_id: int, fields: dict[str
             else:
                 stored = sorted(await DepartmentAlias.filter(department_id=department_id).values_list("address", flat=True))
     except IntegrityError:
-        raise _unique_violation() from None
+        raise unique_violation() from None
     return DepartmentSettings(department, stored)
-
-
-# ------------------------------------------------------------------------------------ user access
-
-
-async def _existing_departments(ids: Iterable[int], field: str, problems: list[FieldProblem]) -> list[Department]:
-    wanted = set(ids)
-    found = await Department.filter(id__in=sorted(wanted)).order_by("id")
-    missing = sorted(wanted - {d.id for d in found})
-    if missing:
-        problems.append(FieldProblem(field, f"no department {', '.join(map(str, missing))}"))
-    return found
-
-
-@dataclass
-class UserAccess:
-    user: User
-    departments: list[Department]  # personal grants
-    granted_department_ids: frozenset[int]  # personal and through groups: every item seen
-    public_department_ids: frozenset[int]  # through groups: only the items they created
-
-
-async def set_user_departments(viewer: Viewer, user_id: int, department_ids: list[int]) -> UserAccess:
-    """Replace a user's personal department grants (their groups' grants stay)."""
-    require_admin(viewer)
-    problems: list[FieldProblem] = []
-    user = await User.get_or_none(id=user_id)
-    if user is None:
-        problems.append(FieldProblem("userId", f"no user {user_id}"))
-    departments = await _existing_departments(department_ids, "departmentIds", problems)
-    _raise(problems, "access")
-    async with unit_of_work():
-        await user.departments.clear()
-        if departments:
-            await user.departments.add(*departments)
-    now = await user_viewer(user)
-    return UserAccess(user, sorted(departments, key=lambda d: d.name), now.department_ids, now.public_department_ids)
-
-
-async def user_groups(viewer: Viewer) -> list[UserGroup]:
-    require_admin(viewer)
-    return list(await UserGroup.all().order_by("name").prefetch_related(*GROUP_RELATIONS))
-
-
-async def _group_changes(fields: dict[str, Any], group_id: int | None) -> dict[str, Any]:
-    unknown = set(fields) - GROUP_FIELDS
-    if unknown:
-        raise ValueError(f"not user group fields: {sorted(unknown)}")
-    changes = dict(fields)
-    problems: list[FieldProblem] = []
-    if "name" in changes or group_id is None:
-        name = (changes.get("name") or "").strip()
-        changes["name"] = name
-        if not name:
-            problems.append(FieldProblem("name", "name is required"))
-        elif len(name) > MAX_NAME:
-            problems.append(FieldProblem("name", f"name must be at most {MAX_NAME} characters"))
-        else:
-            same = UserGroup.filter(name__iexact=name)
-            if group_id is not None:
-                same = same.exclude(id=group_id)
-            if await same.exists():
-                problems.append(FieldProblem("name", f"a user group named {name!r} already exists"))
-    if changes.get("default_department_id") is not None:
-        await _existing_departments([changes["default_department_id"]], "defaultDepartmentId", problems)
-    for name in ("department_ids", "public_department_ids"):
-        if name in changes:
-            if changes[name] is None:
-                changes[name] = []
-            changes[name] = await _existing_departments(changes[name], API_NAMES[name], problems)
-    if "member_ids" in changes:
-        wanted = set(changes["member_ids"] or [])
-        members = await User.filter(id__in=sorted(wanted)).order_by("id")
-        if missing := sorted(wanted - {u.id for u in members}):
-            problems.append(FieldProblem("memberIds", f"no user {', '.join(map(str, missing))}"))
-        changes["member_ids"] = members
-    _raise(problems, "user group")
-    return changes
-
-
-async def _replace(relation: Any, rows: list[Any]) -> None:
-    await relation.clear()
-    if rows:
-        await relation.add(*rows)
-
-
-async def _save_group(group: UserGroup, changes: dict[str, Any]) -> UserGroup:
-    own = {k: v for k, v in changes.items() if k in ("name", "default_department_id")}
-    if own:
-        await UserGroup.filter(id=group.id).update(**own)
-        await group.refresh_from_db()
-    if "department_ids" in changes:
-        await _replace(group.departments, changes["department_ids"])
-    if "public_department_ids" in changes:
-        await _replace(group.public_departments, changes["public_department_ids"])
-    if "member_ids" in changes:
-        await _replace(group.members, changes["member_ids"])
-    return group
-
-
-async def create_user_group(viewer: Viewer, name: str, default_department_id: int | None) -> UserGroup:
-    require_admin(viewer)
-    changes = await _group_changes({"name": name, "default_department_id": default_department_id}, None)
-    try:
-        async with unit_of_work():
-            group = await UserGroup.create(**changes)
-    except IntegrityError:
-        raise _unique_violation() from None
-    await group.fetch_related(*GROUP_RELATIONS)
-    return group
-
-
-async def update_user_group(viewer: Viewer, group_id: int, fields: dict[str, Any]) -> UserGroup:
-    """Rename, change the default department; each list given replaces the group's list."""
-    require_admin(viewer)
-    if not await UserGroup.exists(id=group_id):
-        raise NotFound(f"No user group {group_id} exists.", field="id")
-    changes = await _group_changes(fields, group_id)
-    try:
-        async with unit_of_work():
-            group = await _save_group(await UserGroup.get(id=group_id), changes)
-    except IntegrityError:
-        raise _unique_violation() from None
-    await group.fetch_related(*GROUP_RELATIONS)
-    return group
-
-
-# ------------------------------------------------------------------------------ moving work items
-
-
-async def _department_changed(
-    uow: UnitOfWork, item: WorkItem, actor: Viewer, *, from_department_id: int, from_queue_id: int | None
-) -> TimelineEntry:
-    """The DEPARTMENT_CHANGED timeline entry, written and announced like server.domain.timeline's."""
-    entry = await TimelineEntry.create(
-        work_item_id=item.id,
-        kind=TimelineKind.DEPARTMENT_CHANGED,
-        actor_user_id=actor.id if actor.kind is ViewerKind.USER else None,
-        actor_contact_id=actor.id if actor.kind is ViewerKind.CONTACT else None,
-        actor_api_key_id=actor.id if actor.kind is ViewerKind.API_KEY else None,
-        data={
-            "from_department_id": from_department_id,
-            "to_department_id": item.department_id,
-            "from_queue_id": from_queue_id,
-            "to_queue_id": item.queue_id,
-        },
-        created_at=clock.now(),
-    )
-    uow.emit(
-        TimelineEntryAdded(
-            work_item_id=item.id, ref=item.ref, department_id=item.department_id, version=item.version,
-            entry_id=entry.id, kind=TimelineKind.DEPARTMENT_CHANGED.value, **actor_event_fields(actor),
-        )
-    )
-    return entry
-
-
-async def _target_queue(department: Department, queue_id: int | None) -> Queue:
-    if queue_id is not None:
-        queue = await Queue.get_or_none(id=queue_id, department_id=department.id)
-        if queue is None:
-            raise ValidationError.single("queueId", f"queue {queue_id} is not a queue of {department.name}")
-        return queue
-    queue = await Queue.filter(department_id=department.id).order_by("id").first()
-    if queue is None:
-        raise ValidationError.single("queueId", f"{department.name} has no queue to move work into")
-    return queue
-
-
-def _check_can_move_into(viewer: Viewer, item: WorkItem, department: Department) -> None:
-    """Full access to the target, or a public grant for an item the mover created (SPEC §1)."""
-    visibility.check_can_create_in(viewer, department.id)
-    public_only = not viewer.is_admin and department.id not in viewer.department_ids
-    if public_only and item.created_by_id != viewer.id:
-        raise Forbidden(
-            f"{department.name} is public for you: you may move only work you created into it.", field="departmentId"
-        )
-
-
-async def move_work_item(
-    viewer: Viewer, ref: str, department_id: int, queue_id: int | None, version: int | None
-) -> Outcome:
-    """Move an item to another department and one of its queues (the team follows the queue).
-
-    An assignee who may not hold work there (assignees only from staff) is dropped and the item
-    goes back TO_DO; a draft stays a draft. Closed work does not move."""
-    async with unit_of_work() as uow:
-        item = await lifecycle.load_for_change(viewer, ref, version)
-        department = await Department.get_or_none(id=department_id)
-        if department is None:
-            raise ValidationError.single("departmentId", f"no department {department_id}")
-        _check_can_move_into(viewer, item, department)
-        if item.status is Status.CLOSED:
-            raise InvalidTransition(
-                f"{item.ref} is closed; it can no longer move.", field="ref", **{"from": "CLOSED", "to": "CLOSED"}
-            )
-        if item.department_id == department.id:
-            raise ValidationError.single(
-                "departmentId", f"{item.ref} is already in {department.name}; change its queue with updateWorkItem"
-            )
-        queue = await _target_queue(department, queue_id)
-        from_department_id, from_queue_id = item.department_id, item.queue_id
-        await save_changes(item, {"department_id": department.id, "queue_id": queue.id, "team_id": queue.team_id})
-        uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=("departmentId", "queueId")))
-        entry = await _department_changed(uow, item, viewer, from_department_id=from_department_id, from_queue_id=from_queue_id)
-
-        notices = []
-        if item.assignee_id is not None:
-            try:
-                await lifecycle.check_assignable(item, item.assignee_id)
-            except ValidationError as problem:
-                reason = f"unassigned on the move to {department.name}: {problem.message}"
-                if item.status in workflow.OPEN and item.status is not Status.TO_DO:
-                    await lifecycle.change_status(uow, item, viewer, Status.TO_DO, assignee=None, reason=reason)
-                else:
-                    await lifecycle.set_assignee(uow, item, viewer, None)
-                notices.append(f"{item.ref} was {reason}.")
-    return Outcome(item, notices=notices, entry=entry)

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import strawberry
 
 from models.org import Department as DepartmentModel
-from server.domain import departments
+from server.domain import access, departments, moves
 from server.resolvers.context import require_viewer
 from server.resolvers.inputs import provided, to_id, to_ids
 from server.resolvers.timeline import present_entry
@@ -70,12 +70,12 @@ async def set_user_departments(
 ) -> UserDepartmentAccess:
     viewer = await require_viewer(info)
     departments.require_admin(viewer)
-    access = await departments.set_user_departments(viewer, to_id(user_id, "userId"), to_ids(department_ids, "departmentIds"))
-    return UserDepartmentAccess.from_domain(access, list(await DepartmentModel.all()))
+    granted = await access.set_user_departments(viewer, to_id(user_id, "userId"), to_ids(department_ids, "departmentIds"))
+    return UserDepartmentAccess.from_domain(granted, list(await DepartmentModel.all()))
 
 
 async def user_groups(info: strawberry.Info) -> list[UserGroup]:
-    return [UserGroup.from_model(g) for g in await departments.user_groups(await require_viewer(info))]
+    return [UserGroup.from_model(g) for g in await access.user_groups(await require_viewer(info))]
 
 
 async def create_user_group(
@@ -83,14 +83,14 @@ async def create_user_group(
 ) -> UserGroup:
     viewer = await require_viewer(info)
     departments.require_admin(viewer)
-    group = await departments.create_user_group(viewer, name, _optional_id(default_department_id, "defaultDepartmentId"))
+    group = await access.create_user_group(viewer, name, _optional_id(default_department_id, "defaultDepartmentId"))
     return UserGroup.from_model(group)
 
 
 async def update_user_group(info: strawberry.Info, id: strawberry.ID, input: UserGroupInput) -> UserGroup:
     viewer = await require_viewer(info)
     departments.require_admin(viewer)
-    return UserGroup.from_model(await departments.update_user_group(viewer, to_id(id, "id"), _group_fields(input)))
+    return UserGroup.from_model(await access.update_user_group(viewer, to_id(id, "id"), _group_fields(input)))
 
 
 async def move_work_item(
@@ -100,7 +100,7 @@ async def move_work_item(
     queue_id: Optional[strawberry.ID] = None,
     version: Optional[int] = None,
 ) -> WorkItemChange:
-    outcome = await departments.move_work_item(
+    outcome = await moves.move_work_item(
         await require_viewer(info), ref, to_id(department_id, "departmentId"), _optional_id(queue_id, "queueId"), version
     )
     return WorkItemChange(

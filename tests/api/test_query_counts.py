@@ -40,6 +40,7 @@ SCREEN = """query($ref: String!) { workItem(ref: $ref) {
   department { name } team { name } queue { name } assignee { name } owner { name } company { name }
   primaryContact { email } requester { email } contacts { email } category { name } caseType { name }
   parent { ref } actions { ref status title assignee { name } } subCases { ref status }
+  linkedItems { ref title restricted team { name } workItem { status } }
   timeline(first: 50) { kindsShown kindsTotal edges { node { kind body workItemRef createdAt actor { kind name } } } }
 } }"""
 
@@ -56,11 +57,14 @@ async def test_the_work_item_screen_costs_a_fixed_number_of_queries(signed_in):
         await lifecycle.add_note(as_lena, "C-1001", None, f"Progress note {i}")
     await lena.data('mutation { updateWorkItem(ref: "C-1001", input: {contactIds: [%s]}) { ref } }'
                     % (await Contact.get(email="alice@globex.example")).id)
+    for other in ("T-1002", "T-1003", "T-1004"):
+        await lena.data('mutation($o: String!) { linkWorkItems(ref: "C-1001", otherRef: $o) { notices } }', {"o": other})
 
     with recorded_queries() as statements:
         data = await lena.data(SCREEN, {"ref": "C-1001"})
     item = data["workItem"]
     assert len(item["timeline"]["edges"]) == 50 and len(item["actions"]) == 2 and item["contacts"]
+    assert len(item["linkedItems"]) == 3
     # viewer 2; item 1; one batch per relation kind; children 1; contacts 1; case type 1;
-    # timeline: related items 1, page 1, kind counts 1
-    assert len(statements) == 17, "\n".join(statements)
+    # links 1, the linked items 1; timeline: related items 1, page 1, kind counts 1
+    assert len(statements) == 19, "\n".join(statements)

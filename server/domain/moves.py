@@ -1,0 +1,114 @@
+"""Moving a work item to another department (SPEC §1: "a work item may move between departments
+during its life").
+
+Not an admin action: the mover needs the lifecycle permission on the item and the right to create
+in the target department. Who may hold the item is checked again, and it is re-queued there.
+"""
+
+from __future__ import annotations
+
+
+from models.enums import Status, TimelineKind
+from models.org import Department, Queue
+from models.timeline import TimelineEntry
+from models.work_item import WorkItem
+from server.domain import clock, lifecycle, visibility, workflow
+from server.domain.errors import Forbidden, InvalidTransition, ValidationError
+from server.domain.lifecycle import Outcome
+from server.domain.timeline import actor_event_fields
+from server.domain.uow import UnitOfWork, unit_of_work
+from server.domain.viewer import Viewer, ViewerKind
+from server.domain.work_items import event_base, save_changes
+from server.subscriptions.events import TimelineEntryAdded, WorkItemFieldsChanged
+
+# ------------------------------------------------------------------------------ moving work items
+
+
+async def _department_changed(
+    uow: UnitOfWork, item: WorkItem, actor: Viewer, *, from_department_id: int, from_queue_id: int | None
+) -> TimelineEntry:
+    """The DEPARTMENT_CHANGED timeline entry, written and announced like server.domain.timeline's."""
+    entry = await TimelineEntry.create(
+        work_item_id=item.id,
+        kind=TimelineKind.DEPARTMENT_CHANGED,
+        actor_user_id=actor.id if actor.kind is ViewerKind.USER else None,
+        actor_contact_id=actor.id if actor.kind is ViewerKind.CONTACT else None,
+        actor_api_key_id=actor.id if actor.kind is ViewerKind.API_KEY else None,
+        data={
+            "from_department_id": from_department_id,
+            "to_department_id": item.department_id,
+            "from_queue_id": from_queue_id,
+            "to_queue_id": item.queue_id,
+        },
+        created_at=clock.now(),
+    )
+    uow.emit(
+        TimelineEntryAdded(
+            work_item_id=item.id, ref=item.ref, department_id=item.department_id, version=item.version,
+            entry_id=entry.id, kind=TimelineKind.DEPARTMENT_CHANGED.value, **actor_event_fields(actor),
+        )
+    )
+    return entry
+
+
+async def _target_queue(department: Department, queue_id: int | None) -> Queue:
+    if queue_id is not None:
+        queue = await Queue.get_or_none(id=queue_id, department_id=department.id)
+        if queue is None:
+            raise ValidationError.single("queueId", f"queue {queue_id} is not a queue of {department.name}")
+        return queue
+    queue = await Queue.filter(department_id=department.id).order_by("id").first()
+    if queue is None:
+        raise ValidationError.single("queueId", f"{department.name} has no queue to move work into")
+    return queue
+
+
+def _check_can_move_into(viewer: Viewer, item: WorkItem, department: Department) -> None:
+    """Full access to the target, or a public grant for an item the mover created (SPEC §1)."""
+    visibility.check_can_create_in(viewer, department.id)
+    public_only = not viewer.is_admin and department.id not in viewer.department_ids
+    if public_only and item.created_by_id != viewer.id:
+        raise Forbidden(
+            f"{department.name} is public for you: you may move only work you created into it.", field="departmentId"
+        )
+
+
+async def move_work_item(
+    viewer: Viewer, ref: str, department_id: int, queue_id: int | None, version: int | None
+) -> Outcome:
+    """Move an item to another department and one of its queues (the team follows the queue).
+
+    An assignee who may not hold work there (assignees only from staff) is dropped and the item
+    goes back TO_DO; a draft stays a draft. Closed work does not move."""
+    async with unit_of_work() as uow:
+        item = await lifecycle.load_for_change(viewer, ref, version)
+        department = await Department.get_or_none(id=department_id)
+        if department is None:
+            raise ValidationError.single("departmentId", f"no department {department_id}")
+        _check_can_move_into(viewer, item, department)
+        if item.status is Status.CLOSED:
+            raise InvalidTransition(
+                f"{item.ref} is closed; it can no longer move.", field="ref", **{"from": "CLOSED", "to": "CLOSED"}
+            )
+        if item.department_id == department.id:
+            raise ValidationError.single(
+                "departmentId", f"{item.ref} is already in {department.name}; change its queue with updateWorkItem"
+            )
+        queue = await _target_queue(department, queue_id)
+        from_department_id, from_queue_id = item.department_id, item.queue_id
+        await save_changes(item, {"department_id": department.id, "queue_id": queue.id, "team_id": queue.team_id})
+        uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=("departmentId", "queueId")))
+        entry = await _department_changed(uow, item, viewer, from_department_id=from_department_id, from_queue_id=from_queue_id)
+
+        notices = []
+        if item.assignee_id is not None:
+            try:
+                await lifecycle.check_assignable(item, item.assignee_id)
+            except ValidationError as problem:
+                reason = f"unassigned on the move to {department.name}: {problem.message}"
+                if item.status in workflow.OPEN and item.status is not Status.TO_DO:
+                    await lifecycle.change_status(uow, item, viewer, Status.TO_DO, assignee=None, reason=reason)
+                else:
+                    await lifecycle.set_assignee(uow, item, viewer, None)
+                notices.append(f"{item.ref} was {reason}.")
+    return Outcome(item, notices=notices, entry=entry)
