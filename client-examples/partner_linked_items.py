@@ -7,16 +7,18 @@
 
 Prints the item, then one line per linked item. A linked item in a department the key is not scoped
 to is shown as its header only (reference, type, status, team, title) and marked "header only"
-(SPEC §3). An admin issues keys with the `createApiKey` mutation. Needs only `httpx`.
+(SPEC §3). An admin issues keys with the `createApiKey` mutation. Needs only the Python standard
+library.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-
-import httpx
+import urllib.error
+import urllib.request
 
 QUERY = """query($ref: String!) {
   workItem(ref: $ref) {
@@ -27,16 +29,20 @@ QUERY = """query($ref: String!) {
 
 
 def fetch(url: str, key: str, ref: str) -> dict:
-    response = httpx.post(
+    request = urllib.request.Request(
         url.rstrip("/") + "/graphql",
-        json={"query": QUERY, "variables": {"ref": ref}},
-        headers={"Authorization": f"Bearer {key}"},
-        timeout=10,
+        data=json.dumps({"query": QUERY, "variables": {"ref": ref}}).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )
     try:
-        body = response.json()
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as exc:  # GraphQL errors may come with a 4xx status and a body
+        status, raw = exc.code, exc.read()
+    try:
+        body = json.loads(raw)
     except ValueError:
-        raise SystemExit(f"unexpected answer from the server: HTTP {response.status_code}") from None
+        raise SystemExit(f"unexpected answer from the server: HTTP {status}") from None
     if body.get("errors"):
         error = body["errors"][0]
         raise SystemExit(f"error {error.get('extensions', {}).get('code')}: {error['message']}")
@@ -63,7 +69,7 @@ def main() -> None:
         parser.error("an API key is needed: --key or SWITCHBOARD_API_KEY")
     try:
         show(fetch(args.url, args.key, args.ref))
-    except httpx.HTTPError as exc:
+    except OSError as exc:  # refused, unreachable, timed out
         sys.exit(f"cannot reach {args.url}: {exc}")
 
 

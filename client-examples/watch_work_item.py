@@ -6,7 +6,7 @@ print every update as one JSON line.
     .venv/bin/python client-examples/watch_work_item.py --url http://127.0.0.1:8000 \
         --email jane@example.com --password demo --ref T-1001 --count 3
 
-Needs only `httpx` and `websockets` (both installed with the test extras).
+Needs only `websockets` (installed with the server) besides the standard library.
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import argparse
 import asyncio
 import json
 import sys
+import urllib.error
+import urllib.request
 
-import httpx
 from websockets.asyncio.client import connect
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
@@ -28,9 +29,17 @@ WATCH = """subscription($ref: String!) {
 }"""
 
 
-async def sign_in(url: str, email: str, password: str) -> str:
-    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
-        body = (await http.post("/graphql", json={"query": LOGIN, "variables": {"e": email, "p": password}})).json()
+def sign_in(url: str, email: str, password: str) -> str:
+    request = urllib.request.Request(
+        url.rstrip("/") + "/graphql",
+        data=json.dumps({"query": LOGIN, "variables": {"e": email, "p": password}}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = json.loads(response.read())
+    except urllib.error.HTTPError as exc:  # GraphQL errors may come with a 4xx status and a body
+        body = json.loads(exc.read())
     if body.get("errors"):
         raise SystemExit(f"sign-in failed: {body['errors'][0]['message']}")
     return body["data"]["login"]["token"]
@@ -70,7 +79,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, help="stop after this many updates (the snapshot counts)")
     args = parser.parse_args()
     try:
-        asyncio.run(watch(args.url, asyncio.run(sign_in(args.url, args.email, args.password)), args.ref, args.count))
+        asyncio.run(watch(args.url, sign_in(args.url, args.email, args.password), args.ref, args.count))
     except KeyboardInterrupt:
         sys.exit(130)
 

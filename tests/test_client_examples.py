@@ -85,3 +85,19 @@ async def test_partner_linked_items_prints_the_item_and_its_links_across_departm
     assert code == 1 and "NOT_FOUND" in err, err
     code, _out, err = await _run("--url", live_server.url, "--ref", "T-1007", env={"SWITCHBOARD_API_KEY": ""})
     assert code == 2 and "API key" in err, err
+
+
+def test_examples_need_nothing_beyond_what_the_server_installs():
+    """`make run` installs the server's dependencies only; the examples must run with just those."""
+    import ast
+    import tomllib
+
+    project = tomllib.loads((EXAMPLES.parent / "pyproject.toml").read_text())["project"]
+    installed = {requirement.split("[")[0].split(">")[0].split("=")[0].split("<")[0].strip().replace("-", "_")
+                 for requirement in project["dependencies"]}
+    for example in sorted(EXAMPLES.glob("*.py")):
+        tree = ast.parse(example.read_text())
+        modules = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        modules |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        foreign = {module for module in modules - {"__future__"} if module not in sys.stdlib_module_names and module not in installed}
+        assert not foreign, f"{example.name} imports {sorted(foreign)}, which `make run` does not install"
