@@ -13,6 +13,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from strawberry.types.nodes import SelectedField
+
 from server.domain import viewer as viewers
 from server.domain.errors import Unauthenticated
 from server.domain.tokens import TokenSigner
@@ -88,6 +90,23 @@ async def require_viewer(info: Any) -> Viewer:
 
 def loaders(info: Any) -> Loaders:
     return scope_of(info).loaders
+
+
+def selected_names(info: Any, path: tuple[str, ...] = ()) -> set[str]:
+    """Names of the fields the query selects at `path` below the current field (fragments and
+    inline fragments included), e.g. ("edges", "node") for the items of a connection."""
+    level = [selection for field in _fields(info.selected_fields) for selection in field.selections]
+    for name in path:
+        level = [selection for field in _fields(level) if field.name == name for selection in field.selections]
+    return {field.name for field in _fields(level)}
+
+
+def _fields(selections: Any) -> Any:
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            yield selection
+        else:  # a fragment spread or an inline fragment
+            yield from _fields(selection.selections)
 
 
 def parse_bearer(header: str | None) -> tuple[str | None, str | None]:

@@ -1,8 +1,13 @@
-"""DataLoaders, one per model, created per operation so related rows load in one query per kind."""
+"""DataLoaders, one per model, created per operation so related rows load in one query per kind.
+
+A list resolver may also load its rows' relations up front (`prefetch`): fields then read them
+with `loaded` and resolve at once, without a task and a trip through the event loop per field.
+"""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import asyncio
+from typing import Any, Iterable, Mapping, TypeVar
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
@@ -75,3 +80,23 @@ class Loaders:
 
     async def get(self, model: type[M], pk: int | None) -> M | None:
         return None if pk is None else await self.of(model).load(pk)
+
+    def loaded(self, model: type[M], pk: int) -> tuple[bool, M | None]:
+        """(True, row or None when there is no such row) once this operation has loaded `pk`;
+        (False, None) when it has not, or its load is still running."""
+        loader = self._by_model.get(model)
+        future = loader.cache_map.get(pk) if loader is not None else None
+        if future is None or not future.done() or future.cancelled():
+            return False, None
+        return True, future.result()
+
+    async def prefetch(self, wanted: Mapping[type[Model], Iterable[int | None]]) -> None:
+        """Load these rows, one query per model, all at once; rows already loaded are skipped."""
+        loads = []
+        for model, pks in wanted.items():
+            loader = self.of(model)
+            missing = {pk for pk in pks if pk is not None and loader.cache_map.get(pk) is None}
+            if missing:
+                loads.append(loader.load_many(sorted(missing)))
+        if loads:
+            await asyncio.gather(*loads)

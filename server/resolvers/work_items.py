@@ -17,6 +17,7 @@ from server.schema.work_items import (
     WorkItemEdge,
     WorkItemFieldsInput,
     WorkItemFilter,
+    prefetch_rows,
 )
 
 _ID_FIELDS = {
@@ -56,21 +57,21 @@ async def work_items_page(
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
     page = await lists.work_items(viewer, _criteria(filter), _order(order_by), page_size(first), after)
-    return _connection(page)
+    return await _connection(info, page)
 
 
 async def inbox(
     info: strawberry.Info, filter: Optional[WorkItemFilter], order_by: Optional[list[Any]], first: int, after: Optional[str]
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
-    return _connection(await lists.inbox(viewer, _criteria(filter), _order(order_by), page_size(first), after))
+    return await _connection(info, await lists.inbox(viewer, _criteria(filter), _order(order_by), page_size(first), after))
 
 
 async def owned_work(
     info: strawberry.Info, filter: Optional[WorkItemFilter], order_by: Optional[list[Any]], first: int, after: Optional[str]
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
-    return _connection(await lists.owned_work(viewer, _criteria(filter), _order(order_by), page_size(first), after))
+    return await _connection(info, await lists.owned_work(viewer, _criteria(filter), _order(order_by), page_size(first), after))
 
 
 async def queue_items(
@@ -83,7 +84,7 @@ async def queue_items(
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
     queue = to_id(queue_id, "queueId")
-    return _connection(await lists.queue_items(viewer, queue, _criteria(filter), _order(order_by), page_size(first), after))
+    return await _connection(info, await lists.queue_items(viewer, queue, _criteria(filter), _order(order_by), page_size(first), after))
 
 
 async def team_items(
@@ -96,7 +97,7 @@ async def team_items(
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
     team = to_id(team_id, "teamId")
-    return _connection(await lists.team_items(viewer, team, _criteria(filter), _order(order_by), page_size(first), after))
+    return await _connection(info, await lists.team_items(viewer, team, _criteria(filter), _order(order_by), page_size(first), after))
 
 
 def _criteria(filter: Optional[WorkItemFilter]) -> lists.Criteria:
@@ -133,7 +134,8 @@ def _order(order_by: Optional[list[Any]]) -> list[lists.SortKey]:
     return [lists.SortKey(o.field, o.direction or lists.Direction.ASC) for o in order_by or ()]
 
 
-def _connection(page: lists.Page) -> WorkItemConnection:
+async def _connection(info: strawberry.Info, page: lists.Page) -> WorkItemConnection:
+    await prefetch_rows(info, page.items, ("edges", "node"))
     edges = [WorkItemEdge(cursor=cursor, node=WorkItem.from_model(row)) for row, cursor in zip(page.items, page.cursors)]
     return WorkItemConnection(
         edges=edges,

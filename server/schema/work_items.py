@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import strawberry
 from strawberry.scalars import JSON
@@ -24,7 +24,7 @@ from models.enums import WaitType as WaitTypeEnum
 from models.enums import WorkItemType as WorkItemTypeEnum
 from models.work_item import WorkItem as WorkItemModel
 from server.domain import clock, links, sla, visibility
-from server.resolvers.context import loaders, require_viewer
+from server.resolvers.context import loaders, require_viewer, selected_names
 from server.schema.org import Category, Company, Contact, Department, Queue, Team, User
 
 WorkItemType = strawberry.enum(WorkItemTypeEnum, name="WorkItemType")
@@ -81,9 +81,25 @@ class CaseType:
         ]
 
 
-async def _related(info: strawberry.Info, model: Any, pk: int | None, gql_type: Any) -> Any:
-    row = await loaders(info).get(model, pk)
-    return None if row is None else gql_type.from_model(row)
+def _with_row(info: strawberry.Info, model: Any, pk: int | None, then: Callable[[Any], Any]) -> Any:
+    """`then(row)` for the row `pk` of `model` (None when there is none): at once when this
+    operation has loaded it already (a list prefetches its items' relations), else an awaitable
+    that loads it in a batch with its siblings. Resolvers return this as it is."""
+    if pk is None:
+        return then(None)
+    operation = loaders(info)
+    found, row = operation.loaded(model, pk)
+    if found:
+        return then(row)
+    return _load_then(operation, model, pk, then)
+
+
+async def _load_then(operation: Any, model: Any, pk: int, then: Callable[[Any], Any]) -> Any:
+    return then(await operation.get(model, pk))
+
+
+def _related(info: strawberry.Info, model: Any, pk: int | None, gql_type: Any) -> Any:
+    return _with_row(info, model, pk, lambda row: None if row is None else gql_type.from_model(row))
 
 
 @strawberry.type(description="An email of a work item, or one shared to it from a linked item.")
@@ -179,40 +195,40 @@ class WorkItem:
         )
 
     @strawberry.field
-    async def department(self, info: strawberry.Info) -> Department:
-        return await _related(info, org_models.Department, self.model.department_id, Department)
+    def department(self, info: strawberry.Info) -> Department:
+        return _related(info, org_models.Department, self.model.department_id, Department)
 
     @strawberry.field
-    async def team(self, info: strawberry.Info) -> Optional[Team]:
-        return await _related(info, org_models.Team, self.model.team_id, Team)
+    def team(self, info: strawberry.Info) -> Optional[Team]:
+        return _related(info, org_models.Team, self.model.team_id, Team)
 
     @strawberry.field
-    async def queue(self, info: strawberry.Info) -> Optional[Queue]:
-        return await _related(info, org_models.Queue, self.model.queue_id, Queue)
+    def queue(self, info: strawberry.Info) -> Optional[Queue]:
+        return _related(info, org_models.Queue, self.model.queue_id, Queue)
 
     @strawberry.field
-    async def assignee(self, info: strawberry.Info) -> Optional[User]:
-        return await _related(info, org_models.User, self.model.assignee_id, User)
+    def assignee(self, info: strawberry.Info) -> Optional[User]:
+        return _related(info, org_models.User, self.model.assignee_id, User)
 
     @strawberry.field(description="The responsible person for a case.")
-    async def owner(self, info: strawberry.Info) -> Optional[User]:
-        return await _related(info, org_models.User, self.model.owner_id, User)
+    def owner(self, info: strawberry.Info) -> Optional[User]:
+        return _related(info, org_models.User, self.model.owner_id, User)
 
     @strawberry.field
-    async def company(self, info: strawberry.Info) -> Optional[Company]:
-        return await _related(info, org_models.Company, self.model.company_id, Company)
+    def company(self, info: strawberry.Info) -> Optional[Company]:
+        return _related(info, org_models.Company, self.model.company_id, Company)
 
     @strawberry.field
-    async def primary_contact(self, info: strawberry.Info) -> Optional[Contact]:
-        return await _related(info, contact_models.Contact, self.model.primary_contact_id, Contact)
+    def primary_contact(self, info: strawberry.Info) -> Optional[Contact]:
+        return _related(info, contact_models.Contact, self.model.primary_contact_id, Contact)
 
     @strawberry.field
-    async def requester(self, info: strawberry.Info) -> Optional[Contact]:
-        return await _related(info, contact_models.Contact, self.model.requester_id, Contact)
+    def requester(self, info: strawberry.Info) -> Optional[Contact]:
+        return _related(info, contact_models.Contact, self.model.requester_id, Contact)
 
     @strawberry.field
-    async def category(self, info: strawberry.Info) -> Optional[Category]:
-        return await _related(info, org_models.Category, self.model.category_id, Category)
+    def category(self, info: strawberry.Info) -> Optional[Category]:
+        return _related(info, org_models.Category, self.model.category_id, Category)
 
     @strawberry.field(description="An action's case, or a sub-case's parent case; null when you may not see it.")
     async def parent(self, info: strawberry.Info) -> Optional["WorkItem"]:
@@ -239,21 +255,23 @@ class WorkItem:
         return [Contact.from_model(c) for c in await loaders(info).contacts.load(self.model.id)]
 
     @strawberry.field
-    async def case_type(self, info: strawberry.Info) -> Optional[CaseType]:
-        return await _related(info, CaseTypeModel, self.model.case_type_id, CaseType)
+    def case_type(self, info: strawberry.Info) -> Optional[CaseType]:
+        return _related(info, CaseTypeModel, self.model.case_type_id, CaseType)
 
     @strawberry.field(description="Who did a peer review action.")
-    async def doer(self, info: strawberry.Info) -> Optional[User]:
-        return await _related(info, org_models.User, self.model.doer_id, User)
+    def doer(self, info: strawberry.Info) -> Optional[User]:
+        return _related(info, org_models.User, self.model.doer_id, User)
 
     @strawberry.field(description="Who reviews a peer review action.")
-    async def reviewer(self, info: strawberry.Info) -> Optional[User]:
-        return await _related(info, org_models.User, self.model.reviewer_id, User)
+    def reviewer(self, info: strawberry.Info) -> Optional[User]:
+        return _related(info, org_models.User, self.model.reviewer_id, User)
 
     @strawberry.field(description="Past its due date (while its SLA clock runs).")
-    async def overdue(self, info: strawberry.Info) -> bool:
-        department = await loaders(info).get(org_models.Department, self.model.department_id)
-        return sla.is_overdue(self.model, department, clock.now())
+    def overdue(self, info: strawberry.Info) -> bool:
+        return _with_row(
+            info, org_models.Department, self.model.department_id,
+            lambda department: sla.is_overdue(self.model, department, clock.now()),
+        )
 
     @strawberry.field(
         description="Items people linked to this one, in any department; those you may not see show their header only."
@@ -290,8 +308,10 @@ class WorkItem:
         ]
 
     @strawberry.field(description="Set while the item waits and its SLA clock stands still.")
-    async def sla_pause(self, info: strawberry.Info) -> Optional[SlaPause]:
-        department = await loaders(info).get(org_models.Department, self.model.department_id)
+    def sla_pause(self, info: strawberry.Info) -> Optional[SlaPause]:
+        return _with_row(info, org_models.Department, self.model.department_id, self._sla_pause)
+
+    def _sla_pause(self, department: Any) -> Optional[SlaPause]:
         pause = sla.pause(self.model, department)
         if pause is None:
             return None
@@ -320,6 +340,37 @@ class WorkItem:
         )
 
 
+# WorkItem fields that read a row by one of the item's foreign keys: GraphQL name → (model, column).
+_ROW_FIELDS: dict[str, tuple[Any, str]] = {
+    "department": (org_models.Department, "department_id"),
+    "overdue": (org_models.Department, "department_id"),
+    "slaPause": (org_models.Department, "department_id"),
+    "team": (org_models.Team, "team_id"),
+    "queue": (org_models.Queue, "queue_id"),
+    "assignee": (org_models.User, "assignee_id"),
+    "owner": (org_models.User, "owner_id"),
+    "doer": (org_models.User, "doer_id"),
+    "reviewer": (org_models.User, "reviewer_id"),
+    "company": (org_models.Company, "company_id"),
+    "primaryContact": (contact_models.Contact, "primary_contact_id"),
+    "requester": (contact_models.Contact, "requester_id"),
+    "category": (org_models.Category, "category_id"),
+    "caseType": (CaseTypeModel, "case_type_id"),
+}
+
+
+async def prefetch_rows(info: strawberry.Info, rows: list[WorkItemModel], path: tuple[str, ...]) -> None:
+    """Load, one query per model, the related rows that the query asks of these items (selected
+    at `path`), so that their fields resolve at once instead of one awaitable each."""
+    if not rows:
+        return
+    wanted: dict[Any, set[int | None]] = {}
+    for name in selected_names(info, path) & _ROW_FIELDS.keys():
+        model, column = _ROW_FIELDS[name]
+        wanted.setdefault(model, set()).update(getattr(row, column) for row in rows)
+    await loaders(info).prefetch(wanted)
+
+
 @strawberry.type(
     description="A work item seen through a link or the linked group: its header always; the item "
     "itself only when you may see it (restricted: false)."
@@ -333,8 +384,8 @@ class LinkedWorkItem:
     model: strawberry.Private[WorkItemModel]
 
     @strawberry.field
-    async def team(self, info: strawberry.Info) -> Optional[Team]:
-        return await _related(info, org_models.Team, self.model.team_id, Team)
+    def team(self, info: strawberry.Info) -> Optional[Team]:
+        return _related(info, org_models.Team, self.model.team_id, Team)
 
     @strawberry.field(description="The whole item; null when restricted.")
     def work_item(self) -> Optional[WorkItem]:

@@ -20,6 +20,37 @@ async def test_a_page_of_work_items_costs_a_fixed_number_of_queries(signed_in):
     assert len(statements) == 2 + 1 + 7, "\n".join(statements)
 
 
+FRAGMENTS = """fragment People on WorkItem { assignee { name } boss: owner { name } }
+{ workItems(first: 100) { edges { node {
+  ref title status priority dueAt ...People
+  ... on WorkItem { department { name } team { name } queue { name } }
+  requester { email } primaryContact { email } company { name } category { name } alsoCategory: category { name }
+} } } }"""
+
+
+async def test_relations_asked_through_fragments_and_aliases_load_with_the_page(signed_in):
+    admin = await signed_in("admin@example.com")
+    plain = (await admin.data(LIST))["workItems"]["edges"]
+    with recorded_queries() as statements:
+        data = await admin.data(FRAGMENTS)
+    assert len(statements) == 2 + 1 + 7, "\n".join(statements)
+    edges = data["workItems"]["edges"]
+    assert [e["node"]["ref"] for e in edges] == [e["node"]["ref"] for e in plain]
+    for got, want in zip((e["node"] for e in edges), (e["node"] for e in plain)):
+        assert got["boss"] == want["owner"] and got["alsoCategory"] == got["category"] == want["category"]
+        for name in ("assignee", "department", "team", "queue", "requester", "primaryContact", "company"):
+            assert got[name] == want[name], name
+    assert any(e["node"]["owner"] for e in plain) and any(e["node"]["assignee"] for e in plain)
+
+
+async def test_a_page_without_relations_loads_none(signed_in):
+    admin = await signed_in("admin@example.com")
+    with recorded_queries() as statements:
+        data = await admin.data("{ workItems(first: 100) { edges { node { ref title status } } } }")
+    assert len(data["workItems"]["edges"]) == 15
+    assert len(statements) == 2 + 1, "\n".join(statements)
+
+
 async def test_validation_is_cached_across_requests(signed_in):
     from strawberry.extensions.validation_cache import _get_validate_cache
 
