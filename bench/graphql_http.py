@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""GraphQL over HTTP: requests per second and latency of the main read queries, against a baseline
-measured in the same run on the same server (`{ __typename }`: parse, validate and respond, no
-database).
+"""GraphQL over HTTP: requests per second and latency of the main read queries and two writes,
+against a baseline measured in the same run on the same server (`{ __typename }`: parse, validate
+and respond, no database).
 
     .venv/bin/python bench/graphql_http.py                      # embedded SQLite, in a temp dir
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench .venv/bin/python bench/graphql_http.py
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import socket
 import statistics
@@ -39,7 +40,15 @@ QUERIES = {
     "workItems(first: 100) + relations": """{ workItems(first: 100) { edges { node {
         ref title status priority dueAt department { name } team { name } queue { name }
         assignee { name } requester { email } category { name } } } } }""",
+    # writes: each request changes one of up to 200 open items, in turn (transaction, timeline,
+    # durable event log, publish); the first update of a TO_DO item also assigns it to the writer
+    "updateWorkItem(title)": """mutation($ref: String!, $n: String!) {
+        updateWorkItem(ref: $ref, input: {title: $n}) { ref version } }""",
+    "addNote": """mutation($ref: String!, $n: String!) {
+        addNote(ref: $ref, input: {body: $n}) { workItem { ref version } } }""",
 }
+WRITE_TARGETS = """query($after: String) { workItems(first: 100, after: $after, filter: {statuses: [TO_DO, IN_PROGRESS]}) {
+    edges { node { ref } } pageInfo { hasNextPage endCursor } } }"""
 
 
 def free_port() -> int:
@@ -76,8 +85,11 @@ asyncio.run(main(int(sys.argv[1])))
 """
 
 
-async def drive(url: str, token: str, query: str, seconds: float, concurrency: int) -> tuple[int, list[float]]:
+async def drive(
+    url: str, token: str, query: str, seconds: float, concurrency: int, refs: list[str]
+) -> tuple[int, list[float]]:
     latencies: list[float] = []
+    sent = itertools.count()
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30, headers={"Authorization": f"Bearer {token}"}) as http:
@@ -85,7 +97,11 @@ async def drive(url: str, token: str, query: str, seconds: float, concurrency: i
         async def worker() -> None:
             while time.perf_counter() < deadline:
                 start = time.perf_counter()
-                response = await http.post("/graphql", json={"query": query})
+                body = {"query": query}
+                if query.startswith("mutation"):
+                    n = next(sent)
+                    body["variables"] = {"ref": refs[n % len(refs)], "n": f"Bench write {n}"}
+                response = await http.post("/graphql", json=body)
                 body = response.json()
                 if body.get("errors"):
                     raise SystemExit(f"query failed: {body['errors']}")
@@ -99,12 +115,23 @@ async def run(url: str, seconds: float, concurrency: int) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         login = await http.post("/graphql", json={"query": 'mutation { login(email: "jane@example.com", password: "demo") { token } }'})
         token = login.json()["data"]["login"]["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        refs: list[str] = []  # what the writes change: open items Jane sees
+        after = None
+        while len(refs) < 200:
+            page = (await http.post("/graphql", headers=headers, json={
+                "query": WRITE_TARGETS, "variables": {"after": after}})).json()["data"]["workItems"]
+            refs += [edge["node"]["ref"] for edge in page["edges"]]
+            after = page["pageInfo"]["endCursor"]
+            if not page["pageInfo"]["hasNextPage"]:
+                break
         for query in QUERIES.values():  # warm up caches and connections
-            await http.post("/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"})
+            variables = {"ref": refs[0], "n": "Bench warm-up"} if query.startswith("mutation") else None
+            await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
     baseline = None
     print(f"{'query':40} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs baseline':>12}")
     for name, query in QUERIES.items():
-        count, latencies = await drive(url, token, query, seconds, concurrency)
+        count, latencies = await drive(url, token, query, seconds, concurrency, refs)
         rps = count / seconds
         baseline = baseline or rps
         latencies.sort()
