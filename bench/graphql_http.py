@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import itertools
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -148,6 +149,13 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
+    try:
+        bench(workdir, args)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def bench(workdir: Path, args: argparse.Namespace) -> None:
     env = {**os.environ, "SWITCHBOARD_VAR_DIR": str(workdir)}
     env.setdefault("DATABASE_URL", f"sqlite://{workdir / 'bench.sqlite3'}")
     subprocess.run([*SWITCHBOARD, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -166,7 +174,7 @@ def main() -> None:
                 pass
             time.sleep(0.1)
         print(f"database: {env['DATABASE_URL'].split('://')[0]}, {args.items} work items, "
-              f"{args.concurrency} concurrent clients, {args.seconds:.0f} s per query, one server process")
+              f"{args.concurrency} concurrent clients, {args.seconds:g} s per query, one server process")
         asyncio.run(run(url, args.seconds, args.concurrency))
     finally:
         server.terminate()

@@ -1,0 +1,32 @@
+"""The benchmark script runs end to end (a short run on the embedded defaults), so it cannot rot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.backends import BACKEND
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="one short run on the embedded defaults is enough")
+def test_graphql_http_bench_prints_every_query_against_the_baseline(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run(
+        [sys.executable, "bench/graphql_http.py", "--items", "40", "--seconds", "0.3", "--concurrency", "2"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {line[:40].strip(): line[40:].split() for line in result.stdout.splitlines()[2:]}
+    assert list(rows) == [
+        "baseline { __typename }", "viewer", "workItem(ref)", "workItems(first: 20) + relations",
+        "workItems(first: 100) + relations", "updateWorkItem(title)", "addNote",
+    ], result.stdout
+    for name, (rps, p50, p99, ratio) in rows.items():
+        assert float(rps) > 0 and 0 < float(p50) <= float(p99), (name, result.stdout)
+    assert rows["baseline { __typename }"][3] == "1.00x"
