@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from models.email import Mailbox, SmtpConnector
-from models.org import ContactGroup, Department, DepartmentAlias
+from models.org import ContactGroup, Department, DepartmentAlias, Queue
 from server.domain.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationError
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
@@ -218,3 +218,17 @@ async def update_department(viewer: Viewer, department_id: int, fields: dict[str
     except IntegrityError:
         raise unique_violation() from None
     return DepartmentSettings(department, stored)
+
+
+async def department_queue(department_id: int, queue_id: int | None, *, where: str) -> Queue:
+    """The queue `queue_id`, which must be one of the department's, or else the department's first
+    queue; a VALIDATION error on queueId otherwise. `where` names the department in messages."""
+    if queue_id is not None:
+        queue = await Queue.get_or_none(id=queue_id, department_id=department_id)
+        if queue is None:
+            raise ValidationError.single("queueId", f"queue {queue_id} is not a queue of {where}")
+        return queue
+    queue = await Queue.filter(department_id=department_id).order_by("id").first()
+    if queue is None:
+        raise ValidationError.single("queueId", f"{where} has no queue")
+    return queue

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 
 from models.enums import Status, TimelineKind
-from models.org import Department, Queue
+from models.org import Department
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import clock, lifecycle, visibility, workflow
+from server.domain.departments import department_queue
 from server.domain.errors import Forbidden, InvalidTransition, ValidationError
 from server.domain.lifecycle import Outcome
 from server.domain.timeline import actor_event_fields
@@ -51,18 +52,6 @@ async def _department_changed(
     return entry
 
 
-async def _target_queue(department: Department, queue_id: int | None) -> Queue:
-    if queue_id is not None:
-        queue = await Queue.get_or_none(id=queue_id, department_id=department.id)
-        if queue is None:
-            raise ValidationError.single("queueId", f"queue {queue_id} is not a queue of {department.name}")
-        return queue
-    queue = await Queue.filter(department_id=department.id).order_by("id").first()
-    if queue is None:
-        raise ValidationError.single("queueId", f"{department.name} has no queue to move work into")
-    return queue
-
-
 def _check_can_move_into(viewer: Viewer, item: WorkItem, department: Department) -> None:
     """Full access to the target, or a public grant for an item the mover created (SPEC §1)."""
     visibility.check_can_create_in(viewer, department.id)
@@ -94,7 +83,7 @@ async def move_work_item(
             raise ValidationError.single(
                 "departmentId", f"{item.ref} is already in {department.name}; change its queue with updateWorkItem"
             )
-        queue = await _target_queue(department, queue_id)
+        queue = await department_queue(department.id, queue_id, where=department.name)
         from_department_id, from_queue_id = item.department_id, item.queue_id
         await save_changes(item, {"department_id": department.id, "queue_id": queue.id, "team_id": queue.team_id})
         uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=("departmentId", "queueId")))

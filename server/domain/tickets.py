@@ -120,14 +120,14 @@ async def convert_to_case(viewer: Viewer, ref: str, version: int | None, *, titl
     require_person(viewer, "start cases")
     from server.domain import cases
 
-    await cases._check_case_type(case_type_id)
+    await cases.check_case_type(case_type_id)
     async with unit_of_work() as uow:
         ticket = await load_for_change(viewer, ref, version)
         _require_open_ticket(ticket, "converted to cases")
         if ticket.status is Status.DRAFT:
             raise InvalidTransition(f"{ticket.ref} is a draft: submit it first.", field="ref",
                                     **{"from": "DRAFT", "to": "WAITING"})
-        case = await cases._copy_case(
+        case = await cases.copy_case(
             ticket, viewer, title=(title or ticket.title or ticket.ref).strip(), case_type_id=case_type_id,
             status=Status.TO_DO, parent_id=None, origin_id=ticket.id, groups=("CONTACTS", "CUSTOM_DATA"),
         )

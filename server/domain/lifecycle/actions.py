@@ -1,10 +1,5 @@
-"""Moving work items through their life (SPEC §2.2 rules 2–7 and 15).
-
-Every status change goes through `change_status`: it checks the status machine, runs the SLA
-clock, records who holds the item, writes the timeline and emits the events, inside the caller's
-unit of work. The actions a person takes — start work, hand back, assign, wait, resolve, reopen,
-get next work, a robot's rejection, notes — are built on it.
-"""
+"""What people do with items: start work, hand back, assign, a robot's rejection, wait, resolve,
+reopen, notes, read marks — and get next work."""
 
 from __future__ import annotations
 
@@ -18,7 +13,6 @@ from tortoise.expressions import Case, When
 from models.enums import (
     NotificationKind,
     ResolutionMethod,
-    ReviewStage,
     Role,
     Status,
     TimelineKind,
@@ -28,177 +22,23 @@ from models.enums import (
 from models.org import Department, Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, notifications, sla, timeline, visibility, workflow
+from server.domain import clock, notifications, timeline, visibility, workflow
 from server.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
+from server.domain.lifecycle.steps import (
+    Outcome,
+    change_status,
+    check_assignable,
+    department_of,
+    load_for_change,
+    pick_up_on_update,
+    require_person,
+    set_assignee,
+    set_flags,
+)
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer, user_viewer
-from server.domain.work_items import check_version, event_base, save_changes
-from server.subscriptions.events import WorkItemAssigned, WorkItemFieldsChanged, WorkItemStatusChanged
 
-UNCHANGED: Any = object()
 COMMUNICATION_KINDS = (TimelineKind.NOTE, TimelineKind.EMAIL_OUT)
-
-
-@dataclass
-class Outcome:
-    """What a lifecycle action did: the item as it is now, and anything the person should know."""
-
-    item: WorkItem
-    notices: list[str] = field(default_factory=list)
-    created: list[WorkItem] = field(default_factory=list)
-    entry: TimelineEntry | None = None
-
-
-# ----------------------------------------------------------------------------------- shared steps
-
-
-async def department_of(item: WorkItem) -> Department:
-    return await Department.get(id=item.department_id)
-
-
-async def check_lifecycle_allowed(viewer: Viewer, item: WorkItem) -> None:
-    """"Client view in public department": reaching an item only through a public-department
-    grant allows replying and editing fields, never status, assignment or queue changes."""
-    if visibility.reaches_only_through_public(viewer, item) and (await department_of(item)).client_view_in_public:
-        raise Forbidden(
-            f"{item.ref} is in a public department you work in with the client view: you may reply and edit fields only.",
-            field="ref",
-        )
-
-
-async def load_for_change(viewer: Viewer, ref: str, version: int | None, *, lifecycle: bool = True) -> WorkItem:
-    """The item, locked for this transaction, after every check a change needs."""
-    item = await visibility.get_work_item(viewer, ref, for_update=True)
-    visibility.check_can_write(viewer, item)
-    check_version(item, version)
-    if lifecycle:
-        await check_lifecycle_allowed(viewer, item)
-    return item
-
-
-def require_person(viewer: Viewer, what: str) -> None:
-    if not viewer.is_user:
-        raise Forbidden(f"Only employees {what}.")
-
-
-async def change_status(
-    uow: UnitOfWork,
-    item: WorkItem,
-    actor: Viewer | None,
-    to: Status,
-    *,
-    assignee: Any = UNCHANGED,
-    reason: str | None = None,
-    fields: dict[str, Any] | None = None,
-) -> None:
-    """Move `item` to `to` (checked against the status machine), with its consequences."""
-    workflow.check(item, to)
-    now = clock.now()
-    from_status = item.status
-    changes: dict[str, Any] = dict(fields or {})
-    if from_status is Status.WAITING and to is not Status.WAITING:
-        department = await department_of(item)
-        changes.setdefault("due_at", sla.resumed_due_date(item, department, now))
-        changes.update(wait_type=None, wait_started_at=None, wait_until=None, days_to_wait=None, close_if_no_response=False)
-    if to is Status.WAITING:
-        changes.setdefault("wait_started_at", now)
-    if to is Status.RESOLVED:
-        changes.setdefault("resolved_at", now)
-    if to is Status.CLOSED:
-        changes.setdefault("closed_at", now)
-        changes.setdefault("feedback_until", None)
-        if item.resolved_at is None:
-            changes.setdefault("resolved_at", now)
-    if from_status is Status.RESOLVED and to is not Status.CLOSED:
-        changes.update(resolved_at=None, feedback_until=None, resolution_method=None)
-    if from_status is Status.DRAFT and item.submitted_at is None and to is not Status.CLOSED:
-        department = await department_of(item)
-        changes.setdefault("submitted_at", now)
-        changes.setdefault("due_at", sla.due_date(item, department, now))
-    changes["status"] = to
-
-    previous_assignee = item.assignee_id
-    if assignee is not UNCHANGED and assignee != previous_assignee:
-        changes["assignee_id"] = assignee
-        if assignee is not None:
-            changes["last_assignee_id"] = assignee
-    await save_changes(item, changes)
-
-    base = event_base(item, actor)
-    if assignee is not UNCHANGED and assignee != previous_assignee:
-        await _record_assignment(uow, item, actor, previous_assignee)
-    await timeline.status_changed(uow, item, actor, from_status=from_status.value, reason=reason)
-    uow.emit(
-        WorkItemStatusChanged(
-            **base,
-            from_status=from_status.value,
-            to_status=to.value,
-            wait_type=item.wait_type.value if item.wait_type else None,
-            resolution_method=item.resolution_method.value if item.resolution_method else None,
-        )
-    )
-    if to in workflow.DONE and from_status not in workflow.DONE:
-        from server.domain import structure
-
-        await structure.item_done(uow, item, actor)
-
-
-async def set_assignee(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, user_id: int | None) -> None:
-    """Change who holds the item without changing its status."""
-    previous = item.assignee_id
-    if user_id == previous:
-        return
-    changes: dict[str, Any] = {"assignee_id": user_id}
-    if user_id is not None:
-        changes["last_assignee_id"] = user_id
-    await save_changes(item, changes)
-    await _record_assignment(uow, item, actor, previous)
-
-
-async def _record_assignment(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, previous: int | None) -> None:
-    await timeline.assigned(uow, item, actor, from_user_id=previous)
-    uow.emit(WorkItemAssigned(**event_base(item, actor), from_user_id=previous, to_user_id=item.assignee_id))
-    if item.assignee_id is not None and (actor is None or not actor.is_user or actor.id != item.assignee_id):
-        await notifications.notify(
-            uow, item.assignee_id, NotificationKind.ASSIGNED, item, f"{item.ref} was assigned to you: {item.title or ''}".strip()
-        )
-
-
-async def set_flags(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, **flags: Any) -> None:
-    changed = {k: v for k, v in flags.items() if getattr(item, k) != v}
-    if not changed:
-        return
-    await save_changes(item, changed)
-    names = {"has_new_info": "hasNewInfo", "needs_attention": "needsAttention", "problem": "problem"}
-    uow.emit(WorkItemFieldsChanged(**event_base(item, actor), fields=tuple(sorted(names.get(k, k) for k in changed))))
-
-
-async def pick_up_on_update(uow: UnitOfWork, item: WorkItem, viewer: Viewer) -> None:
-    """Rule 2: a person updating a TO_DO item takes it — it is theirs and IN_PROGRESS.
-
-    Not during peer review, where the reviewer may edit a TO_DO action's data, and not for someone
-    who may not change its status (client view)."""
-    if item.status is not Status.TO_DO or not viewer.is_user or item.review_stage is ReviewStage.REVIEWING:
-        return
-    if visibility.reaches_only_through_public(viewer, item) and (await department_of(item)).client_view_in_public:
-        return
-    await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=viewer.id)
-
-
-async def check_assignable(item: WorkItem, user_id: int) -> User:
-    """The user may hold the item: an active employee, and department staff where the department
-    takes assignees only from its staff."""
-    user = await User.get_or_none(id=user_id, is_active=True)
-    if user is None:
-        raise ValidationError.single("userId", f"no active user {user_id}")
-    department = await department_of(item)
-    if department.assignees_only_from_staff and user.role is not Role.ADMIN:
-        candidate = await user_viewer(user)
-        if item.department_id not in candidate.department_ids:
-            raise ValidationError.single(
-                "userId", f"{department.name} takes assignees only from its staff; {user.name} is not on it"
-            )
-    return user
 
 
 # ------------------------------------------------------------------------- what people do with items

@@ -1,10 +1,9 @@
-"""GraphQL types of work items: the item, its connection, filters, inputs and live events."""
+"""The work item type, and a work item seen through a link."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,29 +11,23 @@ from strawberry.scalars import JSON
 from models import contact as contact_models
 from models import org as org_models
 from models.case_flow import CaseType as CaseTypeModel
-from models.case_flow import ActionTemplate as ActionTemplateModel
-from models.case_flow import CaseStep as CaseStepModel
-from models.enums import ActionKind as ActionKindEnum
-from models.enums import Priority as PriorityEnum
-from models.enums import ReviewOutcome as ReviewOutcomeEnum
-from models.enums import ReviewStage as ReviewStageEnum
-from models.enums import ResolutionMethod as ResolutionMethodEnum
-from models.enums import Status as StatusEnum
-from models.enums import WaitType as WaitTypeEnum
 from models.enums import WorkItemType as WorkItemTypeEnum
 from models.work_item import WorkItem as WorkItemModel
 from server.domain import clock, links, sla, visibility
-from server.resolvers.context import loaders, require_viewer, selected_names
+from server.resolvers.context import loaders, require_viewer
 from server.schema.org import Category, Company, Contact, Department, Queue, Team, User
-
-WorkItemType = strawberry.enum(WorkItemTypeEnum, name="WorkItemType")
-Status = strawberry.enum(StatusEnum, name="Status")
-WaitType = strawberry.enum(WaitTypeEnum, name="WaitType")
-ResolutionMethod = strawberry.enum(ResolutionMethodEnum, name="ResolutionMethod")
-Priority = strawberry.enum(PriorityEnum, name="Priority")
-ActionKind = strawberry.enum(ActionKindEnum, name="ActionKind")
-ReviewStage = strawberry.enum(ReviewStageEnum, name="ReviewStage")
-ReviewOutcome = strawberry.enum(ReviewOutcomeEnum, name="ReviewOutcome")
+from server.schema.work_items.case_flow import CaseType
+from server.schema.work_items.enums import (
+    ActionKind,
+    Priority,
+    ResolutionMethod,
+    ReviewOutcome,
+    ReviewStage,
+    Status,
+    WaitType,
+    WorkItemType,
+)
+from server.schema.work_items.rows import related, with_row
 
 
 @strawberry.type(description="Where an item's SLA clock stopped while it waits.")
@@ -42,64 +35,6 @@ class SlaPause:
     remaining_minutes: int = strawberry.field(description="Minutes left to the due date when paused; negative when already late.")
     before_due: bool
     label: str = strawberry.field(description='e.g. "paused 3 h 20 m before due".')
-
-
-@strawberry.type
-class ActionTemplate:
-    title: str
-    kind: ActionKind
-
-
-@strawberry.type
-class CaseStep:
-    position: int
-    name: str
-    actions: list[ActionTemplate]
-
-
-@strawberry.type(description="The flow a case follows: ordered steps of actions.")
-class CaseType:
-    id: strawberry.ID
-    name: str
-    model: strawberry.Private[CaseTypeModel]
-
-    @classmethod
-    def from_model(cls, row: CaseTypeModel) -> "CaseType":
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, model=row)
-
-    @strawberry.field
-    async def steps(self) -> list[CaseStep]:
-        steps = await CaseStepModel.filter(case_type_id=self.model.id).order_by("position")
-        templates = await ActionTemplateModel.filter(step_id__in=[s.id for s in steps]).order_by("position", "id")
-        return [
-            CaseStep(
-                position=s.position,
-                name=s.name,
-                actions=[ActionTemplate(title=t.title, kind=t.kind) for t in templates if t.step_id == s.id],
-            )
-            for s in steps
-        ]
-
-
-def _with_row(info: strawberry.Info, model: Any, pk: int | None, then: Callable[[Any], Any]) -> Any:
-    """`then(row)` for the row `pk` of `model` (None when there is none): at once when this
-    operation has loaded it already (a list prefetches its items' relations), else an awaitable
-    that loads it in a batch with its siblings. Resolvers return this as it is."""
-    if pk is None:
-        return then(None)
-    operation = loaders(info)
-    found, row = operation.loaded(model, pk)
-    if found:
-        return then(row)
-    return _load_then(operation, model, pk, then)
-
-
-async def _load_then(operation: Any, model: Any, pk: int, then: Callable[[Any], Any]) -> Any:
-    return then(await operation.get(model, pk))
-
-
-def _related(info: strawberry.Info, model: Any, pk: int | None, gql_type: Any) -> Any:
-    return _with_row(info, model, pk, lambda row: None if row is None else gql_type.from_model(row))
 
 
 @strawberry.type(description="An email of a work item, or one shared to it from a linked item.")
@@ -196,39 +131,39 @@ class WorkItem:
 
     @strawberry.field
     def department(self, info: strawberry.Info) -> Department:
-        return _related(info, org_models.Department, self.model.department_id, Department)
+        return related(info, org_models.Department, self.model.department_id, Department)
 
     @strawberry.field
     def team(self, info: strawberry.Info) -> Optional[Team]:
-        return _related(info, org_models.Team, self.model.team_id, Team)
+        return related(info, org_models.Team, self.model.team_id, Team)
 
     @strawberry.field
     def queue(self, info: strawberry.Info) -> Optional[Queue]:
-        return _related(info, org_models.Queue, self.model.queue_id, Queue)
+        return related(info, org_models.Queue, self.model.queue_id, Queue)
 
     @strawberry.field
     def assignee(self, info: strawberry.Info) -> Optional[User]:
-        return _related(info, org_models.User, self.model.assignee_id, User)
+        return related(info, org_models.User, self.model.assignee_id, User)
 
     @strawberry.field(description="The responsible person for a case.")
     def owner(self, info: strawberry.Info) -> Optional[User]:
-        return _related(info, org_models.User, self.model.owner_id, User)
+        return related(info, org_models.User, self.model.owner_id, User)
 
     @strawberry.field
     def company(self, info: strawberry.Info) -> Optional[Company]:
-        return _related(info, org_models.Company, self.model.company_id, Company)
+        return related(info, org_models.Company, self.model.company_id, Company)
 
     @strawberry.field
     def primary_contact(self, info: strawberry.Info) -> Optional[Contact]:
-        return _related(info, contact_models.Contact, self.model.primary_contact_id, Contact)
+        return related(info, contact_models.Contact, self.model.primary_contact_id, Contact)
 
     @strawberry.field
     def requester(self, info: strawberry.Info) -> Optional[Contact]:
-        return _related(info, contact_models.Contact, self.model.requester_id, Contact)
+        return related(info, contact_models.Contact, self.model.requester_id, Contact)
 
     @strawberry.field
     def category(self, info: strawberry.Info) -> Optional[Category]:
-        return _related(info, org_models.Category, self.model.category_id, Category)
+        return related(info, org_models.Category, self.model.category_id, Category)
 
     @strawberry.field(description="An action's case, or a sub-case's parent case; null when you may not see it.")
     async def parent(self, info: strawberry.Info) -> Optional["WorkItem"]:
@@ -256,19 +191,19 @@ class WorkItem:
 
     @strawberry.field
     def case_type(self, info: strawberry.Info) -> Optional[CaseType]:
-        return _related(info, CaseTypeModel, self.model.case_type_id, CaseType)
+        return related(info, CaseTypeModel, self.model.case_type_id, CaseType)
 
     @strawberry.field(description="Who did a peer review action.")
     def doer(self, info: strawberry.Info) -> Optional[User]:
-        return _related(info, org_models.User, self.model.doer_id, User)
+        return related(info, org_models.User, self.model.doer_id, User)
 
     @strawberry.field(description="Who reviews a peer review action.")
     def reviewer(self, info: strawberry.Info) -> Optional[User]:
-        return _related(info, org_models.User, self.model.reviewer_id, User)
+        return related(info, org_models.User, self.model.reviewer_id, User)
 
     @strawberry.field(description="Past its due date (while its SLA clock runs).")
     def overdue(self, info: strawberry.Info) -> bool:
-        return _with_row(
+        return with_row(
             info, org_models.Department, self.model.department_id,
             lambda department: sla.is_overdue(self.model, department, clock.now()),
         )
@@ -309,7 +244,7 @@ class WorkItem:
 
     @strawberry.field(description="Set while the item waits and its SLA clock stands still.")
     def sla_pause(self, info: strawberry.Info) -> Optional[SlaPause]:
-        return _with_row(info, org_models.Department, self.model.department_id, self._sla_pause)
+        return with_row(info, org_models.Department, self.model.department_id, self._sla_pause)
 
     def _sla_pause(self, department: Any) -> Optional[SlaPause]:
         pause = sla.pause(self.model, department)
@@ -340,37 +275,6 @@ class WorkItem:
         )
 
 
-# WorkItem fields that read a row by one of the item's foreign keys: GraphQL name → (model, column).
-_ROW_FIELDS: dict[str, tuple[Any, str]] = {
-    "department": (org_models.Department, "department_id"),
-    "overdue": (org_models.Department, "department_id"),
-    "slaPause": (org_models.Department, "department_id"),
-    "team": (org_models.Team, "team_id"),
-    "queue": (org_models.Queue, "queue_id"),
-    "assignee": (org_models.User, "assignee_id"),
-    "owner": (org_models.User, "owner_id"),
-    "doer": (org_models.User, "doer_id"),
-    "reviewer": (org_models.User, "reviewer_id"),
-    "company": (org_models.Company, "company_id"),
-    "primaryContact": (contact_models.Contact, "primary_contact_id"),
-    "requester": (contact_models.Contact, "requester_id"),
-    "category": (org_models.Category, "category_id"),
-    "caseType": (CaseTypeModel, "case_type_id"),
-}
-
-
-async def prefetch_rows(info: strawberry.Info, rows: list[WorkItemModel], path: tuple[str, ...]) -> None:
-    """Load, one query per model, the related rows that the query asks of these items (selected
-    at `path`), so that their fields resolve at once instead of one awaitable each."""
-    if not rows:
-        return
-    wanted: dict[Any, set[int | None]] = {}
-    for name in selected_names(info, path) & _ROW_FIELDS.keys():
-        model, column = _ROW_FIELDS[name]
-        wanted.setdefault(model, set()).update(getattr(row, column) for row in rows)
-    await loaders(info).prefetch(wanted)
-
-
 @strawberry.type(
     description="A work item seen through a link or the linked group: its header always; the item "
     "itself only when you may see it (restricted: false)."
@@ -385,7 +289,7 @@ class LinkedWorkItem:
 
     @strawberry.field
     def team(self, info: strawberry.Info) -> Optional[Team]:
-        return _related(info, org_models.Team, self.model.team_id, Team)
+        return related(info, org_models.Team, self.model.team_id, Team)
 
     @strawberry.field(description="The whole item; null when restricted.")
     def work_item(self) -> Optional[WorkItem]:
@@ -410,101 +314,3 @@ async def _visible_children(info: strawberry.Info, pk: int, item_type: WorkItemT
     viewer = await require_viewer(info)
     rows = await loaders(info).children.load(pk)
     return [WorkItem.from_model(r) for r in rows if r.type is item_type and visibility.can_see(viewer, r)]
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: Optional[str]
-
-
-@strawberry.type
-class WorkItemEdge:
-    cursor: str
-    node: WorkItem
-
-
-@strawberry.type
-class WorkItemConnection:
-    edges: list[WorkItemEdge]
-    page_info: PageInfo
-
-
-@strawberry.input(description="Every condition given must hold; a list matches any of its values.")
-class WorkItemFilter:
-    types: Optional[list[WorkItemType]] = None
-    statuses: Optional[list[Status]] = None
-    department_ids: Optional[list[strawberry.ID]] = None
-    team_ids: Optional[list[strawberry.ID]] = None
-    queue_ids: Optional[list[strawberry.ID]] = None
-    assignee_ids: Optional[list[strawberry.ID]] = None
-    refs: Optional[list[str]] = None
-    my_teams: Optional[bool] = strawberry.field(default=None, description="Only items of the teams I belong to.")
-    assigned_to_me: Optional[bool] = None
-    custom_data: Optional[list[strawberry.LazyType("CustomDataCondition", "server.schema.lists")]] = strawberry.field(  # noqa: F821
-        default=None, description="customData[key] equals value (with its JSON type) for every condition."
-    )
-    due_before: Optional[datetime] = strawberry.field(default=None, description="Due strictly before this time.")
-    due_after: Optional[datetime] = strawberry.field(default=None, description="Due strictly after this time.")
-    overdue: Optional[bool] = strawberry.field(
-        default=None, description="true: open and past its due date while its SLA clock runs; false: all others."
-    )
-    priorities: Optional[list[Priority]] = None
-    wait_types: Optional[list[WaitType]] = None
-    has_new_info: Optional[bool] = strawberry.field(default=None, description="true: flagged; false: not flagged.")
-    needs_attention: Optional[bool] = strawberry.field(default=None, description="true: with a problem; false: without.")
-    text: Optional[str] = strawberry.field(default=None, description="The title contains this text, ignoring case.")
-
-
-@strawberry.input
-class WorkItemFieldsInput:
-    title: Optional[str] = strawberry.UNSET
-    description: Optional[str] = strawberry.UNSET
-    category_id: Optional[strawberry.ID] = strawberry.UNSET
-    primary_contact_id: Optional[strawberry.ID] = strawberry.UNSET
-    requester_id: Optional[strawberry.ID] = strawberry.UNSET
-    contact_ids: Optional[list[strawberry.ID]] = strawberry.UNSET
-    priority: Optional[Priority] = strawberry.UNSET
-    custom_data: Optional[JSON] = strawberry.UNSET
-    queue_id: Optional[strawberry.ID] = strawberry.UNSET
-    sla_hours: Optional[int] = strawberry.field(default=strawberry.UNSET, description="Overrides the department SLA.")
-    owner_id: Optional[strawberry.ID] = strawberry.field(default=strawberry.UNSET, description="Cases: the responsible person.")
-
-
-@strawberry.input
-class CreateWorkItemInput(WorkItemFieldsInput):
-    type: WorkItemType = WorkItemTypeEnum.TICKET
-    department_id: Optional[strawberry.ID] = strawberry.field(
-        default=None, description="Defaults to your group's default department."
-    )
-    case_type_id: Optional[strawberry.ID] = strawberry.field(default=None, description="Cases: the flow to follow.")
-    link_to: Optional[str] = strawberry.field(default=None, description="Create it already linked to this item.")
-
-
-class WorkItemEventKindEnum(str, Enum):
-    SNAPSHOT = "SNAPSHOT"
-    CREATED = "CREATED"
-    UPDATED = "UPDATED"
-    SUBMITTED = "SUBMITTED"
-    TIMELINE_ENTRY_ADDED = "TIMELINE_ENTRY_ADDED"
-    STATUS_CHANGED = "STATUS_CHANGED"
-    ASSIGNED = "ASSIGNED"
-    DUE_MISSED = "DUE_MISSED"
-    EMAIL_SHARED = "EMAIL_SHARED"
-
-
-WorkItemEventKind = strawberry.enum(
-    WorkItemEventKindEnum,
-    name="WorkItemEventKind",
-    description="What happened to a work item; SNAPSHOT is its state when the subscription starts.",
-)
-
-
-@strawberry.type
-class WorkItemUpdate:
-    kind: WorkItemEventKind
-    cursor: Optional[str] = strawberry.field(description="Position in the item's event log; null before any event.")
-    occurred_at: datetime
-    actor_name: Optional[str]
-    changed_fields: list[str]
-    work_item: WorkItem

@@ -1,0 +1,166 @@
+"""Starting cases: a sub-case sharing data with its parent, or an independent copy."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models.case_flow import CaseType
+from models.enums import (
+    ActionKind,
+    Status,
+    TimelineKind,
+    WaitType,
+    WorkItemType,
+)
+from models.org import Department
+from models.timeline import TimelineEntry
+from models.work_item import WorkItem
+from server.domain import clock, timeline, workflow
+from server.domain.cases.flow import on_submitted, require_case
+from server.domain.errors import InvalidTransition, ValidationError
+from server.domain.lifecycle import (
+    Outcome,
+    change_status,
+    load_for_change,
+    require_person,
+)
+from server.domain.uow import UnitOfWork, unit_of_work
+from server.domain.viewer import Viewer
+from server.domain.work_items import event_base, next_reference, save_changes
+from server.subscriptions.events import WorkItemCreated, WorkItemFieldsChanged
+
+OPEN = workflow.OPEN
+DATA_GROUPS = ("CONTACTS", "CUSTOM_DATA", "COMMUNICATIONS")
+
+
+# -------------------------------------------------------------------------------- starting cases
+
+
+async def new_sub_case(uow: UnitOfWork, parent: WorkItem, actor: Viewer | None, *, title: str, case_type_id: int | None) -> WorkItem:
+    """A sub-case: TO_DO at once, sharing the parent's data; the parent's wait-for-sub-cases
+    actions start waiting."""
+    case = await copy_case(parent, actor, title=title, case_type_id=case_type_id, status=Status.TO_DO, parent_id=parent.id,
+                            origin_id=None, groups=("CONTACTS", "CUSTOM_DATA"))
+    uow.emit(WorkItemCreated(**event_base(case, actor), item_type=WorkItemType.CASE.value, status=case.status.value))
+    await timeline.created(uow, case, actor)
+    await timeline.case_started(uow, parent, case, actor, relation="SUB_CASE")
+    await on_submitted(uow, case, actor)
+    waiting_actions = WorkItem.filter(parent_id=parent.id, action_kind=ActionKind.WAIT_FOR_SUB_CASES,
+                                      status__in=[Status.TO_DO, Status.IN_PROGRESS])
+    for action in await waiting_actions:
+        await change_status(uow, action, None, Status.WAITING, fields={"wait_type": WaitType.SUB_CASES},
+                            reason=f"Sub-case {case.ref} started.")
+    return case
+
+
+async def copy_case(source: WorkItem, actor: Viewer | None, *, title: str, case_type_id: int | None, status: Status,
+                     parent_id: int | None, origin_id: int | None, groups: tuple[str, ...]) -> WorkItem:
+    department = await Department.get(id=source.department_id)
+    now = clock.now()
+    submitted = status is not Status.DRAFT
+    case = await WorkItem.create(
+        ref=await next_reference(WorkItemType.CASE),
+        type=WorkItemType.CASE,
+        status=status,
+        title=title,
+        description=source.description,
+        department_id=source.department_id,
+        team_id=source.team_id if submitted else None,
+        queue_id=source.queue_id if submitted else None,
+        company_id=source.company_id if "CONTACTS" in groups else None,
+        primary_contact_id=source.primary_contact_id if "CONTACTS" in groups else None,
+        requester_id=source.requester_id if "CONTACTS" in groups else None,
+        category_id=source.category_id,
+        priority=source.priority,
+        custom_data=dict(source.custom_data) if "CUSTOM_DATA" in groups else {},
+        case_type_id=case_type_id,
+        parent_id=parent_id,
+        origin_id=origin_id,
+        owner_id=actor.id if actor is not None and actor.is_user else source.owner_id,
+        submitted_at=now if submitted else None,
+        due_at=now + timedelta(hours=department.sla_hours) if submitted else None,
+        created_by_id=actor.id if actor is not None and actor.is_user else None,
+        test_mode=source.test_mode,
+    )
+    if "CONTACTS" in groups:
+        contacts = await source.contacts.all()
+        if contacts:
+            await case.contacts.add(*contacts)
+    return case
+
+
+async def _copy_communications(uow: UnitOfWork, source: WorkItem, target: WorkItem) -> None:
+    kinds = [TimelineKind.NOTE, TimelineKind.EMAIL_IN, TimelineKind.EMAIL_OUT, TimelineKind.INITIAL_DESCRIPTION]
+    for entry in await TimelineEntry.filter(work_item_id=source.id, kind__in=kinds).order_by("id"):
+        await TimelineEntry.create(
+            work_item_id=target.id, kind=entry.kind, actor_user_id=entry.actor_user_id, actor_contact_id=entry.actor_contact_id,
+            actor_api_key_id=entry.actor_api_key_id, body=entry.body, data={**entry.data, "copied_from": source.ref},
+            is_public=entry.is_public, system_generated=entry.system_generated, email_id=entry.email_id, created_at=entry.created_at,
+        )
+
+
+async def check_case_type(case_type_id: int | None) -> None:
+    if case_type_id is not None and not await CaseType.exists(id=case_type_id):
+        raise ValidationError.single("caseTypeId", f"no case type {case_type_id}")
+
+
+async def start_case(
+    viewer: Viewer,
+    ref: str,
+    version: int | None,
+    *,
+    title: str,
+    case_type_id: int | None,
+    independent: bool,
+    copy: list[str],
+) -> Outcome:
+    """Start a case from a case (rule 12): a sub-case (TO_DO at once, data shared both ways) or an
+    independent case (a DRAFT with copies of the chosen data groups)."""
+    require_person(viewer, "start cases")
+    if not title.strip():
+        raise ValidationError.single("title", "a case needs a short description")
+    unknown = set(copy) - set(DATA_GROUPS)
+    if unknown:
+        raise ValidationError.single("copy", f"unknown data groups {sorted(unknown)}; choose from {', '.join(DATA_GROUPS)}")
+    if copy and not independent:
+        raise ValidationError.single("copy", "a sub-case shares all of its parent's data; choose data groups for independent cases")
+    await check_case_type(case_type_id)
+    async with unit_of_work() as uow:
+        source = await load_for_change(viewer, ref, version)
+        require_case(source)
+        if source.status not in OPEN:
+            raise InvalidTransition(f"{source.ref} is {source.status.value}; cases start from open cases.", field="ref",
+                                    **{"from": source.status.value, "to": source.status.value})
+        if independent:
+            case = await copy_case(source, viewer, title=title.strip(), case_type_id=case_type_id, status=Status.DRAFT,
+                                    parent_id=None, origin_id=source.id, groups=tuple(copy))
+            uow.emit(WorkItemCreated(**event_base(case, viewer), item_type=WorkItemType.CASE.value, status=case.status.value))
+            await timeline.created(uow, case, viewer)
+            await timeline.case_started(uow, source, case, viewer, relation="INDEPENDENT")
+            if "COMMUNICATIONS" in copy:
+                await _copy_communications(uow, source, case)
+        else:
+            case = await new_sub_case(uow, source, viewer, title=title.strip(), case_type_id=case_type_id)
+    return Outcome(source, created=[case])
+
+
+async def share_custom_data(uow: UnitOfWork, item: WorkItem, actor: Viewer | None) -> None:
+    """A sub-case shares its data with its parent both ways: custom data written on one is written
+    on every case of the family (the root case and all its sub-cases)."""
+    if item.type is not WorkItemType.CASE:
+        return
+    root = item
+    while root.parent_id is not None:
+        parent = await WorkItem.get(id=root.parent_id)
+        if parent.type is not WorkItemType.CASE:
+            break
+        root = parent
+    family: list[WorkItem] = []
+    frontier = [root]
+    while frontier:
+        family.extend(frontier)
+        frontier = await WorkItem.filter(parent_id__in=[c.id for c in frontier], type=WorkItemType.CASE)
+    for member in family:
+        if member.id != item.id and member.custom_data != item.custom_data and member.status is not Status.CLOSED:
+            await save_changes(member, {"custom_data": dict(item.custom_data)})
+            uow.emit(WorkItemFieldsChanged(**event_base(member, actor), fields=("customData",)))

@@ -1,0 +1,62 @@
+"""Moving work items through their life (SPEC §2.2 rules 2–7 and 15).
+
+Every status change goes through `change_status`: it checks the status machine, runs the SLA
+clock, records who holds the item, writes the timeline and emits the events, inside the caller's
+unit of work. The actions a person takes — start work, hand back, assign, wait, resolve, reopen,
+get next work, a robot's rejection, notes — are built on it.
+
+    steps      loading for a change, change_status, assigning, flags, who may hold an item
+    actions    what people do with items, and get next work
+"""
+
+from server.domain.lifecycle.actions import (
+    ResolutionEmail,
+    add_note,
+    assign,
+    get_next_work,
+    mark_read,
+    reject_work,
+    reopen,
+    reopen_with_new_information,
+    resolve,
+    return_to_queue,
+    start_work,
+    wait,
+)
+from server.domain.lifecycle.steps import (
+    Outcome,
+    change_status,
+    check_assignable,
+    check_lifecycle_allowed,
+    department_of,
+    load_for_change,
+    pick_up_on_update,
+    require_person,
+    set_assignee,
+    set_flags,
+)
+
+__all__ = [
+    "Outcome",
+    "ResolutionEmail",
+    "add_note",
+    "assign",
+    "change_status",
+    "check_assignable",
+    "check_lifecycle_allowed",
+    "department_of",
+    "get_next_work",
+    "load_for_change",
+    "mark_read",
+    "pick_up_on_update",
+    "reject_work",
+    "reopen",
+    "reopen_with_new_information",
+    "require_person",
+    "resolve",
+    "return_to_queue",
+    "set_assignee",
+    "set_flags",
+    "start_work",
+    "wait",
+]

@@ -1,0 +1,40 @@
+"""What workItemUpdated pushes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Optional
+
+import strawberry
+
+from server.schema.work_items.item import WorkItem
+
+
+class WorkItemEventKindEnum(str, Enum):
+    SNAPSHOT = "SNAPSHOT"
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    SUBMITTED = "SUBMITTED"
+    TIMELINE_ENTRY_ADDED = "TIMELINE_ENTRY_ADDED"
+    STATUS_CHANGED = "STATUS_CHANGED"
+    ASSIGNED = "ASSIGNED"
+    DUE_MISSED = "DUE_MISSED"
+    EMAIL_SHARED = "EMAIL_SHARED"
+
+
+WorkItemEventKind = strawberry.enum(
+    WorkItemEventKindEnum,
+    name="WorkItemEventKind",
+    description="What happened to a work item; SNAPSHOT is its state when the subscription starts.",
+)
+
+
+@strawberry.type
+class WorkItemUpdate:
+    kind: WorkItemEventKind
+    cursor: Optional[str] = strawberry.field(description="Position in the item's event log; null before any event.")
+    occurred_at: datetime
+    actor_name: Optional[str]
+    changed_fields: list[str]
+    work_item: WorkItem
