@@ -215,6 +215,38 @@ async def test_a_resolved_ticket_closes_when_its_feedback_window_ends_and_not_be
         await lifecycle.reopen(jane, "T-1003", None)
 
 
+async def test_new_information_in_the_feedback_window_reopens_for_the_last_assignee(now: FrozenClock):
+    """Rule 7: an inbound email or portal feedback in the window reopens the item, highlighted, for
+    whoever resolved it; after the window it changes nothing (the mail pipeline then starts a new item)."""
+    from server.domain.uow import unit_of_work
+
+    jane = await viewer("jane@example.com")
+    await only_timers_of("T-1003")
+    await lifecycle.resolve(jane, "T-1003", None, ResolutionMethod.WITH_CUSTOMER_RESPONSE, note="Tax code corrected.")
+    resolved = await item("T-1003")
+    assert (resolved.status, resolved.last_assignee_id) == (Status.RESOLVED, jane.id)
+
+    now.current = resolved.feedback_until - SECOND
+    async with unit_of_work() as uow:
+        assert await lifecycle.reopen_with_new_information(uow, resolved, "the customer replied") is True
+    reopened = await item("T-1003")
+    assert (reopened.status, reopened.assignee_id, reopened.has_new_info) == (Status.IN_PROGRESS, jane.id, True)
+    assert reopened.feedback_until is None and reopened.resolved_at is None
+    entry = await last_status_change(reopened)
+    assert (entry.data["from"], entry.data["to"], entry.actor_user_id) == ("RESOLVED", "IN_PROGRESS", None)
+    notice = await Notification.filter(user_id=jane.id, kind=NotificationKind.NEW_INFORMATION).order_by("-id").first()
+    assert notice is not None and notice.work_item_id == reopened.id and "the customer replied" in notice.text
+
+    # resolved again; at the end of the window the same news no longer reopens it
+    await lifecycle.resolve(jane, "T-1003", None, ResolutionMethod.WITH_CUSTOMER_RESPONSE, note="Done again.")
+    again = await item("T-1003")
+    now.current = again.feedback_until
+    async with unit_of_work() as uow:
+        assert await lifecycle.reopen_with_new_information(uow, again, "a late reply") is False
+    late = await item("T-1003")
+    assert (late.status, late.version, late.feedback_until) == (Status.RESOLVED, again.version, again.feedback_until)
+
+
 async def test_the_demos_resolved_tickets_close_after_their_window(now: FrozenClock):
     """T-1005 (UK) and T-1010 (PL) were resolved at T0 with a 48 h window."""
     await only_timers_of("T-1005", "T-1010")
