@@ -99,3 +99,30 @@ async def test_the_work_item_screen_costs_a_fixed_number_of_queries(signed_in):
     # viewer 2; item 1; one batch per relation kind; children 1; contacts 1; case type 1;
     # links 1, the linked items 1; timeline: related items 1, page 1, kind counts 1
     assert len(statements) == 19, "\n".join(statements)
+
+
+CASES_WITH_ACTIONS = """{ workItems(first: 100, filter: {types: [CASE]}) { edges { node {
+  ref actions { ref status assignee { name } department { name } queue { name } } subCases { ref owner { name } }
+} } } }"""
+
+
+async def test_a_page_of_cases_with_their_actions_costs_a_fixed_number_of_queries(signed_in):
+    from models.org import User
+    from models.work_item import WorkItem
+
+    jane, lena = await User.get(email="jane@example.com"), await User.get(email="lena@example.com")
+    actions = await WorkItem.filter(type="ACTION").order_by("id")
+    for n, action in enumerate(actions):  # people on the actions, so users load too
+        await WorkItem.filter(id=action.id).update(assignee_id=(jane, lena)[n % 2].id)
+    admin = await signed_in("admin@example.com")
+    with recorded_queries() as statements:
+        data = await admin.data(CASES_WITH_ACTIONS)
+    cases = [edge["node"] for edge in data["workItems"]["edges"]]
+    actions = [action for case in cases for action in case["actions"]]
+    assert len(cases) >= 2 and len(actions) >= 2
+    assert await WorkItem.filter(type="ACTION").count() == len(actions)
+    assert all(action["department"]["name"] and action["queue"]["name"] for action in actions)
+    assert {action["assignee"]["name"] for action in actions} == {jane.name, lena.name}
+    # viewer (user + scope), the page, the children of every case at once, then one batch per
+    # kind the actions and sub-cases ask for (users, department, queue)
+    assert len(statements) == 2 + 1 + 1 + 3, "\n".join(statements)

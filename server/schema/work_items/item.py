@@ -27,7 +27,7 @@ from server.schema.work_items.enums import (
     WaitType,
     WorkItemType,
 )
-from server.schema.work_items.rows import related, with_row
+from server.schema.work_items.rows import prefetch_rows, related, with_row
 
 
 @strawberry.type(description="Where an item's SLA clock stopped while it waits.")
@@ -312,5 +312,6 @@ async def _visible(info: strawberry.Info, pk: int | None) -> Optional[WorkItem]:
 
 async def _visible_children(info: strawberry.Info, pk: int, item_type: WorkItemTypeEnum) -> list[WorkItem]:
     viewer = await require_viewer(info)
-    rows = await loaders(info).children.load(pk)
-    return [WorkItem.from_model(r) for r in rows if r.type is item_type and visibility.can_see(viewer, r)]
+    rows = [r for r in await loaders(info).children.load(pk) if r.type is item_type and visibility.can_see(viewer, r)]
+    await prefetch_rows(info, rows, ())
+    return [WorkItem.from_model(r) for r in rows]
