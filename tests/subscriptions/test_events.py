@@ -42,6 +42,18 @@ def test_every_event_type_round_trips(type_name):
     assert Envelope.from_json(envelope.to_json()) == envelope
 
 
+def test_every_work_item_event_is_pushed_as_its_own_kind():
+    """A new work item event type fails here until workItemUpdated names it (instead of passing
+    silently as UPDATED), and every kind of the schema comes from an event or the snapshot."""
+    from server.schema.work_items import WorkItemEventKindEnum
+    from server.subscriptions.events import WorkItemEvent
+    from server.subscriptions.work_item import KINDS
+
+    assert {cls for cls in _REGISTRY.values() if issubclass(cls, WorkItemEvent)} == set(KINDS)
+    assert len(set(KINDS.values())) == len(KINDS)
+    assert set(KINDS.values()) | {WorkItemEventKindEnum.SNAPSHOT} == set(WorkItemEventKindEnum)
+
+
 def test_parsing_is_strict():
     good = WorkItemFieldsChanged(work_item_id=1, ref="T-1", department_id=2, version=3, fields=("title",)).to_dict()
     assert from_dict(good).fields == ("title",)
