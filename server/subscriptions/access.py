@@ -4,7 +4,9 @@ Operations re-check the viewer anyway (server.resolvers.context, and every subsc
 connection that sends nothing and receives nothing would stay open after its API key is revoked. A
 connection therefore watches `access:<subject>:<id>`, the channel its identity's `AccessRevoked`
 events are published on (in every process, through the bus), and calls its close callback on the
-first one.
+first one. A revocation published while this process had lost the broker would be missed, so
+each time the broker connection comes back the watch checks the identity again and closes the
+connection if it lost access meanwhile.
 
     watch = AccessWatch(viewer, on_revoked=close_the_socket)
     await watch.start()   # returns once the broker subscription is confirmed
@@ -21,7 +23,7 @@ import asyncio
 import logging
 from typing import Awaitable, Callable
 
-from server.domain.viewer import Viewer, ViewerKind
+from server.domain.viewer import Viewer, ViewerKind, refresh
 from server.subscriptions import bus
 from server.subscriptions.events import AccessRevoked
 
@@ -32,7 +34,8 @@ log = logging.getLogger(__name__)
 # USER here once something emits it.
 SUBJECTS: dict[ViewerKind, str] = {ViewerKind.API_KEY: "api_key"}
 
-OnRevoked = Callable[[AccessRevoked], Awaitable[None]]
+# called once: with the event, or with None when a re-check after a broker outage found access gone
+OnRevoked = Callable[[AccessRevoked | None], Awaitable[None]]
 
 
 def is_watched(viewer: Viewer) -> bool:
@@ -49,10 +52,14 @@ class WatchUnavailable(Exception):
 
 class AccessWatch:
     def __init__(self, viewer: Viewer, on_revoked: OnRevoked) -> None:
+        self.viewer = viewer
         self.channel = access_channel(viewer)
         self._on_revoked = on_revoked
         self._task: asyncio.Task[None] | None = None  # strong reference: the task lives as long as the watch
+        self._recheck: asyncio.Task[None] | None = None
         self.revoked: AccessRevoked | None = None
+        self.fired = False
+        self.rechecks = 0  # re-checks completed after broker reconnects
 
     async def start(self) -> None:
         """Subscribe in a background task; return once the subscription is active.
@@ -74,18 +81,45 @@ class AccessWatch:
 
     async def _watch(self, event_bus: bus.EventBus, active: asyncio.Future[None]) -> None:
         async with event_bus.subscribe(self.channel) as envelopes:
-            active.set_result(None)
-            async for envelope in envelopes:
-                if isinstance(envelope.event, AccessRevoked):
-                    self.revoked = envelope.event
-                    try:
-                        await self._on_revoked(envelope.event)
-                    except Exception:
-                        log.exception("Closing a connection on %s failed", self.channel)
-                    return
+            stop_listening = event_bus.on_reconnect(self._schedule_recheck)
+            try:
+                active.set_result(None)
+                async for envelope in envelopes:
+                    if isinstance(envelope.event, AccessRevoked):
+                        self.revoked = envelope.event
+                        await self._fire(envelope.event)
+                        return
+            finally:
+                stop_listening()
+
+    def _schedule_recheck(self) -> None:
+        if not self.fired and (self._recheck is None or self._recheck.done()):
+            self._recheck = asyncio.create_task(self._check_again(), name=f"access-recheck {self.channel}")
+
+    async def _check_again(self) -> None:
+        try:
+            if await refresh(self.viewer) is None:
+                await self._fire(None)
+        except Exception:
+            log.exception("Checking access on %s again failed", self.channel)
+        finally:
+            self.rechecks += 1
+
+    async def _fire(self, event: AccessRevoked | None) -> None:
+        if self.fired:
+            return
+        self.fired = True
+        try:
+            await self._on_revoked(event)
+        except Exception:
+            log.exception("Closing a connection on %s failed", self.channel)
 
     async def stop(self) -> None:
         """Unsubscribe (idempotent). Never call it from the `on_revoked` callback itself."""
+        recheck, self._recheck = self._recheck, None
+        if recheck is not None and not recheck.done():
+            recheck.cancel()
+            await asyncio.gather(recheck, return_exceptions=True)
         task, self._task = self._task, None
         if task is None:
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 from broadcaster import Broadcast
 
@@ -50,6 +50,14 @@ class EventBus:
                         log.exception("Dropped a malformed event on %s", name)
 
             yield envelopes()
+
+
+    def on_reconnect(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` whenever the broker connection comes back after a break, during which
+        messages may have been lost; returns the function that removes it. Brokers that cannot
+        break (in-process memory) never call it."""
+        add = getattr(getattr(self._broadcast, "_backend", None), "add_reconnect_listener", None)
+        return add(listener) if add is not None else lambda: None
 
 
 _bus: EventBus | None = None

@@ -277,6 +277,61 @@ async def test_subscription_survives_redis_restart(broadcast, redis_server, admi
 
 
 @needs_redis
+async def test_an_access_watch_checks_again_when_redis_returns(broadcast, redis_server, demo):
+    """A key revoked while Redis was down: its revocation event reached nobody, so the watch on a
+    connection of that key checks the key again once the reader is back, and closes it; the watch
+    on a key that was not revoked stays open."""
+    from models.org import Department, User
+    from server.domain import api_keys
+    from server.domain.viewer import api_key_viewer, user_viewer
+    from server.subscriptions import bus
+    from server.subscriptions.access import AccessWatch
+
+    backend: RedisBackend = broadcast._backend
+    previous = bus.current()
+    bus.install(EventBus(broadcast, f"test-access-{uuid.uuid4().hex}"))
+    closed: dict[str, object] = {}
+
+    def closer(name: str):
+        async def close(event: object) -> None:
+            closed[name] = event
+
+        return close
+
+    uk = await Department.get(name="UK Operations")
+    revoked = (await api_keys.create_api_key("Revoked in the dark", [uk.id], can_write=False, created_by=None)).key
+    kept = (await api_keys.create_api_key("Still good", [uk.id], can_write=False, created_by=None)).key
+    watches = [
+        AccessWatch(await api_key_viewer(revoked), on_revoked=closer("revoked")),
+        AccessWatch(await api_key_viewer(kept), on_revoked=closer("kept")),
+    ]
+    try:
+        for watch in watches:
+            await watch.start()
+        redis_server.kill()
+
+        async def reader_saw_it() -> bool:
+            return not backend._connected.is_set()
+
+        await eventually(reader_saw_it, timeout=5)
+        admin = await user_viewer(await User.get(email="admin@example.com"))
+        await api_keys.revoke(admin, revoked.id)  # committed; its event cannot be delivered
+        assert closed == {}
+
+        await redis_server.start()
+
+        async def both_checked_again() -> bool:
+            return all(watch.rechecks for watch in watches)
+
+        await eventually(both_checked_again)
+        assert closed == {"revoked": None}
+    finally:
+        for watch in watches:
+            await watch.stop()
+        bus.install(previous)
+
+
+@needs_redis
 async def test_subscribe_during_outage_completes_when_redis_returns(broadcast, redis_server, admin):
     channel = fresh_channel("outage-subscribe")
     redis_server.kill()

@@ -8,13 +8,15 @@ first publish after a Redis restart does not fail on a stale pooled connection. 
 redis-py 5 to 8 (the stock backend delivers nothing with redis-py 8 and never reconnects).
 
 Redis pub/sub is at-most-once: messages published while the reader is disconnected are lost for
-this process; clients catch up from the durable event log.
+this process; clients catch up from the durable event log, and `add_reconnect_listener` lets
+whoever must not miss a message (a connection's access watch) look again once the reader is back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Callable
 
 from broadcaster import BroadcastBackend, Event
 from redis import asyncio as redis
@@ -40,7 +42,19 @@ class RedisBackend(BroadcastBackend):
         self._connected = asyncio.Event()
         self._pubsub: redis.client.PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
+        self._reconnect_listeners: list[Callable[[], None]] = []
         self.reconnects = 0
+
+    def add_reconnect_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` each time the reader is subscribed again after losing its connection
+        (messages may have been lost meanwhile). Returns the function that removes it."""
+        self._reconnect_listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._reconnect_listeners:
+                self._reconnect_listeners.remove(listener)
+
+        return remove
 
     def _client(self, **options) -> redis.Redis:
         return redis.Redis.from_url(self._url, health_check_interval=5, socket_connect_timeout=5, **options)
@@ -114,6 +128,12 @@ class RedisBackend(BroadcastBackend):
                     await pubsub.subscribe(*sorted(added))
                 if removed := channels - self._channels:
                     await pubsub.unsubscribe(*sorted(removed))
+                if self.reconnects:
+                    for listener in list(self._reconnect_listeners):
+                        try:
+                            listener()
+                        except Exception:
+                            log.exception("A reconnect listener failed")
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is None:
