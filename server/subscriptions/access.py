@@ -57,6 +57,7 @@ class AccessWatch:
         self._on_revoked = on_revoked
         self._task: asyncio.Task[None] | None = None  # strong reference: the task lives as long as the watch
         self._recheck: asyncio.Task[None] | None = None
+        self._recheck_wanted = False
         self.revoked: AccessRevoked | None = None
         self.fired = False
         self.rechecks = 0  # re-checks completed after broker reconnects
@@ -93,17 +94,22 @@ class AccessWatch:
                 stop_listening()
 
     def _schedule_recheck(self) -> None:
-        if not self.fired and (self._recheck is None or self._recheck.done()):
+        if self.fired:
+            return
+        self._recheck_wanted = True  # a check running now may have read before this reconnect
+        if self._recheck is None or self._recheck.done():
             self._recheck = asyncio.create_task(self._check_again(), name=f"access-recheck {self.channel}")
 
     async def _check_again(self) -> None:
-        try:
-            if await refresh(self.viewer) is None:
-                await self._fire(None)
-        except Exception:
-            log.exception("Checking access on %s again failed", self.channel)
-        finally:
-            self.rechecks += 1
+        while self._recheck_wanted and not self.fired:
+            self._recheck_wanted = False
+            try:
+                if await refresh(self.viewer) is None:
+                    await self._fire(None)
+            except Exception:
+                log.exception("Checking access on %s again failed", self.channel)
+            finally:
+                self.rechecks += 1
 
     async def _fire(self, event: AccessRevoked | None) -> None:
         if self.fired:
