@@ -16,74 +16,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-SWITCHBOARD = [sys.executable, "-m", "server.cli"]
-
-QUERIES = {
-    "baseline { __typename }": "{ __typename }",
-    "viewer": "{ viewer { name departments { name } teams { name } } }",
-    "workItem(ref)": '{ workItem(ref: "T-1002") { ref title status dueAt department { name } queue { name } requester { email } } }',
-    "workItems(first: 20) + relations": """{ workItems(first: 20) { edges { node {
-        ref title status priority dueAt department { name } team { name } queue { name }
-        assignee { name } requester { email } category { name } } } pageInfo { hasNextPage endCursor } } }""",
-    "workItems(first: 100) + relations": """{ workItems(first: 100) { edges { node {
-        ref title status priority dueAt department { name } team { name } queue { name }
-        assignee { name } requester { email } category { name } } } } }""",
-    # writes: each request changes one of up to 200 open items, in turn (transaction, timeline,
-    # durable event log, publish); the first update of a TO_DO item also assigns it to the writer
-    "updateWorkItem(title)": """mutation($ref: String!, $n: String!) {
-        updateWorkItem(ref: $ref, input: {title: $n}) { ref version } }""",
-    "addNote": """mutation($ref: String!, $n: String!) {
-        addNote(ref: $ref, input: {body: $n}) { workItem { ref version } } }""",
-}
-WRITE_TARGETS = """query($after: String) { workItems(first: 100, after: $after, filter: {statuses: [TO_DO, IN_PROGRESS]}) {
-    edges { node { ref } } pageInfo { hasNextPage endCursor } } }"""
+from workload import QUERIES, ROOT, SWITCHBOARD, prepare_database, write_targets, write_variables
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-SEED = """
-import asyncio, sys
-from server import db
-from server.settings import load_settings
-from server.domain import work_items
-from server.domain.viewer import user_viewer
-from models.enums import WorkItemType
-from models.org import User, Category
-from models.contact import Contact
-from models.work_item import WorkItem
-
-async def main(count):
-    settings = load_settings()
-    async with db.connected(settings):
-        have = await WorkItem.all().count()
-        jane = await user_viewer(await User.get(email="jane@example.com"))
-        category = await Category.get(name="Payroll")
-        bob = await Contact.get(email="bob@client.example")
-        for i in range(have, count):
-            item = await work_items.create_draft(jane, WorkItemType.TICKET, None, {
-                "title": f"Bench ticket {i}", "description": "Generated for the benchmark.",
-                "category_id": category.id, "primary_contact_id": bob.id, "requester_id": bob.id})
-            await work_items.submit(jane, item.ref, None)
-
-asyncio.run(main(int(sys.argv[1])))
-"""
 
 
 async def drive(
@@ -100,8 +49,7 @@ async def drive(
                 start = time.perf_counter()
                 body = {"query": query}
                 if query.startswith("mutation"):
-                    n = next(sent)
-                    body["variables"] = {"ref": refs[n % len(refs)], "n": f"Bench write {n}"}
+                    body["variables"] = write_variables(refs, next(sent))
                 response = await http.post("/graphql", json=body)
                 body = response.json()
                 if body.get("errors"):
@@ -117,15 +65,11 @@ async def run(url: str, seconds: float, concurrency: int) -> None:
         login = await http.post("/graphql", json={"query": 'mutation { login(email: "jane@example.com", password: "demo") { token } }'})
         token = login.json()["data"]["login"]["token"]
         headers = {"Authorization": f"Bearer {token}"}
-        refs: list[str] = []  # what the writes change: open items Jane sees
-        after = None
-        while len(refs) < 200:
-            page = (await http.post("/graphql", headers=headers, json={
-                "query": WRITE_TARGETS, "variables": {"after": after}})).json()["data"]["workItems"]
-            refs += [edge["node"]["ref"] for edge in page["edges"]]
-            after = page["pageInfo"]["endCursor"]
-            if not page["pageInfo"]["hasNextPage"]:
-                break
+
+        async def data(query: str, variables: dict) -> dict:
+            return (await http.post("/graphql", headers=headers, json={"query": query, "variables": variables})).json()["data"]
+
+        refs = await write_targets(data)
         for query in QUERIES.values():  # warm up caches and connections
             variables = {"ref": refs[0], "n": "Bench warm-up"} if query.startswith("mutation") else None
             await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
@@ -156,11 +100,7 @@ def main() -> None:
 
 
 def bench(workdir: Path, args: argparse.Namespace) -> None:
-    env = {**os.environ, "SWITCHBOARD_VAR_DIR": str(workdir)}
-    env.setdefault("DATABASE_URL", f"sqlite://{workdir / 'bench.sqlite3'}")
-    subprocess.run([*SWITCHBOARD, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*SWITCHBOARD, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-c", SEED, str(args.items)], env=env, cwd=ROOT, check=True)
+    env = prepare_database(workdir, args.items)
     port = free_port()
     server = subprocess.Popen([*SWITCHBOARD, "serve", "--port", str(port)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

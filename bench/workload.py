@@ -1,0 +1,92 @@
+"""What the benchmarks run: the queries and writes, and a database with the demo data and N tickets.
+
+Shared by graphql_http.py (over HTTP, against `switchboard serve`) and graphql_execute.py
+(in-process, the schema alone), so both measure the same work.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Awaitable, Callable
+
+ROOT = Path(__file__).resolve().parents[1]
+SWITCHBOARD = [sys.executable, "-m", "server.cli"]
+
+QUERIES = {
+    "baseline { __typename }": "{ __typename }",
+    "viewer": "{ viewer { name departments { name } teams { name } } }",
+    "workItem(ref)": '{ workItem(ref: "T-1002") { ref title status dueAt department { name } queue { name } requester { email } } }',
+    "workItems(first: 20) + relations": """{ workItems(first: 20) { edges { node {
+        ref title status priority dueAt department { name } team { name } queue { name }
+        assignee { name } requester { email } category { name } } } pageInfo { hasNextPage endCursor } } }""",
+    "workItems(first: 100) + relations": """{ workItems(first: 100) { edges { node {
+        ref title status priority dueAt department { name } team { name } queue { name }
+        assignee { name } requester { email } category { name } } } } }""",
+    # writes: each request changes one of up to 200 open items, in turn (transaction, timeline,
+    # durable event log, publish); the first update of a TO_DO item also assigns it to the writer
+    "updateWorkItem(title)": """mutation($ref: String!, $n: String!) {
+        updateWorkItem(ref: $ref, input: {title: $n}) { ref version } }""",
+    "addNote": """mutation($ref: String!, $n: String!) {
+        addNote(ref: $ref, input: {body: $n}) { workItem { ref version } } }""",
+}
+WRITE_TARGETS = """query($after: String) { workItems(first: 100, after: $after, filter: {statuses: [TO_DO, IN_PROGRESS]}) {
+    edges { node { ref } } pageInfo { hasNextPage endCursor } } }"""
+
+async def write_targets(data: Callable[[str, dict], Awaitable[dict]]) -> list[str]:
+    """What the writes change: up to 200 open items Jane sees (`data` runs a query as Jane)."""
+    refs: list[str] = []
+    after = None
+    while len(refs) < 200:
+        page = (await data(WRITE_TARGETS, {"after": after}))["workItems"]
+        refs += [edge["node"]["ref"] for edge in page["edges"]]
+        after = page["pageInfo"]["endCursor"]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+    return refs
+
+
+# the variables of a write: the item it changes, in turn, and a text that differs every time
+def write_variables(refs: list[str], n: int) -> dict[str, str]:
+    return {"ref": refs[n % len(refs)], "n": f"Bench write {n}"}
+
+
+SEED = """
+import asyncio, sys
+from server import db
+from server.settings import load_settings
+from server.domain import work_items
+from server.domain.viewer import user_viewer
+from models.enums import WorkItemType
+from models.org import User, Category
+from models.contact import Contact
+from models.work_item import WorkItem
+
+async def main(count):
+    settings = load_settings()
+    async with db.connected(settings):
+        have = await WorkItem.all().count()
+        jane = await user_viewer(await User.get(email="jane@example.com"))
+        category = await Category.get(name="Payroll")
+        bob = await Contact.get(email="bob@client.example")
+        for i in range(have, count):
+            item = await work_items.create_draft(jane, WorkItemType.TICKET, None, {
+                "title": f"Bench ticket {i}", "description": "Generated for the benchmark.",
+                "category_id": category.id, "primary_contact_id": bob.id, "requester_id": bob.id})
+            await work_items.submit(jane, item.ref, None)
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
+
+def prepare_database(workdir: Path, items: int) -> dict[str, str]:
+    """Migrate, load the demo, add tickets up to `items`; the environment that points at it
+    (DATABASE_URL from the caller's environment, else SQLite in `workdir`)."""
+    env = {**os.environ, "SWITCHBOARD_VAR_DIR": str(workdir)}
+    env.setdefault("DATABASE_URL", f"sqlite://{workdir / 'bench.sqlite3'}")
+    subprocess.run([*SWITCHBOARD, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([*SWITCHBOARD, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", SEED, str(items)], env=env, cwd=ROOT, check=True)
+    return env
