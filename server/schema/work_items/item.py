@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, Optional
 
@@ -216,7 +217,7 @@ class WorkItem:
         if viewer.is_contact:
             return []
         rows = await loaders(info).of(WorkItemModel).load_many(await loaders(info).links.load(self.model.id))
-        return [_linked(viewer, row) for row in rows if row is not None]
+        return await _linked_items(info, viewer, [row for row in rows if row is not None])
 
     @strawberry.field(
         description="The items related by structure: the case, its actions and sub-cases, the ticket it came from, "
@@ -226,7 +227,7 @@ class WorkItem:
         viewer = await require_viewer(info)
         if viewer.is_contact:
             return []
-        return [_linked(viewer, row) for row in await links.linked_group(self.model)]
+        return await _linked_items(info, viewer, await links.linked_group(self.model))
 
     @strawberry.field(description="The item's emails, and those shared to it from linked items.")
     async def emails(self, info: strawberry.Info) -> list[EmailMessage]:
@@ -294,6 +295,15 @@ class LinkedWorkItem:
     @strawberry.field(description="The whole item; null when restricted.")
     def work_item(self) -> Optional[WorkItem]:
         return None if self.restricted else WorkItem.from_model(self.model)
+
+
+async def _linked_items(info: strawberry.Info, viewer: Any, rows: list[WorkItemModel]) -> list[LinkedWorkItem]:
+    """The rows as linked items, with the relations the query selects of their headers and of the
+    items shown whole loaded up front."""
+    items = [_linked(viewer, row) for row in rows]
+    shown = [item.model for item in items if not item.restricted]
+    await asyncio.gather(prefetch_rows(info, rows, ()), prefetch_rows(info, shown, ("workItem",)))
+    return items
 
 
 def _linked(viewer: Any, row: WorkItemModel) -> LinkedWorkItem:
