@@ -35,6 +35,7 @@ QUERIES = {
 WRITE_TARGETS = """query($after: String) { workItems(first: 100, after: $after, filter: {statuses: [TO_DO, IN_PROGRESS]}) {
     edges { node { ref } } pageInfo { hasNextPage endCursor } } }"""
 
+
 async def write_targets(data: Callable[[str, dict], Awaitable[dict]]) -> list[str]:
     """What the writes change: up to 200 open items Jane sees (`data` runs a query as Jane)."""
     refs: list[str] = []
