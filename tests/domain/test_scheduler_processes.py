@@ -56,16 +56,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def shared_backend(backend: backends.TestBackend) -> backends.TestBackend:
-    if not backend.shared_across_processes:
-        pytest.skip(
-            "needs PostgreSQL and Redis shared by processes (SWITCHBOARD_TEST_BACKEND=postgres); "
-            f"this run uses {backend.name}"
-        )
-    return backend
-
-
 @dataclass
 class DueItems:
     """Items whose timers are due, by the report counter each should add to, and where the
