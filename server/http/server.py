@@ -59,6 +59,8 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        # bytes that arrive while a request's headers are incomplete (at most one read of the
+        # next pipelined request's head goes uncounted)
         if self._awaiting_headers:
             self._header_bytes += len(data)
         super().data_received(data)
@@ -76,11 +78,11 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._awaiting_headers = True
-        self._header_bytes = 0
         self._arm()
 
     def on_headers_complete(self) -> None:
         self._awaiting_headers = False
+        self._header_bytes = 0
         self._disarm()
         super().on_headers_complete()
 
