@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the services the test suite needs are running on 127.0.0.1:
-#   PostgreSQL 5432 (trust auth for role postgres, database "test") and Redis 6379.
+#   PostgreSQL 5432 (trust auth for role postgres, database "test") and Redis 6379;
+# and the npm package graphql-http (the GraphQL-over-HTTP audits the suite runs on Node.js),
+# installed outside the repository into $SWITCHBOARD_NPM_CACHE (default ~/.cache/switchboard/npm).
 # On Debian, missing services are installed with apt-get (run as root). Idempotent: a service that
 # already answers is left alone. To add a service, write an ensure_<name> function and call it at
 # the bottom, installing packages through apt_install.
@@ -143,5 +145,32 @@ ensure_redis() {
     fi
 }
 
+# -------------------------------------------------------------- graphql-http audits (Node.js, npm)
+
+GRAPHQL_HTTP_VERSION=1.23.1
+GRAPHQL_JS_VERSION=16.15.0
+NPM_CACHE=${SWITCHBOARD_NPM_CACHE:-$HOME/.cache/switchboard/npm}
+
+graphql_http_installed() {
+    [ -f "$NPM_CACHE/node_modules/graphql-http/package.json" ] &&
+        grep -q "\"version\": \"$GRAPHQL_HTTP_VERSION\"" "$NPM_CACHE/node_modules/graphql-http/package.json"
+}
+
+ensure_graphql_http() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm
+    fi
+    if graphql_http_installed; then
+        say "graphql-http: $GRAPHQL_HTTP_VERSION already in $NPM_CACHE (node $(node --version))"
+        return
+    fi
+    mkdir -p "$NPM_CACHE"
+    npm install --prefix "$NPM_CACHE" --no-audit --no-fund --loglevel=error \
+        "graphql-http@$GRAPHQL_HTTP_VERSION" "graphql@$GRAPHQL_JS_VERSION"
+    graphql_http_installed || die "graphql-http: npm install into $NPM_CACHE did not install $GRAPHQL_HTTP_VERSION"
+    say "graphql-http: installed $GRAPHQL_HTTP_VERSION into $NPM_CACHE (node $(node --version))"
+}
+
 ensure_postgres
 ensure_redis
+ensure_graphql_http

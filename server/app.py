@@ -17,11 +17,11 @@ from typing import Any, AsyncIterator
 
 from graphql import GraphQLError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
@@ -31,6 +31,8 @@ from server import db
 from server.domain.errors import Unauthenticated
 from server.domain.tokens import TokenSigner
 from server.domain.viewer import authenticate, refresh
+from server.http.limits import RequestLimits
+from server.http.view import GraphQLHTTPView
 from server.resolvers.context import Context, parse_bearer
 from server.schema import MAX_SUBSCRIPTIONS_PER_CONNECTION, build_schema
 from server.settings import Settings, load_settings
@@ -83,7 +85,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         await super().handle_subscribe(message)
 
 
-class GraphQLApp(GraphQL):
+class GraphQLApp(GraphQLHTTPView):
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, schema: Any, signer: TokenSigner, *, production: bool) -> None:
@@ -173,10 +175,16 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
     routes = [
         Route("/", lambda request: RedirectResponse("/graphql")),
         Route("/healthz", health),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/graphql", graphql),  # every method: the view answers 405 with a JSON body
         WebSocketRoute("/graphql", graphql),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    limits = Middleware(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        max_query_string_bytes=settings.max_query_string_bytes,
+        body_timeout=settings.body_timeout,
+    )
+    app = Starlette(routes=routes, middleware=[limits], lifespan=lifespan)
     app.state.settings = settings
     app.state.signer = signer
     return app

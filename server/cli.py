@@ -108,18 +108,11 @@ async def _makemigrations(settings: Settings, name: str | None) -> list[str]:
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
+    from server.http.server import uvicorn_config
+
     asyncio.run(_preflight(settings))
-    uvicorn.run(
-        "server.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        ws="websockets-sansio",
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
-        lifespan="on",
-        log_level="info",
-    )
+    config = uvicorn_config("server.app:create_app", settings, factory=True, host=host or settings.host, port=port or settings.port)
+    uvicorn.Server(config).run()
 
 
 def main(argv: list[str] | None = None) -> None:

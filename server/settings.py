@@ -34,6 +34,13 @@ class Settings:
     channel_prefix: str
     scheduler_enabled: bool  # the server process runs the timed transitions (SPEC §2.2) itself
     scheduler_interval: float  # seconds between two scheduler sweeps
+    # HTTP: request size bounds and slow-client deadlines (server/http)
+    max_body_bytes: int
+    max_query_string_bytes: int
+    header_timeout: float  # seconds from a request's first byte (or the connection) to its last header
+    body_timeout: float  # seconds from the end of the headers to the last byte of the body
+    keep_alive_timeout: float  # seconds an idle keep-alive connection stays open
+    limit_concurrency: int  # open connections (HTTP and WebSocket) and requests before 503
 
     @property
     def is_postgres(self) -> bool:
@@ -167,4 +174,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         channel_prefix=env.get("SWITCHBOARD_CHANNEL_PREFIX") or "switchboard",
         scheduler_enabled=_bool(env, "SWITCHBOARD_SCHEDULER", True),
         scheduler_interval=_float(env, "SWITCHBOARD_SCHEDULER_INTERVAL", 10.0, 0.1, 3600.0),
+        max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", 1024 * 1024, 1024, 1024**3),
+        max_query_string_bytes=_int(env, "SWITCHBOARD_MAX_QUERY_STRING_BYTES", 32 * 1024, 1024, 60_000),
+        header_timeout=_float(env, "SWITCHBOARD_HEADER_TIMEOUT", 10.0, 0.1, 600.0),
+        body_timeout=_float(env, "SWITCHBOARD_BODY_TIMEOUT", 30.0, 0.1, 3600.0),
+        keep_alive_timeout=_float(env, "SWITCHBOARD_KEEP_ALIVE_TIMEOUT", 5.0, 0.1, 3600.0),
+        limit_concurrency=_int(env, "SWITCHBOARD_LIMIT_CONCURRENCY", 1000, 1, 1_000_000),
     )

@@ -13,6 +13,7 @@ import uvicorn
 from server import db
 from server.app import create_app
 from server.domain import demo as demo_data
+from server.http.server import uvicorn_config
 from server.settings import Settings, load_settings
 from server.subscriptions import bus
 from tests.support import backends
@@ -61,14 +62,8 @@ async def demo(settings: Settings) -> None:
 
 class LiveServer:
     def __init__(self, settings: Settings) -> None:
-        config = uvicorn.Config(
-            create_app(settings, manage_resources=False),
-            host="127.0.0.1",
-            port=0,
-            ws="websockets-sansio",
-            lifespan="on",
-            log_level="warning",
-        )
+        # the configuration `switchboard serve` uses (timeouts, limits), on a free port
+        config = uvicorn_config(create_app(settings, manage_resources=False), settings, host="127.0.0.1", port=0, log_level="warning")
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task | None = None
         self.url = ""
