@@ -2,14 +2,21 @@
 
 Each writes the entry inside the caller's unit of work and emits `TimelineEntryAdded`.
 `actor` is the viewer who acted, or None for the system.
+
+`data` is stored as the API shows it: camelCase keys, ids as strings (like GraphQL IDs) with the
+name next to each id (`fromUserId`, `fromUserName`), other work items by reference. The keys per
+kind are listed in README.md ("Timeline entry data").
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
+
+from tortoise.models import Model
 
 from models.email import Email
 from models.enums import TimelineKind
+from models.org import Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import clock
@@ -22,6 +29,27 @@ def actor_event_fields(actor: Viewer | None) -> dict[str, Any]:
     if actor is None:
         return {"actor_kind": None, "actor_id": None, "actor_name": None}
     return {"actor_kind": actor.kind.value, "actor_id": actor.id, "actor_name": actor.name}
+
+
+def _id(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+async def _names(model: type[Model], ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return dict(await model.filter(id__in=wanted).values_list("id", "name"))
+
+
+async def _named(model: type[Model], **ids: int | None) -> dict[str, Any]:
+    """`{"<role>Id": "3", "<role>Name": "Jane Cooper"}` for each role, in one query."""
+    names = await _names(model, ids.values())
+    data: dict[str, Any] = {}
+    for role, value in ids.items():
+        data[f"{role}Id"] = _id(value)
+        data[f"{role}Name"] = names.get(value) if value is not None else None
+    return data
 
 
 async def _add(
@@ -78,8 +106,8 @@ async def submitted(uow: UnitOfWork, item: WorkItem, actor: Viewer | None) -> Ti
         data={
             "from": "DRAFT",
             "to": item.status.value,
-            "queue_id": item.queue_id,
-            "due_at": item.due_at.isoformat() if item.due_at else None,
+            **await _named(Queue, queue=item.queue_id),
+            "dueAt": item.due_at.isoformat() if item.due_at else None,
         },
     )
 
@@ -107,42 +135,43 @@ async def status_changed(
         data={
             "from": from_status,
             "to": item.status.value,
-            "wait_type": item.wait_type.value if item.wait_type else None,
-            "resolution_method": item.resolution_method.value if item.resolution_method else None,
+            "waitType": item.wait_type.value if item.wait_type else None,
+            "resolutionMethod": item.resolution_method.value if item.resolution_method else None,
         },
     )
 
 
 async def assigned(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, *, from_user_id: int | None) -> TimelineEntry:
-    return await _add(
-        uow, item, TimelineKind.ASSIGNED, actor, data={"from_user_id": from_user_id, "to_user_id": item.assignee_id}
-    )
+    data = await _named(User, fromUser=from_user_id, toUser=item.assignee_id)
+    return await _add(uow, item, TimelineKind.ASSIGNED, actor, data=data)
 
 
 async def note(
     uow: UnitOfWork, item: WorkItem, actor: Viewer | None, body: str, *, is_public: bool, is_resolution: bool = False,
     mentions: list[int] | None = None,
 ) -> TimelineEntry:
+    names = await _names(User, mentions or [])
     return await _add(
         uow, item, TimelineKind.NOTE, actor, body=body, is_public=is_public, is_resolution=is_resolution,
-        data={"mentions": mentions or []},
+        data={"mentions": [{"userId": _id(i), "userName": names.get(i)} for i in mentions or []]},
     )
 
 
 async def outgoing_email(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, email_id: int, subject: str, *,
                          is_resolution: bool = False, system_generated: bool = False) -> TimelineEntry:
     return await _add(
-        uow, item, TimelineKind.EMAIL_OUT, actor, body=subject, data={"email_id": email_id}, is_public=True,
+        uow, item, TimelineKind.EMAIL_OUT, actor, body=subject, data={"emailId": _id(email_id)}, is_public=True,
         is_resolution=is_resolution, system_generated=system_generated, email_id=email_id,
     )
 
 
 async def queue_changed(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, *, from_queue_id: int | None) -> TimelineEntry:
-    return await _add(uow, item, TimelineKind.QUEUE_CHANGED, actor, data={"from_queue_id": from_queue_id, "to_queue_id": item.queue_id})
+    data = await _named(Queue, fromQueue=from_queue_id, toQueue=item.queue_id)
+    return await _add(uow, item, TimelineKind.QUEUE_CHANGED, actor, data=data)
 
 
 async def due_missed(uow: UnitOfWork, item: WorkItem) -> TimelineEntry:
-    return await _add(uow, item, TimelineKind.DUE_MISSED, None, data={"due_at": item.due_at.isoformat() if item.due_at else None})
+    return await _add(uow, item, TimelineKind.DUE_MISSED, None, data={"dueAt": item.due_at.isoformat() if item.due_at else None})
 
 
 async def merged(uow: UnitOfWork, source: WorkItem, target: WorkItem, actor: Viewer | None) -> None:
@@ -177,20 +206,18 @@ async def case_reworked(uow: UnitOfWork, case: WorkItem, actor: Viewer | None, *
 
 async def peer_review(uow: UnitOfWork, action: WorkItem, actor: Viewer | None, *, stage: str, comment: str | None = None) -> TimelineEntry:
     """A peer review stage: IN_PEER_REVIEW, PASSED, FAILED or UNABLE_TO_REVIEW."""
-    return await _add(
-        uow, action, TimelineKind.PEER_REVIEW, actor, body=comment,
-        data={"stage": stage, "doer_id": action.doer_id, "reviewer_id": action.reviewer_id},
-    )
+    data = {"stage": stage, **await _named(User, doer=action.doer_id, reviewer=action.reviewer_id)}
+    return await _add(uow, action, TimelineKind.PEER_REVIEW, actor, body=comment, data=data)
 
 
 async def linked(uow: UnitOfWork, item: WorkItem, other: WorkItem, actor: Viewer | None, *, linked: bool) -> TimelineEntry:
     kind = TimelineKind.LINKED if linked else TimelineKind.UNLINKED
-    return await _add(uow, item, kind, actor, data={"other": other.ref, "other_type": other.type.value})
+    return await _add(uow, item, kind, actor, data={"other": other.ref, "otherType": other.type.value})
 
 
 async def email_shared(uow: UnitOfWork, target: WorkItem, source: WorkItem, email: Email, actor: Viewer | None) -> TimelineEntry:
     """An email of `source` shown on `target`'s timeline, marked shared, with its origin."""
     return await _add(
         uow, target, TimelineKind.EMAIL_SHARED, actor, body=email.subject, email_id=email.id,
-        data={"shared_from": source.ref, "email_id": email.id, "direction": email.direction.value},
+        data={"sharedFrom": source.ref, "emailId": _id(email.id), "direction": email.direction.value},
     )

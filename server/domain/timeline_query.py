@@ -1,16 +1,21 @@
 """Reading a work item's timeline (SPEC §4, §2.2 rule 8): whose entries are in scope, the kind
 filter and its counts, and keyset pages newest first.
 
-Which items' entries a timeline shows:
+Which items' entries a timeline shows — the one rule:
 - the item itself;
 - with "include related items" (on by default for cases and for tickets merged into another
-  item, off otherwise): a case's actions and sub-cases, the item a ticket was merged into, and
-  every entry of the tickets merged into this item;
+  item, off otherwise), for every type of item: every entry of its related items, which are its
+  linked group (SPEC §3, `links.linked_group`): a case's actions and sub-cases, an action's case
+  and sibling actions, a sub-case's parent, the ticket a case came from and the case it became,
+  split parts and their source, the item a ticket was merged into and the tickets merged into it.
+  Person-made links are not related items (their emails reach a timeline by being shared);
 - always, the communications of the tickets merged into this item ("its emails and notes are
   visible on the target").
-Items the viewer may not see contribute nothing, and a portal contact reads only public entries.
-A fixed number of statements whatever the page size: one for the related items, one per page and
-one for the kind counts (asked for only when wanted, then kept).
+Items the viewer may not see (`visibility.can_see`) contribute nothing, and a portal contact reads
+only public entries. A fixed number of statements whatever the page size and the number of
+related items: the related items (one per level of the structure, or one for the merged tickets
+without related items), one per page and one for the kind counts (asked for only when wanted,
+then kept).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from tortoise.queryset import QuerySet
 from models.enums import TimelineKind, WorkItemType
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import visibility
+from server.domain import links, visibility
 from server.domain.viewer import Viewer
 
 COMMUNICATIONS = frozenset(
@@ -148,14 +153,13 @@ async def timeline_of(
     means every kind."""
     if include_related is None:
         include_related = includes_related_by_default(item)
-    related = Q(merged_into_id=item.id)
     if include_related:
-        related |= Q(parent_id=item.id)
-        if item.merged_into_id is not None:
-            related |= Q(id=item.merged_into_id)
-    items = {row.id: row for row in [item, *await WorkItem.filter(related)] if visibility.can_see(viewer, row)}
+        related = await links.linked_group(item)
+    else:
+        related = await WorkItem.filter(merged_into_id=item.id)
+    items = {row.id: row for row in [item, *related] if visibility.can_see(viewer, row)}
     merged_sources = {i for i, row in items.items() if row.merged_into_id == item.id}
-    full = {i for i in items if include_related or i not in merged_sources}
+    full = set(items) if include_related else {item.id}
     return Timeline(
         items,
         full,

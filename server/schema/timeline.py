@@ -29,7 +29,10 @@ class TimelineEntry:
     kind: TimelineKind
     created_at: datetime
     body: Optional[str]
-    data: JSON = strawberry.field(description="Details by kind: from/to status, wait type, resolution method, refs …")
+    data: JSON = strawberry.field(
+        description="Details by kind, camelCase: from/to status, waitType, resolutionMethod, ids with names "
+        "(fromUserId, fromUserName …), other items by ref. Keys per kind: README, Timeline entry data."
+    )
     is_public: bool = strawberry.field(description="Shown to the requester on the portal.")
     system_generated: bool
     is_resolution: bool = strawberry.field(description="The note or email marked as the resolution.")

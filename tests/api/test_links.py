@@ -147,7 +147,7 @@ async def test_sharing_an_email_to_a_linked_item_of_another_team(admin, signed_i
     assert shared["hasNewInfo"] is True
     assert shared["emails"] == [{"subject": "Tax code fixed", "sharedFrom": "T-1003"}]
     [entry] = shared["timeline"]["edges"]
-    assert entry["node"]["body"] == "Tax code fixed" and entry["node"]["data"]["shared_from"] == "T-1003"
+    assert entry["node"]["body"] == "Tax code fixed" and entry["node"]["data"]["sharedFrom"] == "T-1003"
     assert entry["node"]["workItemRef"] == "T-1008"
     assert (await jane.data(SHARE, {"e": email_id, "to": "T-1008"}))["shareEmail"]["notices"] == ["The email was already shared to T-1008."]
     # taking it back

@@ -167,7 +167,7 @@ async def test_days_to_wait_passed_with_close_if_no_response_closes_the_ticket(n
     assert closed.closed_at == answer_by
     assert closed.wait_type is None and closed.has_new_info is False
     entry = await last_status_change(closed)
-    assert entry.data == {"from": "WAITING", "to": "CLOSED", "wait_type": None, "resolution_method": "NO_CUSTOMER_RESPONSE"}
+    assert entry.data == {"from": "WAITING", "to": "CLOSED", "waitType": None, "resolutionMethod": "NO_CUSTOMER_RESPONSE"}
     event = (await status_events(closed))[-1]
     assert (event["to_status"], event["resolution_method"]) == ("CLOSED", "NO_CUSTOMER_RESPONSE")
     # it does not come back to anyone's inbox
@@ -286,7 +286,7 @@ async def test_a_missed_due_date_is_recorded_once(now: FrozenClock, ref: str, re
     assert late.status in (Status.TO_DO, Status.IN_PROGRESS)  # missing it changes no status
     entries = await TimelineEntry.filter(work_item_id=late.id, kind=TimelineKind.DUE_MISSED)
     assert len(entries) == 1
-    assert entries[0].data == {"due_at": due.isoformat()} and entries[0].created_at == missed_at
+    assert entries[0].data == {"dueAt": due.isoformat()} and entries[0].created_at == missed_at
     told = await notifications(NotificationKind.DUE_MISSED, late)
     assert [n.user_id for n in told] == [(await User.get(email=recipient)).id]
     assert await EventRecord.filter(work_item_id=late.id, type="work_item.due_missed").count() == 1

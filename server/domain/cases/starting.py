@@ -94,7 +94,7 @@ async def _copy_communications(uow: UnitOfWork, source: WorkItem, target: WorkIt
     for entry in await TimelineEntry.filter(work_item_id=source.id, kind__in=kinds).order_by("id"):
         await TimelineEntry.create(
             work_item_id=target.id, kind=entry.kind, actor_user_id=entry.actor_user_id, actor_contact_id=entry.actor_contact_id,
-            actor_api_key_id=entry.actor_api_key_id, body=entry.body, data={**entry.data, "copied_from": source.ref},
+            actor_api_key_id=entry.actor_api_key_id, body=entry.body, data={**entry.data, "copiedFrom": source.ref},
             is_public=entry.is_public, system_generated=entry.system_generated, email_id=entry.email_id, created_at=entry.created_at,
         )
 

@@ -254,8 +254,8 @@ class WorkItem:
         return SlaPause(remaining_minutes=pause.minutes, before_due=pause.before_due, label=pause.label)
 
     @strawberry.field(
-        description="The item's history, newest first, at most 100 a page. includeRelated defaults to true for cases "
-        "(their actions' and sub-cases' entries) and merged tickets (their target's), false otherwise; the "
+        description="The item's history, newest first, at most 100 a page. includeRelated adds the entries of "
+        "the item's linked group (those you may see); it defaults to true for cases and merged tickets, false otherwise; the "
         "communications of tickets merged into this item always show. System-generated entries are hidden unless asked."
     )
     async def timeline(
