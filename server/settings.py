@@ -34,6 +34,9 @@ class Settings:
     channel_prefix: str
     scheduler_enabled: bool  # the server process runs the timed transitions (SPEC §2.2) itself
     scheduler_interval: float  # seconds between two scheduler sweeps
+    # per identity (user, portal contact or API key), counted in each server process
+    max_connections_per_principal: int  # open WebSocket connections
+    max_subscriptions_per_principal: int  # operations running over its WebSockets
 
     @property
     def is_postgres(self) -> bool:
@@ -167,4 +170,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         channel_prefix=env.get("SWITCHBOARD_CHANNEL_PREFIX") or "switchboard",
         scheduler_enabled=_bool(env, "SWITCHBOARD_SCHEDULER", True),
         scheduler_interval=_float(env, "SWITCHBOARD_SCHEDULER_INTERVAL", 10.0, 0.1, 3600.0),
+        max_connections_per_principal=_int(env, "SWITCHBOARD_MAX_CONNECTIONS_PER_PRINCIPAL", 10, 1, 100_000),
+        max_subscriptions_per_principal=_int(env, "SWITCHBOARD_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", 100, 1, 1_000_000),
     )
