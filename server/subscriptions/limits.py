@@ -62,8 +62,8 @@ class PrincipalLimits:
     def take_operation(self, viewer: Viewer) -> Slot | None:
         return _take(self._operations, principal_of(viewer), self.max_operations)
 
-    def connections(self, viewer: Viewer) -> int:
-        return self._connections[principal_of(viewer)]
+    def connections(self, principal: Principal) -> int:
+        return self._connections[principal]
 
-    def operations(self, viewer: Viewer) -> int:
-        return self._operations[principal_of(viewer)]
+    def operations(self, principal: Principal) -> int:
+        return self._operations[principal]
