@@ -23,7 +23,7 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import Tortoise
 
-from server import db
+from server import db, graphiql
 from server.domain.tokens import TokenSigner
 from server.resolvers.context import Context, parse_bearer
 from server.schema import MAX_SUBSCRIPTIONS_PER_CONNECTION, build_schema
@@ -55,6 +55,10 @@ class GraphQLApp(GraphQL):
             return self.connections.context(request, response)
         token, problem = parse_bearer(request.headers.get("authorization"))
         return Context(request=request, response=response, signer=self.signer, token=token, auth_problem=problem)
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql.page()  # its assets from this server (server/graphiql.py), not a CDN
 
     async def on_ws_connect(self, context: Context) -> dict[str, object]:
         return await self.connections.accept(context)
@@ -94,6 +98,8 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
     ]
+    if not settings.production:
+        routes.append(graphiql.assets())
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.signer = signer
