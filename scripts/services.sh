@@ -171,6 +171,19 @@ ensure_graphql_http() {
     say "graphql-http: installed $GRAPHQL_HTTP_VERSION into $NPM_CACHE (node $(node --version))"
 }
 
+# ------------------------------------------------------------------------------------------ Chromium
+
+# tests/test_graphiql.py drives GraphiQL in headless Chromium (Debian's package: /usr/bin/chromium)
+ensure_chromium() {
+    if command -v chromium >/dev/null; then
+        say "chromium: already installed ($(command -v chromium))"
+    else
+        apt_install chromium
+        say "chromium: installed ($(command -v chromium))"
+    fi
+}
+
 ensure_postgres
 ensure_redis
 ensure_graphql_http
+ensure_chromium

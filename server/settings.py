@@ -41,6 +41,9 @@ class Settings:
     body_timeout: float  # seconds from the end of the headers to the last byte of the body
     keep_alive_timeout: float  # seconds an idle keep-alive connection stays open
     limit_concurrency: int  # open connections (HTTP and WebSocket) and requests before 503
+    # per identity (user, portal contact or API key), counted in each server process
+    max_connections_per_principal: int  # open WebSocket connections
+    max_subscriptions_per_principal: int  # operations running over its WebSockets
 
     @property
     def is_postgres(self) -> bool:
@@ -180,4 +183,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         body_timeout=_float(env, "SWITCHBOARD_BODY_TIMEOUT", 30.0, 0.1, 3600.0),
         keep_alive_timeout=_float(env, "SWITCHBOARD_KEEP_ALIVE_TIMEOUT", 5.0, 0.1, 3600.0),
         limit_concurrency=_int(env, "SWITCHBOARD_LIMIT_CONCURRENCY", 1000, 1, 1_000_000),
+        max_connections_per_principal=_int(env, "SWITCHBOARD_MAX_CONNECTIONS_PER_PRINCIPAL", 10, 1, 100_000),
+        max_subscriptions_per_principal=_int(env, "SWITCHBOARD_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", 100, 1, 1_000_000),
     )

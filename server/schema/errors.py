@@ -33,6 +33,12 @@ _LIMIT_PATTERNS = (
 )
 
 
+# a variable's value that cannot be coerced (graphql-core's get_variable_values); the validation
+# rules' messages about variables ("Variable '$x' is never used.", "... is not defined.", "... of
+# type 'String' used in position expecting ...") are document errors, not wrong input
+_VARIABLE_VALUE = re.compile(r"^Variable '\$\w+' (has invalid (default )?value|expected value of type)")
+
+
 def _is_limit(message: str) -> bool:
     return any(p.search(message) for p in _LIMIT_PATTERNS)
 
@@ -48,7 +54,7 @@ def classify(error: GraphQLError) -> str | None:
         return "LIMIT_EXCEEDED"
     if isinstance(error, GraphQLSyntaxError) or (original and isinstance(original, GraphQLSyntaxError)):
         return "GRAPHQL_PARSE_FAILED"
-    if error.message.startswith("Variable '$"):
+    if _VARIABLE_VALUE.match(error.message):
         return "VALIDATION"
     return "GRAPHQL_VALIDATION_FAILED"
 

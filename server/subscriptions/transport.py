@@ -1,0 +1,221 @@
+"""graphql-transport-ws connections: who may connect, what they may run, and how they end.
+
+strawberry's handler speaks the protocol; this module adds what Switchboard needs on top of it:
+
+- connection_init authenticates the bearer token in its payload (refused: 4403), counts the
+  connection against its identity (over the cap: 4429 "Too many connections"), and watches an API
+  key's access so that a revocation closes the connection at once (4403 "Access revoked");
+- every message is checked before it is acted on: valid JSON that is not an object, or a
+  `subscribe` whose id, query, variables, operationName or extensions have the wrong type, closes
+  the connection with 4400 (invalid message), as the protocol says;
+- operations are capped per connection and per identity; one over a cap gets an `error` message
+  with code LIMIT_EXCEEDED and the connection stays open;
+- when the connection ends, however it ends, its access watch stops and every slot it held is
+  released.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+
+from server.domain.errors import Unauthenticated
+from server.domain.tokens import TokenSigner
+from server.domain.viewer import authenticate, refresh
+from server.resolvers.context import Context, parse_bearer
+from server.subscriptions.access import AccessWatch, WatchUnavailable, is_watched
+from server.subscriptions.limits import PrincipalLimits, Slot
+
+log = logging.getLogger(__name__)
+
+# graphql-transport-ws close codes
+INVALID_MESSAGE_CLOSE_CODE = 4400
+ACCESS_REVOKED_CLOSE_CODE = 4403  # the code a refused connection_init closes with (Forbidden)
+ACCESS_REVOKED_CLOSE_REASON = "Access revoked"
+TOO_MANY_CONNECTIONS_CLOSE_CODE = 4429
+TOO_MANY_CONNECTIONS_CLOSE_REASON = "Too many connections"
+
+
+class ConnectionRefused(Exception):
+    """connection_init is refused with this close code (strawberry's own refusal is always 4403)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass
+class ConnectionContext(Context):
+    """A WebSocket connection's context, holding the watch on its identity's access (a strong
+    reference: the watch's task lives as long as the connection) and its connection slot."""
+
+    access_watch: AccessWatch | None = None
+    limits: PrincipalLimits | None = None
+    connection_slot: Slot | None = None
+
+
+def _malformed_subscribe(message: dict[str, Any]) -> str | None:
+    """What is wrong with a `subscribe` message's shape, or None."""
+    if not isinstance(message.get("id"), str):
+        return "subscribe: id must be a string"
+    payload = message.get("payload")
+    if not isinstance(payload, dict):
+        return "subscribe: payload must be an object"
+    if not isinstance(payload.get("query"), str):
+        return "subscribe: payload.query must be a string"
+    for key, kind, name in (("variables", dict, "an object"), ("extensions", dict, "an object"), ("operationName", str, "a string")):
+        if payload.get(key) is not None and not isinstance(payload[key], kind):
+            return f"subscribe: payload.{key} must be {name} or null"
+    return None
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws with message checks, per-connection and per-identity operation caps,
+    and the connection's access watch and slots released when the connection ends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._operation_slots: dict[Operation, Slot] = {}
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            for slot in self._operation_slots.values():
+                slot.release()
+            self._operation_slots.clear()
+            slot, self.context.connection_slot = getattr(self.context, "connection_slot", None), None
+            if slot is not None:
+                slot.release()
+            watch = getattr(self.context, "access_watch", None)
+            if watch is not None:
+                self.context.access_watch = None
+                await watch.stop()
+
+    async def handle_message(self, message: Any) -> None:
+        if not isinstance(message, dict):
+            await self.handle_invalid_message("WebSocket message must be a JSON object")
+            return
+        if message.get("type") == "complete" and not isinstance(message.get("id"), str):
+            await self.handle_invalid_message("complete: id must be a string")
+            return
+        await super().handle_message(message)
+
+    async def handle_connection_init(self, message: Any) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except ConnectionRefused as refused:
+            await self.websocket.close(code=refused.code, reason=refused.reason)
+
+    async def handle_subscribe(self, message: Any) -> None:
+        problem = _malformed_subscribe(message)
+        if problem is not None:
+            await self.handle_invalid_message(problem)
+            return
+        if not self.connection_acknowledged or message["id"] in self.operations:
+            await super().handle_subscribe(message)  # closes the connection (4401, 4409)
+            return
+        limit = self.max_subscriptions_per_connection
+        if limit is not None and len(self.operations) >= limit:
+            await self._refuse(message["id"], f"At most {limit} operations may run at once on one connection.")
+            return
+        slot = None
+        limits: PrincipalLimits | None = getattr(self.context, "limits", None)
+        if limits is not None:
+            slot = limits.take_operation(self.context.connection_viewer)
+            if slot is None:
+                await self._refuse(message["id"], f"At most {limits.max_operations} operations may run at once for one identity, over all its connections.")
+                return
+        await super().handle_subscribe(message)
+        operation = self.operations.get(message["id"])
+        if slot is None:
+            return
+        if operation is None or operation.task is None:
+            slot.release()
+            return
+        self._operation_slots[operation] = slot
+        # every way an operation ends finishes its task (completion, error, cancellation)
+        operation.task.add_done_callback(lambda _task: self._release(operation))
+
+    def forget_id(self, id: str) -> None:
+        operation = self.operations.get(id)
+        super().forget_id(id)
+        if operation is not None:
+            self._release(operation)  # before its final message is sent
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        operation = self.operations.get(operation_id)
+        await super().cleanup_operation(operation_id)
+        if operation is not None:
+            self._release(operation)
+
+    def _release(self, operation: Operation) -> None:
+        slot = self._operation_slots.pop(operation, None)
+        if slot is not None:
+            slot.release()
+
+    async def _refuse(self, op_id: str, message: str) -> None:
+        error = GraphQLError(message, extensions={"code": "LIMIT_EXCEEDED"})
+        await self.send_message({"id": op_id, "type": "error", "payload": [error.formatted]})
+
+
+class Connections:
+    """What a GraphQL view needs for its WebSocket side: the context of a new connection, and the
+    acceptance of its connection_init."""
+
+    def __init__(self, signer: TokenSigner, limits: PrincipalLimits) -> None:
+        self.signer = signer
+        self.limits = limits
+
+    def context(self, websocket: Any, response: Any) -> ConnectionContext:
+        return ConnectionContext(request=websocket, response=response, signer=self.signer, limits=self.limits)
+
+    async def accept(self, context: Context) -> dict[str, object]:
+        """The connection_ack payload, or `ConnectionRejectionError` (4403) / `ConnectionRefused`."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        token, problem = parse_bearer(header if isinstance(header, str) else None)
+        if token is None:
+            raise ConnectionRejectionError({"message": problem or "connection_init needs an Authorization bearer token"})
+        try:
+            context.connection_viewer = await authenticate(token, self.signer)
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"message": exc.message}) from None
+        viewer = context.connection_viewer
+        if isinstance(context, ConnectionContext):
+            context.connection_slot = self.limits.take_connection(viewer)  # released by TransportWSHandler.handle
+            if context.connection_slot is None:
+                raise ConnectionRefused(TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_CLOSE_REASON)
+            if is_watched(viewer):
+                await self._watch_access(context)
+        return {"viewer": {"kind": viewer.kind.value, "id": str(viewer.id), "name": viewer.name}}
+
+    async def _watch_access(self, context: ConnectionContext) -> None:
+        """Close the connection the moment its identity loses access (an API key revoked), even
+        when it sends nothing. The watch is active before the identity is checked again, so a
+        revocation committed at any moment after authentication either is seen here or closes
+        the connection. Without a working watch the connection is refused: it could not be closed
+        on time."""
+        websocket = context.request
+
+        async def close(event: object) -> None:
+            try:
+                await websocket.close(code=ACCESS_REVOKED_CLOSE_CODE, reason=ACCESS_REVOKED_CLOSE_REASON)
+            except RuntimeError:
+                pass  # already closed
+
+        watch = AccessWatch(context.connection_viewer, on_revoked=close)
+        try:
+            await watch.start()
+        except WatchUnavailable:
+            log.exception("Refused a WebSocket connection: its access cannot be watched")
+            raise ConnectionRejectionError({"message": "Live access checks are unavailable; try again later."}) from None
+        context.access_watch = watch  # stopped by TransportWSHandler.handle when the connection ends
+        if await refresh(context.connection_viewer) is None:
+            raise ConnectionRejectionError({"message": "Your access has been revoked."})
