@@ -15,7 +15,6 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from server.resolvers import viewer as viewer_resolvers
@@ -130,7 +129,7 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
         lambda: SafeParserCache(maxsize=PARSER_CACHE_SIZE),
         lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
         lambda: AddValidationRules(LIMIT_RULES),
-        ErrorCodes,
+        lambda: ErrorCodes(hide_suggestions=production),
     ]
     if production:
         extensions.append(DisableIntrospection)
@@ -139,5 +138,5 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
+        hide_suggestions=production,
     )
