@@ -33,6 +33,7 @@ from graphql import (
 )
 from graphql.language import SKIP
 
+
 @dataclass
 class Measure:
     depth: int = 0
@@ -86,7 +87,7 @@ def _combine(body: _Body, measured: dict[str, Measure]) -> Measure:
     return total
 
 
-def measure_fragments(bodies: dict[str, _Body]) -> dict[str, Measure]:
+def _measure_fragments(bodies: dict[str, _Body]) -> dict[str, Measure]:
     """Every fragment's measure, each computed once (an explicit stack: no recursion limit)."""
     measured: dict[str, Measure] = {}
     in_progress: set[str] = set()
@@ -115,7 +116,7 @@ def measure_operations(document: DocumentNode) -> list[tuple[OperationDefinition
     bodies = {
         d.name.value: _walk(d.selection_set) for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
-    fragments = measure_fragments(bodies)
+    fragments = _measure_fragments(bodies)
     return [
         (d, _combine(_walk(d.selection_set), fragments))
         for d in document.definitions
