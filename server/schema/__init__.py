@@ -11,13 +11,10 @@ import strawberry
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from server.resolvers import viewer as viewer_resolvers
@@ -29,6 +26,7 @@ from server.schema.links import LinkMutation
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, SafeParserCache, SwitchboardSchema
+from server.schema.limits import document_limits
 from server.schema.org import Category, Department, Team
 from server.schema.viewer import LoginPayload, ViewerInfo
 from server.schema.work_items import (
@@ -43,18 +41,16 @@ from server.subscriptions.work_item import work_item_updated
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
+MAX_FIELDS = 10_000
 MAX_TOKENS = 2000
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 PARSER_CACHE_SIZE = 512
 VALIDATION_CACHE_SIZE = 512
 
 
-# The limiters' rule classes are built once: the validation cache is keyed by them, and a
-# limiter built per operation would make new classes (and a cache miss) on every request.
-LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-]
+# The limits' rule class is built once: the validation cache is keyed by the rules, and a
+# class built per operation would make a cache miss on every request.
+LIMIT_RULES = [document_limits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, max_fields=MAX_FIELDS)]
 
 
 @strawberry.type
@@ -133,7 +129,7 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
         lambda: SafeParserCache(maxsize=PARSER_CACHE_SIZE),
         lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
         lambda: AddValidationRules(LIMIT_RULES),
-        ErrorCodes,
+        lambda: ErrorCodes(hide_suggestions=production),
     ]
     if production:
         extensions.append(DisableIntrospection)
@@ -142,5 +138,5 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=production),
+        hide_suggestions=production,
     )

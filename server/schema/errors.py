@@ -3,7 +3,8 @@
 - a domain error keeps its message and gets its code (VALIDATION, NOT_FOUND, CONFLICT, ...);
 - a document that does not parse: GRAPHQL_PARSE_FAILED; one that fails validation:
   GRAPHQL_VALIDATION_FAILED; a variable of the wrong type: VALIDATION;
-- the depth, alias and token limits: LIMIT_EXCEEDED;
+- the depth, alias, size and token limits: LIMIT_EXCEEDED;
+- in production, no message suggests names ("Did you mean …?"): the schema is not public there;
 - anything else is an unexpected exception: logged in full, and shown as "Unexpected error."
   with code INTERNAL — over HTTP, WebSocket and inside subscriptions alike.
 """
@@ -39,6 +40,26 @@ _LIMIT_PATTERNS = (
 _VARIABLE_VALUE = re.compile(r"^Variable '\$\w+' (has invalid (default )?value|expected value of type)")
 
 
+# graphql-core's hints at the schema's names (graphql.pyutils.did_you_mean), wherever in a message:
+# " Did you mean 'a', 'b', or 'c'?", " Did you mean the enum value 'A'?"
+_SUGGESTION = re.compile(r" Did you mean (?:[a-z ]+ )?'[^']*'(?:,? (?:or )?'[^']*')*\?")
+
+
+def _without_suggestions(error: GraphQLError) -> GraphQLError:
+    message = _SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )
+
+
 def _is_limit(message: str) -> bool:
     return any(p.search(message) for p in _LIMIT_PATTERNS)
 
@@ -70,10 +91,13 @@ def _masked(error: GraphQLError) -> GraphQLError:
     )
 
 
-def present_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
-    """What clients see of errors: masked when unexpected, coded always. Idempotent."""
+def present_errors(errors: list[GraphQLError], *, hide_suggestions: bool = False) -> list[GraphQLError]:
+    """What clients see of errors: masked when unexpected, coded always, without suggestions
+    when asked. Idempotent."""
     presented = []
     for error in errors:
+        if hide_suggestions:
+            error = _without_suggestions(error)
         code = classify(error)
         if (error.extensions or {}).get("code"):
             presented.append(error)
@@ -102,11 +126,12 @@ class ErrorCodes(MaskErrors):
     subscription streams. (Errors that end an operation before any result exists — a document
     that does not parse — are presented by SwitchboardSchema.)"""
 
-    def __init__(self) -> None:
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
         super().__init__(error_message=MASKED_MESSAGE)
+        self.hide_suggestions = hide_suggestions
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return present_errors(errors)
+        return present_errors(errors, hide_suggestions=self.hide_suggestions)
 
 
 class SafeParserCache(ParserCache):
@@ -128,10 +153,14 @@ class SafeParserCache(ParserCache):
 
 
 class SwitchboardSchema(Schema):
+    def __init__(self, *args: Any, hide_suggestions: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hide_suggestions = hide_suggestions
+
     async def _handle_execution_result(self, context: ExecutionContext, result: Any, *args: Any, **kwargs: Any) -> Any:
         handled = await super()._handle_execution_result(context, result, *args, **kwargs)
         if getattr(handled, "errors", None):
-            handled.errors = present_errors(handled.errors)
+            handled.errors = present_errors(handled.errors, hide_suggestions=self.hide_suggestions)
         return handled
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
