@@ -118,8 +118,9 @@ async def queue_items(
     viewer: Viewer, queue_id: int, criteria: Criteria, order: Sequence[SortKey], first: int, after: str | None
 ) -> Page:
     """A queue's items: TO_DO unless the criteria name statuses; the earliest due first."""
-    if not await Queue.exists(id=queue_id):
-        raise NotFound(f"No queue {queue_id} exists.", field="queueId")
+    queue = await Queue.get_or_none(id=queue_id)
+    if queue is None or not visibility.sees_department(viewer, queue.department_id):
+        raise NotFound(f"No queue {queue_id} exists.", field="queueId")  # the same for another department's
     query = visibility.visible_work_items(viewer).filter(queue_id=queue_id)
     if not criteria.statuses:
         query = query.filter(status=Status.TO_DO)

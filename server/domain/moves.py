@@ -72,8 +72,8 @@ async def move_work_item(
     async with unit_of_work() as uow:
         item = await lifecycle.load_for_change(viewer, ref, version)
         department = await Department.get_or_none(id=department_id)
-        if department is None:
-            raise ValidationError.single("departmentId", f"no department {department_id}")
+        if department is None or not visibility.sees_department(viewer, department.id):  # alike when hidden
+            raise visibility.no_such_department(department_id)
         _check_can_move_into(viewer, item, department)
         if item.status is Status.CLOSED:
             raise InvalidTransition(

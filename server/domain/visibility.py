@@ -8,20 +8,43 @@ Rules (SPEC §1, seed 003):
 - an employee sees the departments granted to them or to one of their groups; admins see all;
 - a department public for one of the employee's groups: they may create items there and see those
   they created, never the department's other items;
+- an employee assigned an item of a department they have no access to (possible where the
+  department does not take assignees only from its staff) sees and works that item, and only it,
+  for as long as they hold it;
 - a portal contact sees only tickets they requested, or their company's when their contact group
   allows it;
 - an API key sees the departments it is scoped to, and writes only when it is read-write.
+
+A pushed update (`visible_event`) reveals no more than the viewer's own query would: nothing about
+an item while it was in a department the viewer does not see, and a portal requester follows only
+what the portal shows them — status, the title, description and category, and public
+communications (SPEC §7), never internal notes, assignments, due dates or shared mail.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from models.enums import WorkItemType
+from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain.errors import Forbidden, NotFound
+from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.viewer import Viewer, ViewerKind
+from server.subscriptions.events import (
+    DomainEvent,
+    TimelineEntryAdded,
+    WorkItemCreated,
+    WorkItemEvent,
+    WorkItemFieldsChanged,
+    WorkItemStatusChanged,
+    WorkItemSubmitted,
+)
+
+# the fields of a ticket the portal shows its requester, besides its status (SPEC §7)
+REQUESTER_FIELDS = frozenset({"title", "description", "categoryId"})
 
 
 def normalise_ref(ref: str) -> str:
@@ -38,8 +61,10 @@ def work_item_scope(viewer: Viewer) -> Q | None:
             return own | Q(type=WorkItemType.TICKET, company_id=viewer.company_id)
         return own
     scope = Q(department_id__in=sorted(viewer.department_ids)) if viewer.department_ids else Q(id__in=[])
-    if viewer.kind is ViewerKind.USER and viewer.public_department_ids:
-        scope |= Q(department_id__in=sorted(viewer.public_department_ids), created_by_id=viewer.id)
+    if viewer.kind is ViewerKind.USER:
+        if viewer.public_department_ids:
+            scope |= Q(department_id__in=sorted(viewer.public_department_ids), created_by_id=viewer.id)
+        scope |= Q(assignee_id=viewer.id)
     return scope
 
 
@@ -50,6 +75,11 @@ def visible_work_items(viewer: Viewer) -> QuerySet[WorkItem]:
 
 def can_see(viewer: Viewer, item: WorkItem) -> bool:
     """The same rule as `work_item_scope`, for an item already in memory."""
+    return _sees(viewer, item, item.department_id)
+
+
+def _sees(viewer: Viewer, item: WorkItem, department_id: int) -> bool:
+    """`can_see` for the item as it is, but in `department_id`."""
     if viewer.is_admin:
         return True
     if viewer.kind is ViewerKind.CONTACT:
@@ -58,13 +88,13 @@ def can_see(viewer: Viewer, item: WorkItem) -> bool:
         return item.requester_id == viewer.id or (
             viewer.sees_company_items and viewer.company_id is not None and item.company_id == viewer.company_id
         )
-    if item.department_id in viewer.department_ids:
+    if department_id in viewer.department_ids:
         return True
-    return (
-        viewer.kind is ViewerKind.USER
-        and item.department_id in viewer.public_department_ids
-        and item.created_by_id == viewer.id
-    )
+    if viewer.kind is not ViewerKind.USER:
+        return False
+    if item.assignee_id == viewer.id:
+        return True
+    return department_id in viewer.public_department_ids and item.created_by_id == viewer.id
 
 
 def reaches_only_through_public(viewer: Viewer, item: WorkItem) -> bool:
@@ -75,6 +105,40 @@ def reaches_only_through_public(viewer: Viewer, item: WorkItem) -> bool:
         and item.department_id not in viewer.department_ids
         and item.department_id in viewer.public_department_ids
     )
+
+
+async def visible_event(viewer: Viewer, item: WorkItem, event: DomainEvent) -> DomainEvent | None:
+    """`event` of `item` as `viewer` may be told of it, or None when they may be told nothing.
+
+    `item` is the item as it stands now, already checked visible to the viewer. An event from a
+    time the item was in a department the viewer does not see is withheld. A portal requester is
+    told of status changes (without who made them), of changes to the fields the portal shows
+    (only those named) and of public timeline entries; nothing else."""
+    if not isinstance(event, WorkItemEvent) or event.work_item_id != item.id:
+        return None
+    if not _sees(viewer, item, event.department_id):
+        return None
+    if viewer.kind is not ViewerKind.CONTACT:
+        return event
+    if isinstance(event, TimelineEntryAdded):
+        public = await TimelineEntry.exists(id=event.entry_id, work_item_id=item.id, is_public=True)
+        return event if public else None
+    anonymous = dataclasses.replace(event, actor_kind=None, actor_id=None, actor_name=None)
+    if isinstance(event, WorkItemFieldsChanged):
+        shown = tuple(name for name in event.fields if name in REQUESTER_FIELDS)
+        return dataclasses.replace(anonymous, fields=shown) if shown else None
+    if isinstance(event, (WorkItemCreated, WorkItemSubmitted, WorkItemStatusChanged)):
+        return anonymous
+    return None  # assignments, due dates, shared mail, and any kind not named here
+
+
+def sees_department(viewer: Viewer, department_id: int) -> bool:
+    """The viewer may see the department itself and its queues: admins every one, employees those
+    granted to them or public for them, API keys those in their scope, portal contacts none. Any
+    other department answers like one that does not exist."""
+    if viewer.is_admin:
+        return True
+    return department_id in viewer.department_ids or department_id in viewer.public_department_ids
 
 
 def not_found(ref: str) -> NotFound:
@@ -103,13 +167,16 @@ def check_can_write(viewer: Viewer, item: WorkItem) -> None:
 
 
 def check_can_create_in(viewer: Viewer, department_id: int) -> None:
-    """Creating an item needs full or public access to its department."""
+    """Creating an item needs full or public access to its department; a department the viewer
+    may not see answers like one that does not exist."""
     if not viewer.can_write:
         raise Forbidden("This API key is read-only.")
     if viewer.kind is ViewerKind.CONTACT:
         raise Forbidden("Portal contacts submit tickets through the portal.")
-    if viewer.is_admin or department_id in viewer.department_ids:
-        return
-    if viewer.kind is ViewerKind.USER and department_id in viewer.public_department_ids:
-        return
-    raise Forbidden("You have no access to this department.", field="departmentId")
+    if not sees_department(viewer, department_id):
+        raise no_such_department(department_id)
+
+
+def no_such_department(department_id: int) -> ValidationError:
+    """The answer for a department that does not exist, and for one the viewer may not see."""
+    return ValidationError.single("departmentId", f"no department {department_id}")

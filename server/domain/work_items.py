@@ -115,8 +115,14 @@ async def _check_references(
     if changes.get("sla_hours") is not None and not 1 <= changes["sla_hours"] <= 24 * 365:
         problems.append(FieldProblem("slaHours", "slaHours must be between 1 and 8760"))
 
-    contact_fields = [(n, changes[n]) for n in ("primary_contact_id", "requester_id") if changes.get(n) is not None]
-    contact_fields += [("contact_ids", cid) for cid in changes.get("contact_ids") or []]
+    # in the order given: the caller puts the contacts an item keeps first, so that a new contact of
+    # another company is the one refused (answering as a missing one would)
+    contact_fields: list[tuple[str, int]] = []
+    for n, value in changes.items():
+        if n in ("primary_contact_id", "requester_id") and value is not None:
+            contact_fields.append((n, value))
+        elif n == "contact_ids":
+            contact_fields += [(n, cid) for cid in value or []]
     if not contact_fields:
         return company_id
     ids = {cid for _, cid in contact_fields}
@@ -124,15 +130,19 @@ async def _check_references(
     for name, cid in contact_fields:
         contact = contacts.get(cid)
         if contact is None:
-            problems.append(FieldProblem(API_NAMES[name], f"no contact {cid}"))
+            problems.append(FieldProblem(API_NAMES[name], _no_such_contact(cid)))
         elif contact.company_id is not None:
             if company_id is None:
                 company_id = contact.company_id
             elif contact.company_id != company_id:
-                problems.append(
-                    FieldProblem(API_NAMES[name], f"contact {contact.email} belongs to another company than this item")
-                )
+                problems.append(FieldProblem(API_NAMES[name], _no_such_contact(cid)))  # as if missing
     return company_id
+
+
+def _no_such_contact(contact_id: int) -> str:
+    """One answer for a contact that does not exist and one of another company: nothing about
+    another company's contacts is told to whoever guesses their ids."""
+    return f"contact {contact_id} does not exist or belongs to another company than this item"
 
 
 async def _default_department(viewer: Viewer) -> int:
@@ -204,9 +214,9 @@ async def create_draft(
         raise ValidationError.single("type", "actions are started from a case, not created on their own")
     if department_id is None:
         department_id = await _default_department(viewer)
-    elif not await Department.exists(id=department_id):
-        raise ValidationError.single("departmentId", f"no department {department_id}")
     visibility.check_can_create_in(viewer, department_id)
+    if not await Department.exists(id=department_id):
+        raise visibility.no_such_department(department_id)
     if case_type_id is not None:
         if item_type is not WorkItemType.CASE:
             raise ValidationError.single("caseTypeId", "only cases have a case type")

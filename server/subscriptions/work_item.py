@@ -2,11 +2,15 @@
 
 The first message is a SNAPSHOT sent once the broker subscription is confirmed, so nothing
 committed after it can be missed. Before every push the viewer is re-checked as they stand now;
-a viewer who lost access gets NOT_FOUND and the subscription ends.
+a viewer who lost access gets NOT_FOUND and the subscription ends. An event the viewer may not be
+told of (an internal note for a portal requester, anything from while the item was in a department
+they do not see) is not pushed at all; what they may be told is decided by
+`visibility.visible_event`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import AsyncGenerator
 
@@ -77,5 +81,8 @@ async def work_item_updated(info: strawberry.Info, ref: str) -> AsyncGenerator[W
             current = await visibility.visible_work_items(viewer).get_or_none(id=item.id)
             if current is None:
                 raise visibility.not_found(ref)
-            kind = KINDS.get(type(envelope.event), WorkItemEventKindEnum.UPDATED)
-            yield _update(kind, WorkItem.from_model(current), envelope, envelope.cursor)
+            shown = await visibility.visible_event(viewer, current, envelope.event)
+            if shown is None:
+                continue
+            kind = KINDS.get(type(shown), WorkItemEventKindEnum.UPDATED)
+            yield _update(kind, WorkItem.from_model(current), dataclasses.replace(envelope, event=shown), envelope.cursor)

@@ -23,7 +23,7 @@ from models.contact import Contact
 from models.enums import NotificationKind, WorkItemType
 from models.org import Department, Queue, Team, User, UserGroup
 from models.work_item import WorkItem
-from server.domain import api_keys, links, notifications, outbox, work_items
+from server.domain import api_keys, lifecycle, links, notifications, outbox, work_items
 from server.domain.tokens import TokenSigner
 from server.domain.uow import unit_of_work
 from server.domain.viewer import user_viewer
@@ -32,7 +32,7 @@ from tests.support.client import HttpClient, ws_session
 from tests.support.footprint import footprint
 
 WORK_ITEM_DATA = {"WorkItem", "LinkedWorkItem", "TimelineEntry", "EmailMessage", "Notification"}
-VIEWERS = ["uk_agent", "pl_agent", "public_member", "requester", "partner_key", "admin"]
+VIEWERS = ["uk_agent", "pl_agent", "public_member", "outside_assignee", "requester", "partner_key", "admin"]
 TARGETS = ["T-1002", "T-1007", "PUBLIC", "C-1001"]
 MISSING = "T-9999"
 
@@ -80,11 +80,14 @@ async def _oracle() -> dict[str, set[str]]:
     pl = (await Department.get(name="PL Operations")).id
     paul = await User.get(email="paul@example.com")
     bob = await Contact.get(email="bob@client.example")
+    olga = await User.get(email="olga@example.com")
     return {
         "uk_agent": {i.ref for i in items if i.department_id == uk},
         "pl_agent": {i.ref for i in items if i.department_id == pl},
         # a public department: only what one created there
         "public_member": {i.ref for i in items if i.department_id == pl and i.created_by_id == paul.id},
+        # PL staff holding a UK item (UK does not take assignees only from its staff): that item too
+        "outside_assignee": {i.ref for i in items if i.department_id == pl or i.assignee_id == olga.id},
         # a requester: their own tickets (their group does not see the company's)
         "requester": {i.ref for i in items if i.type is WorkItemType.TICKET and i.requester_id == bob.id},
         "partner_key": {i.ref for i in items if i.department_id == pl},
@@ -101,6 +104,9 @@ async def world(demo, client: HttpClient, settings) -> World:
     await auditors.members.add(paul)
     public_item = await work_items.create_draft(await user_viewer(paul), WorkItemType.TICKET, pl.id, {"title": "Audit request"})
     admin = await user_viewer(await User.get(email="admin@example.com"))
+    olga = await User.create(email="olga@example.com", name="Olga Outsider")
+    await (await UserGroup.get(name="PL staff")).members.add(olga)
+    await lifecycle.assign(admin, "T-1002", None, olga.id)
     await links.link(admin, "T-1002", "T-1007")
     await links.link(admin, "C-1001", public_item.ref)
     await WorkItem.filter(ref="C-1002").update(parent_id=(await WorkItem.get(ref="C-1001")).id)
@@ -124,6 +130,7 @@ async def world(demo, client: HttpClient, settings) -> World:
         "uk_agent": await as_user("jane@example.com"),
         "pl_agent": await as_user("karina@example.com"),
         "public_member": await as_user("paul@example.com"),
+        "outside_assignee": await as_user("olga@example.com"),
         "requester": HttpClient(client.base_url, signer.issue("contact", bob.id)[0]),
         "partner_key": HttpClient(client.base_url, partner.token),
         "admin": await as_user("admin@example.com"),
@@ -300,6 +307,8 @@ async def test_mutations_on_items_out_of_scope_find_nothing_and_write_nothing(wo
     assert await footprint() == before, f"{viewer} wrote something out of scope"
     for field, (document, extra) in sorted(REF_MUTATIONS.items()):
         for ref in in_scope:
+            if viewer == "outside_assignee" and ref not in (await _oracle())[viewer]:
+                continue  # a probe handed the item she held to someone else: it is no longer hers
             result = await client.post(document, {"ref": ref, **extra(world, ref)})
             assert not _not_found_on(result, "ref"), (viewer, field, ref, result)
 
@@ -331,18 +340,22 @@ async def test_creating_work_needs_access_to_the_department(world: World, viewer
     client = world.clients[viewer]
     may_create = {
         "uk_agent": {"UK Operations"}, "pl_agent": {"PL Operations"}, "public_member": {"PL Operations"},
+        "outside_assignee": {"PL Operations"},
         "requester": set(), "partner_key": {"PL Operations"}, "admin": {"UK Operations", "PL Operations"},
     }[viewer]
+    document = "mutation($d: ID!) { createWorkItem(input: {title: \"probe\", departmentId: $d}) { ref department { name } } }"
+    missing = await client.post(document, {"d": "999999"})
     for department in await Department.all():
         before = await footprint()
-        result = await client.post(
-            "mutation($d: ID!) { createWorkItem(input: {title: \"probe\", departmentId: $d}) { ref department { name } } }",
-            {"d": str(department.id)},
-        )
+        result = await client.post(document, {"d": str(department.id)})
         if department.name in may_create:
             assert result["data"]["createWorkItem"]["department"]["name"] == department.name, (viewer, result)
         else:
-            assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN", (viewer, department.name, result)
+            if may_create:  # a department one may not see answers like one that does not exist
+                assert eval(repr(result).replace(f"department {department.id}", "department 999999")) == missing  # noqa: S307
+                assert result["errors"][0]["extensions"]["code"] == "VALIDATION", (viewer, department.name, result)
+            else:  # who may create nowhere is told so, whatever the department
+                assert result == missing and result["errors"][0]["extensions"]["code"] == "FORBIDDEN", (viewer, result)
             assert await footprint() == before
 
 
@@ -377,6 +390,40 @@ async def test_subscriptions(world: World, viewer: str, live_server):
                 assert message["payload"]["data"]["workItemUpdated"]["workItem"]["ref"] == ref, (viewer, ref)
             else:
                 assert _without(message, ref, MISSING) == {**missing, "id": message["id"]}, (viewer, ref)
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_pushed_updates_reveal_nothing_the_viewers_query_would_not(world: World, viewer: str, live_server):
+    """Not only the subscribe call: every pushed update. A partner system with access to every
+    department adds an internal note, then changes the title (a change the portal shows): an
+    employee or API key is pushed both; a portal requester only the title change, without who
+    made it — the next message after the note is the title change."""
+    everywhere = await api_keys.create_api_key("Probe", [d.id for d in await Department.all()], can_write=True, created_by=None)
+    writer = HttpClient(world.clients[viewer].base_url, everywhere.token)
+    note = 'mutation($ref: String!) { addNote(ref: $ref, input: {body: "internal probe"}) { entry { id } } }'
+    retitle = 'mutation($ref: String!) { updateWorkItem(ref: $ref, input: {title: "public probe"}) { ref } }'
+    query = "subscription($ref: String!) { workItemUpdated(ref: $ref) { kind actorName changedFields workItem { ref title } } }"
+    try:
+        async with ws_session(live_server.url, world.clients[viewer].token) as session:
+            for ref in [world.ref(t) for t in TARGETS if world.ref(t) in world.visible[viewer]]:
+                op = await session.subscribe(query, {"ref": ref})
+                assert (await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] == "SNAPSHOT"
+                await writer.data(note, {"ref": ref})
+                await writer.data(retitle, {"ref": ref})
+                pushed = []
+                while not pushed or pushed[-1]["kind"] != "UPDATED":
+                    message = await session.next_for(op)
+                    pushed.append(message["payload"]["data"]["workItemUpdated"])
+                    assert _work_item_refs(pushed[-1]) <= world.visible[viewer], (viewer, ref, pushed)
+                if viewer == "requester":
+                    assert pushed == [{"kind": "UPDATED", "actorName": None, "changedFields": ["title"],
+                                       "workItem": {"ref": ref, "title": "public probe"}}], (ref, pushed)
+                else:
+                    assert [p["kind"] for p in pushed] == ["TIMELINE_ENTRY_ADDED", "UPDATED"], (viewer, ref, pushed)
+                    assert {p["actorName"] for p in pushed} == {"Probe"}
+                await session.send({"id": op, "type": "complete"})
+    finally:
+        await writer.aclose()
 
 
 # --------------------------------------------------------------------------------- attack shapes

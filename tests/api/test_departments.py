@@ -341,10 +341,10 @@ async def test_moving_an_item_moves_who_sees_it(admin, signed_in):
     }
     assert moved["notices"] == [] and moved["entry"] == {"kind": "DEPARTMENT_CHANGED", "actor": {"name": "Lena Fischer"}}
 
-    # jane (UK only) loses it at once, exactly like a missing item; karina (PL) sees it
-    hidden, missing = await jane.post(ITEM, {"ref": "T-1003"}), await jane.post(ITEM, {"ref": "T-9999"})
-    assert [_without_ref(e, "T-1003") for e in hidden["errors"]] == [_without_ref(e, "T-9999") for e in missing["errors"]]
-    assert "T-1003" not in await _refs(jane)
+    # jane (UK only) still holds it (PL does not take assignees only from its staff): she keeps
+    # seeing that item, and only it; karina (PL) sees it
+    assert (await jane.data(ITEM, {"ref": "T-1003"}))["workItem"]["department"] == {"name": "PL Operations"}
+    assert "T-1003" in await _refs(jane)
     assert (await karina.data(ITEM, {"ref": "T-1003"}))["workItem"]["queue"] == {"name": "Team B queue"}
     assert "T-1003" in await _refs(karina)
 
@@ -359,6 +359,12 @@ async def test_moving_an_item_moves_who_sees_it(admin, signed_in):
     assert {e.type for e in events} == {"work_item.updated", "work_item.timeline_entry_added"}
     updated = next(e for e in events if e.type == "work_item.updated")
     assert updated.payload["fields"] == ["departmentId", "queueId"] and updated.department_id == pl.id
+
+    # once it is no longer hers, jane loses it at once, exactly like a missing item
+    await lena.data('mutation { assignWorkItem(ref: "T-1003", userId: null) { workItem { ref } } }')
+    hidden, missing = await jane.post(ITEM, {"ref": "T-1003"}), await jane.post(ITEM, {"ref": "T-9999"})
+    assert [_without_ref(e, "T-1003") for e in hidden["errors"]] == [_without_ref(e, "T-9999") for e in missing["errors"]]
+    assert "T-1003" not in await _refs(jane)
 
 
 async def test_an_assignee_who_is_not_staff_of_the_target_is_dropped(admin, signed_in):
@@ -397,17 +403,19 @@ async def test_a_draft_keeps_its_status_and_closed_work_does_not_move(admin, sig
     assert await footprint() == before
 
 
-async def test_a_mover_without_access_to_the_target_is_forbidden(signed_in, client: HttpClient):
+async def test_a_mover_without_access_to_the_target_is_refused(signed_in, client: HttpClient):
+    """A department the mover may not see answers like one that does not exist."""
     jane = await signed_in("jane@example.com")
     pl = await _department("PL Operations")
     before = await footprint()
     error = await jane.error(MOVE, {"ref": "T-1002", "department": pl})
-    assert error["extensions"] == {"code": "FORBIDDEN", "field": "departmentId"}
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "departmentId"
+    assert error["message"] == (await jane.error(MOVE, {"ref": "T-1002", "department": "999999"}))["message"].replace("999999", pl)
     assert await footprint() == before
     # an API key scoped to UK only, and a portal contact
     key = (await api_keys.create_api_key("ERP", [int(await _department("UK Operations"))], can_write=True, created_by=None)).token
     before = await footprint()
-    assert (await client.error(MOVE, {"ref": "T-1002", "department": pl}, token=key))["extensions"] == {"code": "FORBIDDEN", "field": "departmentId"}
+    assert (await client.error(MOVE, {"ref": "T-1002", "department": pl}, token=key))["extensions"]["field"] == "departmentId"
     bob = await signed_in("bob@client.example")
     assert (await bob.error(MOVE, {"ref": "T-1002", "department": pl}))["extensions"]["code"] == "FORBIDDEN"
     assert await footprint() == before

@@ -58,7 +58,8 @@ async def test_rejected_writes_outside_scope_change_nothing(signed_in):
     jane = await signed_in("jane@example.com")
     before = await footprint()
     error = await jane.error(CREATE, {"input": {"departmentId": await _department_id("PL Operations"), "title": "x"}})
-    assert error["extensions"]["code"] == "FORBIDDEN"
+    # a department she may not see answers like one that does not exist
+    assert error["extensions"]["code"] == "VALIDATION"
     assert error["extensions"]["field"] == "departmentId"
     await jane.error(UPDATE, {"ref": "T-1007"})
     await jane.error(SUBMIT, {"ref": "C-1002"})
@@ -121,7 +122,8 @@ async def test_api_key_sees_and_writes_only_its_departments(client: HttpClient, 
     create_pl = {"input": {"departmentId": str(pl.id), "title": "From the ERP"}}
     assert (await client.error(CREATE, create_pl, token=read_only))["extensions"]["code"] == "FORBIDDEN"
     create_uk = {"input": {"departmentId": await _department_id("UK Operations"), "title": "x"}}
-    assert (await client.error(CREATE, create_uk, token=read_write))["extensions"]["code"] == "FORBIDDEN"
+    # a department outside the key's scope answers like one that does not exist
+    assert (await client.error(CREATE, create_uk, token=read_write))["extensions"]["code"] == "VALIDATION"
     assert (await client.error(UPDATE, {"ref": "T-1002"}, token=read_write))["extensions"]["code"] == "NOT_FOUND"
     assert await footprint() == before
 

@@ -3,7 +3,7 @@ push authorised for the viewer as they stand at that moment."""
 
 from __future__ import annotations
 
-from models.org import Department, UserGroup
+from models.org import Department, User, UserGroup
 from server.domain import api_keys
 from tests.support.client import HttpClient, ws_session
 
@@ -146,3 +146,50 @@ async def test_lifecycle_events_are_pushed(live_server, signed_in):
             await scheduler.run_due()
         due = await _next_update(session, op)
         assert due["kind"] == "DUE_MISSED" and due["actorName"] is None
+
+
+async def test_a_requester_is_pushed_only_what_the_portal_shows(live_server, signed_in):
+    """bob follows his ticket: an internal note, an assignment and internal flags push nothing; a
+    title change (without who made it) and a public note do. Each withheld event is proved absent
+    by the next message being the public change that followed it."""
+    jane = await signed_in("jane@example.com")
+    bob = await signed_in("bob@client.example")
+    note = 'mutation($public: Boolean!) { addNote(ref: "T-1003", input: {body: "b", isPublic: $public}) { entry { id } } }'
+    lena_id = str((await User.get(email="lena@example.com")).id)
+    async with ws_session(live_server.url, bob.token) as session:
+        op = await session.subscribe(SUBSCRIBE, {"ref": "T-1003"})
+        assert (await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] == "SNAPSHOT"
+
+        await jane.data(note, {"public": False})
+        await jane.data('mutation { markWorkItemNew(ref: "T-1003") { workItem { ref } } }')
+        # handed to lena: the assignment is withheld, the status change (back TO_DO) is not
+        await jane.data('mutation($u: ID) { assignWorkItem(ref: "T-1003", userId: $u) { workItem { ref } } }', {"u": lena_id})
+        message = await session.next_for(op)
+        status = message["payload"]["data"]["workItemUpdated"]
+        assert status["kind"] == "STATUS_CHANGED" and status["workItem"]["status"] == "TO_DO", message
+        assert status["actorName"] is None
+
+        await jane.data(UPDATE, {"ref": "T-1003", "title": "Tax code BR"})
+        message = await session.next_for(op)
+        update = message["payload"]["data"]["workItemUpdated"]
+        assert update["kind"] == "UPDATED" and update["changedFields"] == ["title"], message
+        assert update["actorName"] is None and update["workItem"]["title"] == "Tax code BR"
+
+        # a note on TO_DO work: jane takes it (a status change bob sees), then the public note
+        await jane.data(note, {"public": True})
+        taken = (await session.next_for(op))["payload"]["data"]["workItemUpdated"]
+        assert taken["kind"] == "STATUS_CHANGED" and taken["workItem"]["status"] == "IN_PROGRESS", taken
+        public = (await session.next_for(op))["payload"]["data"]["workItemUpdated"]
+        assert public["kind"] == "TIMELINE_ENTRY_ADDED" and public["actorName"] == "Jane Cooper"
+        assert "internal" not in str(public)
+
+
+async def test_an_agent_is_pushed_every_entry(live_server, signed_in):
+    """The same internal note reaches an agent of the department (nothing is withheld from them)."""
+    jane, lena = await signed_in("jane@example.com"), await signed_in("lena@example.com")
+    async with ws_session(live_server.url, lena.token) as session:
+        op = await session.subscribe(SUBSCRIBE, {"ref": "T-1003"})
+        await session.next_for(op)
+        await jane.data('mutation { addNote(ref: "T-1003", input: {body: "internal"}) { entry { id } } }')
+        update = (await session.next_for(op))["payload"]["data"]["workItemUpdated"]
+        assert update["kind"] == "TIMELINE_ENTRY_ADDED" and update["actorName"] == "Jane Cooper"
