@@ -88,6 +88,13 @@ async def require_viewer(info: Any) -> Viewer:
     return viewer
 
 
+def client_address(info: Any) -> str | None:
+    """Where the request comes from, as the ASGI server reports it: the socket's peer, or behind a
+    reverse proxy the address it forwards when uvicorn trusts it (`--forwarded-allow-ips`)."""
+    client = getattr(info.context.request, "client", None)
+    return client.host if client is not None and client.host else None
+
+
 def loaders(info: Any) -> Loaders:
     return scope_of(info).loaders
 
