@@ -9,7 +9,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+# ids and stored counts are 32-bit `integer` columns: a larger number names nothing that exists,
+# and PostgreSQL refuses it as a query parameter
+MAX_DB_INT = 2**31 - 1
+MIN_DB_INT = -(2**31)
+
 MAX_JSON_DEPTH = 32
+
+
+def fits_db_int(value: int) -> bool:
+    return MIN_DB_INT <= value <= MAX_DB_INT
 
 
 def json_problem(value: Any, depth: int = 0) -> str | None:

@@ -3,23 +3,36 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any, Iterable
 
 import strawberry
 
+from server.domain import limits
 from server.domain.errors import ValidationError
 
 MAX_PAGE = 100
+_INTEGER = re.compile(r"-?[0-9]+")
+_MAX_DIGITS = 20  # more names no stored number, and int() of a long text is slow
 
 
 def to_id(value: Any, field: str) -> int:
-    try:
-        number = int(str(value))
-    except ValueError:
-        raise ValidationError.single(field, f"{field} must be a numeric id, got {value!r}") from None
+    text = str(value).strip()
+    if not _INTEGER.fullmatch(text):
+        raise ValidationError.single(field, f"{field} must be a numeric id, got {str(value)[:40]!r}")
+    if len(text) > _MAX_DIGITS or int(text) > limits.MAX_DB_INT:
+        raise ValidationError.single(field, f"{field} must be an id of at most {limits.MAX_DB_INT}")
+    number = int(text)
     if number <= 0:
         raise ValidationError.single(field, f"{field} must be a positive id")
     return number
+
+
+def to_db_int(text: str, field: str) -> int:
+    """A whole number carried by a cursor, checked to fit the database's integers (ValueError)."""
+    if not _INTEGER.fullmatch(text) or len(text) > _MAX_DIGITS or not limits.fits_db_int(int(text)):
+        raise ValueError(f"{field} holds no stored integer")
+    return int(text)
 
 
 def to_ids(values: Iterable[Any], field: str) -> list[int]:
@@ -51,6 +64,6 @@ def decode_cursor(cursor: str, kind: str, field: str = "after") -> int:
         prefix, _, key = decoded.partition(":")
         if prefix != kind:
             raise ValueError
-        return int(key)
+        return to_db_int(key, field)
     except (ValueError, UnicodeDecodeError):
         raise ValidationError.single(field, f"{field} is not a cursor this list gave out") from None

@@ -66,3 +66,70 @@ async def test_a_stored_non_finite_number_is_never_written_out(client: HttpClien
     await WorkItem.filter(ref="T-1002").update(custom_data={"x": float("nan")})
     _status, result = await _raw(client, json.dumps({"query": ITEM}), jane.token)
     assert result["errors"][0]["extensions"]["code"] == "INTERNAL"
+
+
+HUGE = ["1" * 30, str(2**63), str(2**31)]
+
+
+@pytest.mark.parametrize("huge", HUGE)
+async def test_ids_beyond_what_the_database_holds_are_refused(signed_in, huge):
+    jane = await signed_in("jane@example.com")
+    admin = await signed_in("admin@example.com")
+    cases = [
+        (jane, "query($id: ID!) { queueItems(queueId: $id) { edges { node { ref } } } }", "queueId"),
+        (jane, "query($id: ID!) { teamItems(teamId: $id) { edges { node { ref } } } }", "teamId"),
+        (jane, 'mutation($id: ID!) { assignWorkItem(ref: "T-1002", userId: $id) { workItem { ref } } }', "userId"),
+        (jane, "mutation($id: ID!) { markNotificationsRead(ids: [$id]) }", "ids"),
+        (jane, 'mutation($id: ID!) { shareEmail(emailId: $id, toRef: "T-1002") { workItem { ref } } }', "emailId"),
+        (admin, "mutation($id: ID!) { revokeApiKey(id: $id) { id } }", "id"),
+        (admin, 'mutation($id: ID!) { moveWorkItem(ref: "T-1002", departmentId: $id) { workItem { ref } } }', "departmentId"),
+    ]
+    for who, query, field in cases:
+        error = await who.error(query, {"id": huge})
+        assert error["extensions"]["code"] == "VALIDATION", (query, error)
+        assert error["extensions"]["field"] == field
+        assert field in error["message"]
+
+
+def _forged(payload: dict | str) -> str:
+    import base64
+
+    raw = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+async def test_cursors_carrying_huge_numbers_are_refused(signed_in):
+    jane = await signed_in("jane@example.com")
+    page = (await jane.data("{ workItems(first: 1, orderBy: [{field: REF}]) { pageInfo { endCursor } } }"))["workItems"]
+    given = json.loads(__import__("base64").urlsafe_b64decode(page["pageInfo"]["endCursor"]))
+    for value in (2**63, 2**31, -(2**63), 10**30):
+        cursor = _forged({**given, "v": [value] * len(given["v"])})
+        error = await jane.error(
+            "query($after: String) { workItems(first: 1, orderBy: [{field: REF}], after: $after) { edges { node { ref } } } }",
+            {"after": cursor},
+        )
+        assert error["extensions"] == {**error["extensions"], "code": "VALIDATION", "field": "after"}, error
+
+    timeline = '{ workItem(ref: "T-1002") { timeline(first: 1) { pageInfo { endCursor } } } }'
+    end = (await jane.data(timeline))["workItem"]["timeline"]["pageInfo"]["endCursor"]
+    prefix, _, position = __import__("base64").urlsafe_b64decode(end).decode().partition(":")
+    moment, _, _entry = position.partition("|")
+    for value in (2**63, 10**30):
+        cursor = _forged(f"{prefix}:{moment}|{value}")
+        error = await jane.error(
+            'query($after: String) { workItem(ref: "T-1002") { timeline(first: 1, after: $after) { edges { cursor } } } }',
+            {"after": cursor},
+        )
+        assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "after", error
+
+
+async def test_page_sizes_beyond_graphql_int_are_refused(signed_in):
+    jane = await signed_in("jane@example.com")
+    error = await jane.error("query($first: Int!) { workItems(first: $first) { edges { cursor } } }", {"first": 2**31})
+    assert error["extensions"]["code"] == "VALIDATION" and "$first" in error["message"]
+    for first in (2**31 - 1, -(2**31)):
+        error = await jane.error("query($first: Int!) { workItems(first: $first) { edges { cursor } } }", {"first": first})
+        assert error["extensions"] == {**error["extensions"], "code": "VALIDATION", "field": "first"}
+    # written into the document, it makes the document invalid
+    error = await jane.error("{ workItems(first: 2147483648) { edges { cursor } } }")
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
