@@ -28,7 +28,7 @@ from tortoise import Tortoise
 from models.auth import SignInThrottle
 from models.contact import Contact
 from models.org import User
-from server.domain import clock
+from server.domain import clock, limits
 from server.domain.errors import DomainError, RateLimited, ValidationError
 from server.domain.tokens import TokenSigner
 from server.domain.viewer import Viewer, contact_viewer, user_viewer
@@ -176,6 +176,7 @@ async def _succeeded(address: str, client_address: str | None) -> None:
 async def login(email: str, password: str, signer: TokenSigner, client_address: str | None = None) -> SignedIn:
     """Sign in; `client_address` is where the attempt comes from (None when unknown: then only
     the email address is throttled)."""
+    limits.check({"email": email, "password": password})
     address = addresses.normalise(email)
     if address is None:
         raise ValidationError.single("email", "email must be an email address")

@@ -153,6 +153,8 @@ def _person(viewer: Viewer, what: str) -> int:
 
 def apply_criteria(query: QuerySet[WorkItem], viewer: Viewer, criteria: Criteria) -> QuerySet[WorkItem]:
     c = criteria
+    conditions = c.custom_data or ()
+    limits.check({"refs": c.refs, "text": c.text, "key": [k for k, _ in conditions], "value": [v for _, v in conditions]})
     for field, values in (
         ("type", c.types), ("status", c.statuses), ("department_id", c.department_ids), ("team_id", c.team_ids),
         ("queue_id", c.queue_ids), ("assignee_id", c.assignee_ids), ("priority", c.priorities),

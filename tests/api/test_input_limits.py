@@ -133,3 +133,85 @@ async def test_page_sizes_beyond_graphql_int_are_refused(signed_in):
     # written into the document, it makes the document invalid
     error = await jane.error("{ workItems(first: 2147483648) { edges { cursor } } }")
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+UPDATE_TEXT = "mutation($input: WorkItemFieldsInput!) { updateWorkItem(ref: \"T-1002\", input: $input) { title description customData } }"
+
+
+@pytest.mark.parametrize(
+    "field, maximum",
+    [("title", 500), ("description", 100_000)],
+)
+async def test_work_item_text_has_a_maximum(signed_in, field, maximum):
+    jane = await signed_in("jane@example.com")
+    at_most = "x" * maximum
+    assert (await jane.data(UPDATE_TEXT, {"input": {field: at_most}}))["updateWorkItem"][field] == at_most
+    error = await jane.error(UPDATE_TEXT, {"input": {field: at_most + "x"}})
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == field
+    assert f"{field} must be at most {maximum} characters" in error["message"]
+    assert (await jane.data(ITEM.replace("customData", field)))["workItem"][field] == at_most
+
+
+async def test_custom_data_has_a_maximum_encoded_size(signed_in):
+    jane = await signed_in("jane@example.com")
+    envelope = len(json.dumps({"k": ""}, separators=(",", ":")))
+    fits = {"k": "x" * (64 * 1024 - envelope)}
+    assert (await jane.data(UPDATE_TEXT, {"input": {"customData": fits}}))["updateWorkItem"]["customData"] == fits
+    error = await jane.error(UPDATE_TEXT, {"input": {"customData": {"k": fits["k"] + "x"}}})
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "customData"
+    assert "65536 bytes" in error["message"]
+
+
+async def test_a_note_has_a_maximum(signed_in):
+    jane = await signed_in("jane@example.com")
+    note = 'mutation($body: String!) { addNote(ref: "T-1002", input: {body: $body}) { workItem { ref } } }'
+    error = await jane.error(note, {"body": "n" * 100_001})
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "body"
+    await jane.data(note, {"body": "n" * 100_000})
+
+
+async def test_a_department_name_has_a_maximum(signed_in):
+    admin = await signed_in("admin@example.com")
+    department = (await admin.data("{ departments { id name } }"))["departments"][0]
+    rename = "mutation($id: ID!, $name: String) { updateDepartment(id: $id, input: {name: $name}) { name } }"
+    error = await admin.error(rename, {"id": department["id"], "name": "D" * 201})
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "name"
+    assert (await admin.data(rename, {"id": department["id"], "name": "D" * 200}))["updateDepartment"]["name"] == "D" * 200
+
+
+async def test_a_filter_text_has_a_maximum(signed_in):
+    jane = await signed_in("jane@example.com")
+    search = "query($text: String) { workItems(filter: {text: $text}) { edges { node { ref } } } }"
+    error = await jane.error(search, {"text": "t" * 501})
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "text"
+    assert (await jane.data(search, {"text": "t" * 500}))["workItems"]["edges"] == []
+
+
+async def test_sign_in_with_an_oversized_password_is_refused_before_hashing(client: HttpClient, demo):
+    error = await client.error("mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }", {"e": "jane@example.com", "p": "p" * 1025})
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "password"
+
+
+def test_every_text_input_of_the_schema_has_a_documented_maximum():
+    from graphql import GraphQLInputObjectType, GraphQLObjectType, get_named_type
+
+    from server.domain import limits
+    from server.schema import build_schema
+
+    schema = build_schema()._schema
+    names: set[str] = set()
+    for type_ in schema.type_map.values():
+        if type_.name.startswith("__"):
+            continue
+        if isinstance(type_, GraphQLInputObjectType):
+            fields = type_.fields.items()
+        elif isinstance(type_, GraphQLObjectType):
+            fields = [(a, arg) for f in type_.fields.values() for a, arg in f.args.items()]
+        else:
+            continue
+        for name, field in fields:
+            if get_named_type(field.type).name == "String":
+                names.add(name)
+            if get_named_type(field.type).name == "JSON":
+                assert name in limits.JSON_FIELDS, name
+    assert names - set(limits.TEXT_MAXIMA) == set(), "give these a maximum in server/domain/limits.py"
