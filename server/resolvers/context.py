@@ -39,6 +39,7 @@ class OperationScope:
     def __init__(self, context: Context) -> None:
         self.context = context
         self.loaders = Loaders()
+        self.listed = 0  # items its lists asked for (server.resolvers.inputs.page_size)
         self._viewer: asyncio.Future[Viewer | None] | None = None
 
     async def viewer(self) -> Viewer | None:

@@ -9,9 +9,14 @@ from typing import Any, Iterable
 import strawberry
 
 from server.domain import limits
-from server.domain.errors import ValidationError
+from server.domain.errors import LimitExceeded, ValidationError
+from server.resolvers.context import scope_of
 
 MAX_PAGE = 100
+# bounds the size of one response: every list of work items or timeline entries an operation
+# resolves charges its `first` (so three aliased lists of 100 fit; a fourth, or a list of 100
+# entries inside each item of a list, does not)
+MAX_LISTED_PER_OPERATION = 300
 _INTEGER = re.compile(r"-?[0-9]+")
 _MAX_DIGITS = 20  # more names no stored number, and int() of a long text is slow
 
@@ -48,9 +53,19 @@ def provided(input_object: Any) -> dict[str, Any]:
     }
 
 
-def page_size(first: int) -> int:
+def page_size(first: int, info: Any = None) -> int:
+    """`first` checked; with `info`, charged to the operation's MAX_LISTED_PER_OPERATION."""
     if not 1 <= first <= MAX_PAGE:
         raise ValidationError.single("first", f"first must be between 1 and {MAX_PAGE}, got {first}")
+    if info is not None:
+        scope = scope_of(info)
+        scope.listed += first
+        if scope.listed > MAX_LISTED_PER_OPERATION:
+            raise LimitExceeded(
+                f"One operation may list at most {MAX_LISTED_PER_OPERATION} items in all (the sum of `first` "
+                "over its lists, a nested list counted for each parent); ask for fewer, or page.",
+                field="first",
+            )
     return first
 
 

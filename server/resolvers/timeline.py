@@ -73,7 +73,7 @@ async def work_item_timeline(
     after: Optional[str],
 ) -> TimelineConnection:
     viewer = await require_viewer(info)
-    size = page_size(first)
+    size = page_size(first, info)
     position = decode_position(after) if after is not None else None
     timeline = await timeline_query.timeline_of(
         viewer, item, kinds=kinds or (), include_related=include_related, show_system_generated=show_system_generated

@@ -215,3 +215,23 @@ def test_every_text_input_of_the_schema_has_a_documented_maximum():
             if get_named_type(field.type).name == "JSON":
                 assert name in limits.JSON_FIELDS, name
     assert names - set(limits.TEXT_MAXIMA) == set(), "give these a maximum in server/domain/limits.py"
+
+
+async def test_one_operation_lists_a_bounded_number_of_items(signed_in):
+    jane = await signed_in("jane@example.com")
+    page = "workItems(first: 100) { edges { node { ref description } } }"
+    three = await jane.post("{ a: %s b: %s c: %s }" % (page, page, page))
+    assert "errors" not in three and len(three["data"]["a"]["edges"]) > 0
+    four = await jane.post("{ a: %s b: %s c: %s d: %s }" % (page, page, page, page))
+    assert [e["extensions"]["code"] for e in four["errors"]] == ["LIMIT_EXCEEDED"]
+    assert four["errors"][0]["path"] == ["d"] and four["errors"][0]["extensions"]["field"] == "first"
+    assert four["data"] is None  # the lists are non-null: the operation fails as a whole
+
+    # a list inside each item of a list is counted for every item
+    assert len(three["data"]["a"]["edges"]) >= 3
+    nested = await jane.post("{ workItems(first: 20) { edges { node { ref timeline(first: 100) { edges { cursor } } } } } }")
+    assert nested["data"] is None
+    assert {e["extensions"]["code"] for e in nested["errors"]} == {"LIMIT_EXCEEDED"}
+    assert all(e["path"][-1] == "timeline" for e in nested["errors"])
+    fits = await jane.post("{ workItems(first: 20) { edges { node { ref timeline(first: 10) { edges { cursor } } } } } }")
+    assert "errors" not in fits
