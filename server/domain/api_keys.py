@@ -23,7 +23,7 @@ from server.domain.viewer import Viewer
 from server.subscriptions.events import ApiKeyRevoked
 
 MAX_NAME = 200  # models.auth.ApiKey.name
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger one names nothing
+MAX_ID = limits.MAX_DB_INT  # ids are 32-bit integer columns; a larger one names nothing
 
 
 @dataclass(frozen=True)
