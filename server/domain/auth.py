@@ -5,9 +5,10 @@ A wrong email and a wrong password give the same error, after the same amount of
 Failed sign-ins are counted per email address (whether or not it exists) and per client address
 (the peer uvicorn reports; behind a reverse proxy that is the proxy, unless uvicorn is told to trust
 its X-Forwarded-For with `--forwarded-allow-ips`). An email address gets FREE_FAILURES consecutive
-failures, a client address CLIENT_FREE_FAILURES failures (against any addresses) within
-CLIENT_FORGET_AFTER; from then on each further attempt must wait twice as long as the last (1 s, 2 s,
-4 s … up to 15 min). A success resets the email address's count; it does not reset the client's.
+failures, a client address CLIENT_FREE_FAILURES failures (against any addresses); from then on each
+further attempt must wait twice as long as the last (1 s, 2 s, 4 s … up to 15 min). A success resets
+the email address's count; it does not reset the client's. A count with no attempt for
+EMAIL_FORGET_AFTER / CLIENT_FORGET_AFTER starts again from zero.
 
 Every attempt is counted *before* its password is checked, by one atomic statement that refuses it
 while a block is on and, when it is the attempt that uses up the allowance, sets the block at once.
