@@ -26,13 +26,15 @@ class ApiKey(Model):
         table = "api_key"
 
 
-class LoginThrottle(Model):
-    # Consecutive failed sign-ins for one address (existing or not), to slow guessing down.
+class SignInThrottle(Model):
+    # Sign-in attempts counted for one key: an email address ("email:jane@example.com", whether or
+    # not it exists) or a client address ("client:203.0.113.7"). Times are epoch milliseconds, so
+    # one SQL statement can count an attempt and decide the block on SQLite and PostgreSQL alike.
 
-    email = fields.CharField(max_length=320, primary_key=True)
+    key = fields.CharField(max_length=400, primary_key=True)
     failures = fields.IntField(default=0)
-    last_failure_at = fields.DatetimeField()
-    blocked_until = fields.DatetimeField(null=True)
+    last_attempt_ms = fields.BigIntField()
+    blocked_until_ms = fields.BigIntField(default=0)
 
     class Meta:
-        table = "login_throttle"
+        table = "sign_in_throttle"

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from tortoise.exceptions import IntegrityError
 
 from models.org import Department, User, UserGroup
+from server.domain import limits
 from server.domain.errors import FieldProblem, NotFound
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer, user_viewer
@@ -105,6 +106,7 @@ async def _save_group(group: UserGroup, changes: dict[str, Any]) -> UserGroup:
 
 async def create_user_group(viewer: Viewer, name: str, default_department_id: int | None) -> UserGroup:
     require_admin(viewer)
+    limits.check({"name": name})
     changes = await _group_changes({"name": name, "default_department_id": default_department_id}, None)
     try:
         async with unit_of_work():
@@ -118,6 +120,7 @@ async def create_user_group(viewer: Viewer, name: str, default_department_id: in
 async def update_user_group(viewer: Viewer, group_id: int, fields: dict[str, Any]) -> UserGroup:
     """Rename, change the default department; each list given replaces the group's list."""
     require_admin(viewer)
+    limits.check(fields)
     if not await UserGroup.exists(id=group_id):
         raise NotFound(f"No user group {group_id} exists.", field="id")
     changes = await _group_changes(fields, group_id)

@@ -15,7 +15,7 @@ from typing import Iterable
 
 from models.auth import ApiKey
 from models.org import Department, User
-from server.domain import clock
+from server.domain import clock, limits
 from server.domain.errors import FieldProblem, Forbidden, NotFound, ValidationError
 from server.domain.tokens import new_api_key_secret
 from server.domain.uow import unit_of_work
@@ -23,7 +23,7 @@ from server.domain.viewer import Viewer
 from server.subscriptions.events import ApiKeyRevoked
 
 MAX_NAME = 200  # models.auth.ApiKey.name
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger one names nothing
+MAX_ID = limits.MAX_DB_INT  # ids are 32-bit integer columns; a larger one names nothing
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ async def create_api_key(
 async def create(viewer: Viewer, name: str, department_ids: Iterable[int], *, can_write: bool) -> IssuedApiKey:
     """An admin issues a key; the token in the result is the only time anyone sees the secret."""
     require_admin(viewer)
+    limits.check({"name": name})
     return await create_api_key(name, department_ids, can_write=can_write, created_by=await User.get(id=viewer.id))
 
 

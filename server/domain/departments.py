@@ -18,6 +18,7 @@ from tortoise.exceptions import IntegrityError
 
 from models.email import Mailbox, SmtpConnector
 from models.org import ContactGroup, Department, DepartmentAlias, Queue
+from server.domain import limits
 from server.domain.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationError
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
@@ -191,6 +192,7 @@ async def _replace_aliases(department: Department, wanted: list[str]) -> list[st
 
 async def create_department(viewer: Viewer, fields: dict[str, Any]) -> DepartmentSettings:
     require_admin(viewer)
+    limits.check(fields)
     changes, aliases = await _department_changes(fields, None)
     try:
         async with unit_of_work():
@@ -203,6 +205,7 @@ async def create_department(viewer: Viewer, fields: dict[str, Any]) -> Departmen
 
 async def update_department(viewer: Viewer, department_id: int, fields: dict[str, Any]) -> DepartmentSettings:
     require_admin(viewer)
+    limits.check(fields)
     if not await Department.exists(id=department_id):
         raise NotFound(f"No department {department_id} exists.", field="id")
     changes, aliases = await _department_changes(fields, department_id)

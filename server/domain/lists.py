@@ -25,7 +25,7 @@ from tortoise.queryset import QuerySet
 from models.enums import Priority, Status, WaitType, WorkItemType
 from models.org import Department, Queue, Team
 from models.work_item import WorkItem
-from server.domain import clock, visibility
+from server.domain import clock, limits, visibility
 from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.viewer import Viewer
 
@@ -154,6 +154,8 @@ def _person(viewer: Viewer, what: str) -> int:
 
 def apply_criteria(query: QuerySet[WorkItem], viewer: Viewer, criteria: Criteria) -> QuerySet[WorkItem]:
     c = criteria
+    conditions = c.custom_data or ()
+    limits.check({"refs": c.refs, "text": c.text, "key": [k for k, _ in conditions], "value": [v for _, v in conditions]})
     for field, values in (
         ("type", c.types), ("status", c.statuses), ("department_id", c.department_ids), ("team_id", c.team_ids),
         ("queue_id", c.queue_ids), ("assignee_id", c.assignee_ids), ("priority", c.priorities),
@@ -368,7 +370,7 @@ def _cursor_value(part: _Part, value: Any, after_null_flag: bool) -> Any:
         if value is not None:
             raise ValidationError.single("after", "after is not a cursor this list gave out")
         return None
-    if part.kind == "int" and type(value) is int and (not part.null_flag or value in (0, 1)):
+    if part.kind == "int" and type(value) is int and limits.fits_db_int(value) and (not part.null_flag or value in (0, 1)):
         return value
     if part.kind == "text" and isinstance(value, str):
         return value

@@ -10,6 +10,7 @@ from models.enums import NotificationKind, ResolutionMethod, Status, WaitType, W
 from models.org import Department
 from models.work_item import WorkItem
 from server.domain import clock, notifications, outbox, timeline, visibility, workflow
+from server.domain import limits
 from server.domain.errors import InvalidTransition, ValidationError
 from server.domain.lifecycle import Outcome, change_status, load_for_change, require_person, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
@@ -73,6 +74,7 @@ class Part:
 async def split(viewer: Viewer, ref: str, version: int | None, parts: list[Part]) -> Outcome:
     """Split a ticket into several (rule 9): each part is a new ticket TO_DO in the same queue;
     the source waits (SPLIT) until every part is resolved, then resolves itself."""
+    limits.check({"parts": parts})
     require_person(viewer, "split tickets")
     if not 2 <= len(parts) <= MAX_PARTS:
         raise ValidationError.single("parts", f"a ticket splits into 2 to {MAX_PARTS} parts")
@@ -117,6 +119,7 @@ async def split(viewer: Viewer, ref: str, version: int | None, parts: list[Part]
 async def convert_to_case(viewer: Viewer, ref: str, version: int | None, *, title: str | None, case_type_id: int | None) -> Outcome:
     """Convert a ticket to a case (rule 10): the case starts TO_DO with the ticket's data and the
     ticket waits (CASE_STARTED) until the case completes."""
+    limits.check({"title": title})
     require_person(viewer, "start cases")
     from server.domain import cases
 

@@ -17,6 +17,7 @@ from models.case_flow import CaseType
 from models.org import Category, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
 from server.domain import clock, sla, timeline, visibility
+from server.domain import limits
 from server.domain.errors import Conflict, FieldProblem, InvalidTransition, ValidationError
 from server.domain.timeline import actor_event_fields
 from server.domain.uow import unit_of_work
@@ -210,6 +211,7 @@ async def create_draft(
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    limits.check(fields)
     if item_type is WorkItemType.ACTION:
         raise ValidationError.single("type", "actions are started from a case, not created on their own")
     if department_id is None:
@@ -267,6 +269,7 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    limits.check(fields)
     async with unit_of_work() as uow:
         item = await visibility.get_work_item(viewer, ref, for_update=True)
         visibility.check_can_write(viewer, item)

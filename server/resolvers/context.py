@@ -39,6 +39,7 @@ class OperationScope:
     def __init__(self, context: Context) -> None:
         self.context = context
         self.loaders = Loaders()
+        self.listed = 0  # items its lists asked for (server.resolvers.inputs.page_size)
         self._viewer: asyncio.Future[Viewer | None] | None = None
 
     async def viewer(self) -> Viewer | None:
@@ -86,6 +87,13 @@ async def require_viewer(info: Any) -> Viewer:
     if viewer is None:
         raise Unauthenticated("Sign in first: send `Authorization: Bearer <token>`.")
     return viewer
+
+
+def client_address(info: Any) -> str | None:
+    """Where the request comes from, as the ASGI server reports it: the socket's peer, or behind a
+    reverse proxy the address it forwards when uvicorn trusts it (`--forwarded-allow-ips`)."""
+    client = getattr(info.context.request, "client", None)
+    return client.host if client is not None and client.host else None
 
 
 def loaders(info: Any) -> Loaders:

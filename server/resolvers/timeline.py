@@ -18,7 +18,7 @@ from models.work_item import WorkItem as WorkItemModel
 from server.domain import timeline_query
 from server.domain.errors import ValidationError
 from server.resolvers.context import loaders, require_viewer
-from server.resolvers.inputs import page_size
+from server.resolvers.inputs import page_size, to_db_int
 from server.schema.timeline import Actor, TimelineConnection, TimelineEdge, TimelineEntry
 from server.schema.work_items import PageInfo
 
@@ -54,7 +54,7 @@ def decode_position(cursor: str, field: str = "after") -> timeline_query.Positio
         created_at, _, entry_id = key.partition("|")
         if prefix != _CURSOR_KIND:
             raise ValueError
-        position = datetime.fromisoformat(created_at), int(entry_id)
+        position = datetime.fromisoformat(created_at), to_db_int(entry_id, field)
         if position[0].tzinfo is None:
             raise ValueError
         return position
@@ -73,7 +73,7 @@ async def work_item_timeline(
     after: Optional[str],
 ) -> TimelineConnection:
     viewer = await require_viewer(info)
-    size = page_size(first)
+    size = page_size(first, info)
     position = decode_position(after) if after is not None else None
     timeline = await timeline_query.timeline_of(
         viewer, item, kinds=kinds or (), include_related=include_related, show_system_generated=show_system_generated

@@ -8,13 +8,13 @@ import strawberry
 
 from models import org as org_models
 from server.domain import auth
-from server.resolvers.context import optional_viewer, require_viewer
+from server.resolvers.context import client_address, optional_viewer, require_viewer
 from server.schema.org import Category, Department, Team
 from server.schema.viewer import LoginPayload, ViewerInfo
 
 
 async def login(info: strawberry.Info, email: str, password: str) -> LoginPayload:
-    signed_in = await auth.login(email, password, info.context.signer)
+    signed_in = await auth.login(email, password, info.context.signer, client_address(info))
     return LoginPayload(token=signed_in.token, expires_at=signed_in.expires_at, viewer=ViewerInfo.from_domain(signed_in.viewer))
 
 

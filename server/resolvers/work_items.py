@@ -56,7 +56,7 @@ async def work_items_page(
     order_by: Optional[list[Any]] = None,
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
-    page = await lists.work_items(viewer, _criteria(filter), _order(order_by), page_size(first), after)
+    page = await lists.work_items(viewer, _criteria(filter), _order(order_by), page_size(first, info), after)
     return await _connection(info, page)
 
 
@@ -64,14 +64,14 @@ async def inbox(
     info: strawberry.Info, filter: Optional[WorkItemFilter], order_by: Optional[list[Any]], first: int, after: Optional[str]
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
-    return await _connection(info, await lists.inbox(viewer, _criteria(filter), _order(order_by), page_size(first), after))
+    return await _connection(info, await lists.inbox(viewer, _criteria(filter), _order(order_by), page_size(first, info), after))
 
 
 async def owned_work(
     info: strawberry.Info, filter: Optional[WorkItemFilter], order_by: Optional[list[Any]], first: int, after: Optional[str]
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
-    return await _connection(info, await lists.owned_work(viewer, _criteria(filter), _order(order_by), page_size(first), after))
+    return await _connection(info, await lists.owned_work(viewer, _criteria(filter), _order(order_by), page_size(first, info), after))
 
 
 async def queue_items(
@@ -84,7 +84,7 @@ async def queue_items(
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
     queue = to_id(queue_id, "queueId")
-    return await _connection(info, await lists.queue_items(viewer, queue, _criteria(filter), _order(order_by), page_size(first), after))
+    return await _connection(info, await lists.queue_items(viewer, queue, _criteria(filter), _order(order_by), page_size(first, info), after))
 
 
 async def team_items(
@@ -97,7 +97,7 @@ async def team_items(
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
     team = to_id(team_id, "teamId")
-    return await _connection(info, await lists.team_items(viewer, team, _criteria(filter), _order(order_by), page_size(first), after))
+    return await _connection(info, await lists.team_items(viewer, team, _criteria(filter), _order(order_by), page_size(first, info), after))
 
 
 def _criteria(filter: Optional[WorkItemFilter]) -> lists.Criteria:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Optional
 
 import strawberry
-from strawberry.scalars import JSON
 
 from server.domain.lists import Direction as DirectionEnum
 from server.domain.lists import SortField as SortFieldEnum
 from server.resolvers import work_items as resolvers
+from server.schema.scalars import JSON
 from server.schema.work_items import WorkItemConnection, WorkItemFilter
 
 WorkItemSortField = strawberry.enum(

@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Optional
 
 import strawberry
-from strawberry.scalars import JSON
 
 from models.enums import TimelineKind as TimelineKindEnum
 from models.timeline import TimelineEntry as TimelineEntryModel
 from server.domain.timeline_query import Timeline
+from server.schema.scalars import JSON
 from server.schema.work_items import PageInfo
 
 TimelineKind = strawberry.enum(TimelineKindEnum, name="TimelineKind")

@@ -146,9 +146,9 @@ async def test_bad_input_is_refused_with_the_field_named(signed_in):
     both = await admin.error(CREATE, {"input": {"name": "", "departmentIds": []}})
     assert both["extensions"]["code"] == "VALIDATION"
     assert {f["field"] for f in both["extensions"]["fields"]} == {"name", "departmentIds"}
-    for unknown in ("999999", "99999999999"):
-        assert _code(await admin.error(REVOKE, {"id": unknown})) == ("NOT_FOUND", "id")
-    assert _code(await admin.error(REVOKE, {"id": "abc"})) == ("VALIDATION", "id")
+    assert _code(await admin.error(REVOKE, {"id": "999999"})) == ("NOT_FOUND", "id")
+    for wrong in ("abc", "99999999999"):  # not a number, beyond the database's integers
+        assert _code(await admin.error(REVOKE, {"id": wrong})) == ("VALIDATION", "id")
     assert await footprint() == before
 
 

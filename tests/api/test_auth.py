@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 
-from models.auth import ApiKey
+from models.auth import ApiKey, SignInThrottle
 from models.org import Department, User
 from server.domain import api_keys, auth, clock
 from tests.support.client import HttpClient, ws_session
@@ -139,3 +140,65 @@ async def test_websocket_operations_see_access_changes_at_once(live_server, clie
         await User.filter(email="jane@example.com").update(is_active=False)
         result = await session.execute('{ workItem(ref: "T-1002") { ref } }')
         assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def _from(client_address: str) -> dict[str, str]:
+    # the test server runs uvicorn with its defaults, which take the client address from
+    # X-Forwarded-For when the peer is 127.0.0.1 (uvicorn's --forwarded-allow-ips)
+    return {"X-Forwarded-For": client_address}
+
+
+async def _attempts(client: HttpClient, tries: list[tuple[str, str]], client_address: str) -> list[dict]:
+    """The logins sent at once; each response body, in order."""
+    return await asyncio.gather(
+        *(client.post(LOGIN, {"e": email, "p": password}, headers=_from(client_address)) for email, password in tries)
+    )
+
+
+async def _failures_of(email: str) -> int:
+    row = await SignInThrottle.get_or_none(key=auth.email_key(email))
+    return 0 if row is None else row.failures
+
+
+def _codes(results: list[dict]) -> list[str]:
+    return ["TOKEN" if r.get("data") else r["errors"][0]["extensions"]["code"] for r in results]
+
+
+async def test_concurrent_guesses_at_one_address_pass_the_gate_one_at_a_time(client: HttpClient, demo):
+    with clock.frozen() as frozen:
+        for _ in range(7):
+            assert _codes(await _attempts(client, [("jane@example.com", "wrong")], "198.51.100.1")) == ["INVALID_CREDENTIALS"]
+            frozen.advance(timedelta(seconds=5))  # longer than the block of up to 4 s after each
+        tries = [("jane@example.com", f"wrong-{i}") for i in range(39)] + [("jane@example.com", "demo")]
+        codes = _codes(await _attempts(client, tries, "198.51.100.1"))
+    # the block is decided before the password is checked: one guess gets through, the rest wait
+    assert codes.count("INVALID_CREDENTIALS") == 1, codes
+    assert codes.count("RATE_LIMITED") == 39, codes
+    assert codes[-1] == "RATE_LIMITED"
+    assert await _failures_of("jane@example.com") == 8
+
+
+async def test_concurrent_failures_are_all_counted(client: HttpClient, demo):
+    with clock.frozen():
+        codes = _codes(await _attempts(client, [("nobody@example.com", "wrong")] * 30, "198.51.100.2"))
+    assert codes.count("INVALID_CREDENTIALS") == auth.FREE_FAILURES + 1, codes
+    assert codes.count("RATE_LIMITED") == 30 - auth.FREE_FAILURES - 1, codes
+    assert await _failures_of("nobody@example.com") == auth.FREE_FAILURES + 1
+
+
+async def test_password_spraying_from_one_client_is_slowed_down(client: HttpClient, demo):
+    with clock.frozen() as frozen:
+        tries = [(f"user{i}@example.com", "Summer2026!") for i in range(39)] + [("jane@example.com", "demo")]
+        codes = _codes(await _attempts(client, tries, "203.0.113.7"))
+        assert codes.count("INVALID_CREDENTIALS") == auth.CLIENT_FREE_FAILURES + 1, codes
+        assert codes.count("RATE_LIMITED") == 40 - auth.CLIENT_FREE_FAILURES - 1, codes
+        assert codes[-1] == "RATE_LIMITED"
+        refused = (await _attempts(client, [("lena@example.com", "demo")], "203.0.113.7"))[0]["errors"][0]
+        assert refused["extensions"]["code"] == "RATE_LIMITED" and refused["extensions"]["retryAfter"] >= 1
+        assert "this client" in refused["message"]
+        # the addresses guessed at were not charged for the refused attempts
+        assert await _failures_of("user39@example.com") == 0
+        # another client is not affected, nor is jane's own address
+        assert _codes(await _attempts(client, [("jane@example.com", "demo")], "203.0.113.8")) == ["TOKEN"]
+        frozen.advance(timedelta(seconds=2))
+        assert _codes(await _attempts(client, [("lena@example.com", "demo")], "203.0.113.7")) == ["TOKEN"]

@@ -19,6 +19,7 @@ from models.enums import (
 )
 from models.work_item import WorkItem
 from server.domain import notifications, timeline, visibility, workflow
+from server.domain import limits
 from server.domain.cases.flow import (
     advance,
     case_of,
@@ -146,6 +147,7 @@ async def _peer_review_step(
 
 async def update_checklist(viewer: Viewer, ref: str, version: int | None, items: list[dict[str, Any]]) -> Outcome:
     """Only the assigned reviewer edits the checklist, while the action waits TO_DO in review."""
+    limits.check({"items": items})
     async with unit_of_work() as uow:
         action = await load_for_change(viewer, ref, version, lifecycle=False)
         if action.action_kind is not ActionKind.PEER_REVIEW:
@@ -212,6 +214,7 @@ async def start_action(
     copy_of_ref: str | None,
 ) -> Outcome:
     """Start an action on a case by hand — a new one, or another copy of an earlier one."""
+    limits.check({"title": title, "copyOf": copy_of_ref})
     require_person(viewer, "start actions")
     async with unit_of_work() as uow:
         case = await load_for_change(viewer, ref, version)

@@ -16,6 +16,7 @@ from models.org import Department
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import clock, timeline, workflow
+from server.domain import limits
 from server.domain.cases.flow import on_submitted, require_case
 from server.domain.errors import InvalidTransition, ValidationError
 from server.domain.lifecycle import (
@@ -116,6 +117,7 @@ async def start_case(
 ) -> Outcome:
     """Start a case from a case (rule 12): a sub-case (TO_DO at once, data shared both ways) or an
     independent case (a DRAFT with copies of the chosen data groups)."""
+    limits.check({"title": title})
     require_person(viewer, "start cases")
     if not title.strip():
         raise ValidationError.single("title", "a case needs a short description")

@@ -23,6 +23,7 @@ from models.org import Department, Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import clock, notifications, timeline, visibility, workflow
+from server.domain import limits
 from server.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
 from server.domain.lifecycle.steps import (
     Outcome,
@@ -93,6 +94,7 @@ async def assign(viewer: Viewer, ref: str, version: int | None, user_id: int | N
 
 async def reject_work(viewer: Viewer, ref: str, version: int | None, reason: str | None) -> Outcome:
     """A robot rejects work: back TO_DO in the queue, left for a person from now on (rule 3)."""
+    limits.check({"reason": reason})
     if viewer.role is not Role.ROBOT:
         raise Forbidden("Only robots reject work; people hand it back to the queue.")
     async with unit_of_work() as uow:
@@ -148,6 +150,7 @@ async def wait(
     reason: str | None = None,
 ) -> Outcome:
     """Put an item on WAITING (rule 4); choosing the wait it is already on ends it."""
+    limits.check({"reason": reason})
     require_person(viewer, "put work on wait")
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
@@ -215,6 +218,7 @@ async def resolve(
     review: "Any" = None,
 ) -> Outcome:
     """Resolve a ticket or case with a method (rules 6 and 7); actions close at once (rule 14)."""
+    limits.check({"reason": reason, "note": note, "email": email, "review": review})
     require_person(viewer, "resolve work")
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
@@ -257,6 +261,7 @@ async def resolve(
 
 async def reopen(viewer: Viewer, ref: str, version: int | None, reason: str | None = None) -> Outcome:
     """Reopen a resolved item by hand while its feedback window is open (rule 7)."""
+    limits.check({"reason": reason})
     require_person(viewer, "reopen work")
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
@@ -297,6 +302,7 @@ async def add_note(
 ) -> Outcome:
     """An internal (or public) note; a person adding one to a TO_DO item takes it (rule 2); the
     people mentioned who may see the item are notified."""
+    limits.check({"body": body})
     body = body.strip()
     if not body:
         raise ValidationError.single("body", "a note needs some text")

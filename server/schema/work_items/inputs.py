@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Optional
 
 import strawberry
-from strawberry.scalars import JSON
 
 from models.enums import WorkItemType as WorkItemTypeEnum
+from server.schema.scalars import JSON
 from server.schema.work_items.enums import Priority, WorkItemType
 
 

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, Optional
 
 import strawberry
-from strawberry.scalars import JSON
 
 from models import contact as contact_models
 from models import org as org_models
@@ -17,6 +16,7 @@ from models.work_item import WorkItem as WorkItemModel
 from server.domain import clock, links, sla, visibility
 from server.resolvers.context import loaders, require_viewer
 from server.schema.org import Category, Company, Contact, Department, Queue, Team, User
+from server.schema.scalars import JSON
 from server.schema.work_items.case_flow import CaseType
 from server.schema.work_items.enums import (
     ActionKind,
