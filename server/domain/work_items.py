@@ -265,6 +265,8 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
             raise InvalidTransition(f"{item.ref} is closed; nothing can change it.", field="ref")
         if fields.get("owner_id") is not None and item.type is not WorkItemType.CASE:
             raise ValidationError.single("ownerId", "only cases have an owner")
+        if "owner_id" in fields and fields["owner_id"] != item.owner_id:
+            await cases.check_owner_change(viewer, item)
         moves_queue = "queue_id" in fields and fields["queue_id"] != item.queue_id
         if moves_queue:
             await lifecycle.check_lifecycle_allowed(viewer, item)

@@ -22,7 +22,14 @@ from server.domain.cases.actions import (
     update_checklist,
     wait_for_sub_cases,
 )
-from server.domain.cases.flow import action_closed, case_done, check_case_manager, on_submitted, running_sub_cases
+from server.domain.cases.flow import (
+    action_closed,
+    case_done,
+    check_case_manager,
+    check_owner_change,
+    on_submitted,
+    running_sub_cases,
+)
 from server.domain.cases.starting import check_case_type, copy_case, share_custom_data, start_case
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "check_can_resolve",
     "check_case_manager",
     "check_case_type",
+    "check_owner_change",
     "copy_case",
     "on_submitted",
     "reset",

@@ -52,6 +52,19 @@ async def check_case_manager(viewer: Viewer, case: WorkItem) -> None:
     raise Forbidden(f"Only the owner of {case.ref} (or a leader of its team) may do this.", field="ref")
 
 
+async def check_owner_change(viewer: Viewer, case: WorkItem) -> None:
+    """The owner manages a case, so naming another owner is a manager's call too; a draft nobody
+    owns yet is its creator's to give."""
+    if case.owner_id is None and viewer.is_user and case.created_by_id == viewer.id:
+        return
+    try:
+        await check_case_manager(viewer, case)
+    except Forbidden:
+        raise Forbidden(
+            f"Only the owner of {case.ref} (or a leader of its team) may change its owner.", field="ownerId"
+        ) from None
+
+
 def require_case(item: WorkItem, field: str = "ref") -> None:
     if item.type is not WorkItemType.CASE:
         raise ValidationError.single(field, f"{item.ref} is not a case")
