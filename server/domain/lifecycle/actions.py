@@ -60,11 +60,22 @@ async def start_work(viewer: Viewer, ref: str, version: int | None) -> Outcome:
 
 
 async def return_to_queue(viewer: Viewer, ref: str, version: int | None) -> Outcome:
-    """Undo a pick-up: my IN_PROGRESS item goes back TO_DO in its queue (rules 2 and 3)."""
+    """Undo a pick-up: my IN_PROGRESS item goes back TO_DO in its queue (rules 2 and 3). A leader
+    of its team (or an admin) may hand back someone else's."""
     require_person(viewer, "hand work back")
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
-        workflow.check(item, Status.TO_DO)
+        if item.status is not Status.IN_PROGRESS:
+            raise InvalidTransition(
+                f"{item.ref} is {item.status.value}; only work in progress goes back to the queue.", field="ref",
+                **{"from": item.status.value, "to": Status.TO_DO.value},
+            )
+        leads_its_team = item.team_id is not None and item.team_id in viewer.led_team_ids
+        if item.assignee_id != viewer.id and not (viewer.is_admin or leads_its_team):
+            raise Forbidden(
+                f"{item.ref} is someone else's work in progress: only they, a leader of its team or an admin hand it back.",
+                field="ref",
+            )
         await change_status(uow, item, viewer, Status.TO_DO, assignee=None)
     return Outcome(item)
 
