@@ -276,6 +276,7 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
         problems: list[FieldProblem] = []
         _clean_text(changes, problems)
         _check_custom_data(changes, problems)
+        problems += _cleared_requirements(item, changes)
         # the company follows the contacts: recompute it from the contacts the item keeps
         kept: dict[str, Any] = {n: getattr(item, n) for n in ("primary_contact_id", "requester_id") if n not in changes}
         if "contact_ids" not in changes:
@@ -304,22 +305,37 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
     return item
 
 
+# what submit requires (field, name in messages about the item, label), and a submitted item keeps
+REQUIRED_TO_SUBMIT: dict[WorkItemType, tuple[tuple[str, str, str], ...]] = {
+    WorkItemType.TICKET: (
+        ("title", "title", "title"),
+        ("description", "description", "description"),
+        ("category_id", "category", "category"),
+        ("primary_contact_id", "primaryContact", "primary contact"),
+        ("requester_id", "requester", "requester"),
+    ),
+    WorkItemType.CASE: (("title", "title", "short description (title)"),),
+    WorkItemType.ACTION: (("title", "title", "title"),),
+}
+
+
 async def submission_problems(item: WorkItem) -> list[FieldProblem]:
-    missing: list[FieldProblem] = []
-    if item.type is WorkItemType.TICKET:
-        required = [
-            ("title", item.title, "title"),
-            ("description", item.description, "description"),
-            ("category", item.category_id, "category"),
-            ("primaryContact", item.primary_contact_id, "primary contact"),
-            ("requester", item.requester_id, "requester"),
-        ]
-    else:
-        required = [("title", item.title, "short description (title)")]
-    for field, value, label in required:
-        if not value:
-            missing.append(FieldProblem(field, f"{label} is required to submit"))
-    return missing
+    return [
+        FieldProblem(field, f"{label} is required to submit")
+        for name, field, label in REQUIRED_TO_SUBMIT[item.type]
+        if not getattr(item, name)
+    ]
+
+
+def _cleared_requirements(item: WorkItem, changes: dict[str, Any]) -> list[FieldProblem]:
+    """A submitted item keeps what submit required of it: none of it may be cleared."""
+    if item.status is Status.DRAFT:
+        return []
+    return [
+        FieldProblem(API_NAMES[name], f"{item.ref} is submitted: its {label} cannot be cleared")
+        for name, _field, label in REQUIRED_TO_SUBMIT[item.type]
+        if name in changes and not changes[name]
+    ]
 
 
 async def _default_queue(viewer: Viewer, department_id: int) -> Queue | None:

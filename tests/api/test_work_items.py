@@ -121,6 +121,34 @@ async def test_only_a_draft_can_be_submitted(signed_in):
     assert await footprint() == before
 
 
+async def test_a_submitted_item_keeps_what_submit_required(signed_in):
+    jane = await signed_in("jane@example.com")
+    lena = await signed_in("lena@example.com")
+    before = await footprint()
+    cases = [
+        ("T-1002", {"title": ""}, "title"),
+        ("T-1002", {"title": "   "}, "title"),
+        ("T-1002", {"title": None}, "title"),
+        ("T-1002", {"description": ""}, "description"),
+        ("T-1002", {"categoryId": None}, "categoryId"),
+        ("T-1002", {"primaryContactId": None}, "primaryContactId"),
+        ("T-1002", {"requesterId": None}, "requesterId"),
+        ("C-1001", {"title": ""}, "title"),
+    ]
+    for ref, input_value, field in cases:
+        error = await (lena if ref.startswith("C") else jane).error(UPDATE, {"ref": ref, "input": input_value})
+        assert error["extensions"]["code"] == "VALIDATION", (ref, input_value, error)
+        assert [f["field"] for f in error["extensions"]["fields"]] == [field], (ref, input_value, error)
+        assert field.removesuffix("Id").lower() in error["message"].replace(" ", "").lower(), error
+    assert await footprint() == before
+    assert (await WorkItem.get(ref="T-1002")).title == "Missing invoice INV-2231"
+    # a draft may still be emptied, and a submitted item may change what it keeps
+    assert (await jane.data(UPDATE, {"ref": "T-1001", "input": {"title": ""}}))["updateWorkItem"]["title"] is None
+    assert (await jane.data(UPDATE, {"ref": "T-1002", "input": {"title": "INV-2231"}}))["updateWorkItem"]["title"] == "INV-2231"
+    # a case needs only its short description: clearing a case's category is fine
+    assert (await lena.data(UPDATE, {"ref": "C-1001", "input": {"description": None}}))["updateWorkItem"]["ref"] == "C-1001"
+
+
 async def test_stale_version_is_a_conflict_that_changes_nothing(signed_in):
     jane = await signed_in("jane@example.com")
     first = (await jane.data(UPDATE, {"ref": "T-1001", "input": {"title": "v2"}, "version": 1}))["updateWorkItem"]
