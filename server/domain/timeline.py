@@ -194,3 +194,9 @@ async def email_shared(uow: UnitOfWork, target: WorkItem, source: WorkItem, emai
         uow, target, TimelineKind.EMAIL_SHARED, actor, body=email.subject, email_id=email.id,
         data={"shared_from": source.ref, "email_id": email.id, "direction": email.direction.value},
     )
+
+
+async def fields_changed(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, changes: list[dict[str, Any]]) -> TimelineEntry:
+    """The field edits of one change, each {"field", "from", "to"} by the field's API name, with
+    "fromName"/"toName" ("fromNames"/"toNames" for lists) next to ids of people and categories."""
+    return await _add(uow, item, TimelineKind.FIELDS_CHANGED, actor, data={"changes": changes})

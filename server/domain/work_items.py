@@ -14,7 +14,7 @@ from tortoise import Tortoise
 from models.contact import Contact
 from models.enums import Priority, Status, WorkItemType
 from models.case_flow import CaseType
-from models.org import Category, Department, Queue, User, UserGroup
+from models.org import Category, Company, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
 from server.domain import clock, sla, timeline, visibility
 from server.domain.errors import Conflict, FieldProblem, InvalidTransition, ValidationError
@@ -170,6 +170,45 @@ async def save_changes(item: WorkItem, changes: dict[str, Any]) -> None:
     item.updated_at = now
 
 
+# fields whose ids the FIELDS_CHANGED entry names, and how
+_NAMED: dict[str, tuple[Any, str]] = {
+    "category_id": (Category, "name"),
+    "primary_contact_id": (Contact, "name"),
+    "requester_id": (Contact, "name"),
+    "contact_ids": (Contact, "name"),
+    "owner_id": (User, "name"),
+    "company_id": (Company, "name"),
+}
+# not recorded as field edits: the queue has its own entry, the team follows the queue
+_NOT_RECORDED = frozenset({"queue_id", "team_id"})
+
+
+def _plain(value: Any) -> Any:
+    return value.name if isinstance(value, Priority) else value
+
+
+async def _field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed from `before` to `after` (domain names), in the API's words and with names."""
+    order = [*API_NAMES, "company_id"]
+    changed = sorted(
+        (n for n in after if n not in _NOT_RECORDED and _plain(before.get(n)) != _plain(after[n])), key=order.index
+    )
+    records = []
+    for name in changed:
+        old, new = _plain(before.get(name)), _plain(after[name])
+        record: dict[str, Any] = {"field": API_NAMES.get(name, "companyId"), "from": old, "to": new}
+        if name in _NAMED:
+            model, attribute = _NAMED[name]
+            wanted = {*(old or []), *(new or [])} if name == "contact_ids" else {old, new} - {None}
+            names = {row.id: getattr(row, attribute) or getattr(row, "email", None) for row in await model.filter(id__in=wanted)}
+            if name == "contact_ids":
+                record.update(fromNames=[names.get(i) for i in old], toNames=[names.get(i) for i in new])
+            else:
+                record.update(fromName=names.get(old), toName=names.get(new))
+        records.append(record)
+    return records
+
+
 async def _set_contacts(item: WorkItem, contact_ids: list[int]) -> None:
     await item.contacts.clear()
     if contact_ids:
@@ -292,9 +331,15 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
         previous_queue = item.queue_id
         if moves_queue and changes["queue_id"] is not None:
             changes["team_id"] = (await Queue.get(id=changes["queue_id"])).team_id
+        before = {name: getattr(item, name) for name in changes}
         await save_changes(item, changes)
+        after = dict(changes)
         if contact_ids is not None:
+            before["contact_ids"] = sorted(await item.contacts.all().values_list("id", flat=True))
+            after["contact_ids"] = sorted(set(contact_ids))
             await _set_contacts(item, contact_ids)
+        if edits := await _field_changes(before, after):
+            await timeline.fields_changed(uow, item, viewer, edits)
         changed = tuple(sorted(API_NAMES.get(n, n) for n in [*changes, *(["contact_ids"] if contact_ids is not None else [])] if n != "team_id"))
         uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=changed))
         if moves_queue:

@@ -538,9 +538,14 @@ async def test_only_the_owner_a_leader_of_its_team_or_an_admin_changes_a_cases_o
     assert_error(await jane.error(RESOLVE, {"ref": "C-1001", "input": {"method": "ABANDONED"}}), "FORBIDDEN")
     assert (await item(lena, "C-1001"))["owner"] == {"email": "lena@example.com"}
 
-    # the owner (here also the team's leader) hands it over
+    # the owner (here also the team's leader) hands it over, with an entry naming both
     assert (await lena.data(UPDATE, {"ref": "C-1001", "input": {"ownerId": jane_id}}))["updateWorkItem"]["ref"] == "C-1001"
     assert (await item(jane, "C-1001"))["owner"] == {"email": "jane@example.com"}
+    entry = await TimelineEntry.filter(work_item__ref="C-1001", kind=TimelineKind.FIELDS_CHANGED).order_by("-id").first()
+    assert entry is not None and entry.actor_user_id == int(lena_id)
+    assert entry.data["changes"] == [{
+        "field": "ownerId", "from": int(lena_id), "to": int(jane_id), "fromName": "Lena Fischer", "toName": "Jane Cooper",
+    }]
     # a leader of its team and an admin may too; giving it the owner it has changes no owner
     await lena.data(UPDATE, {"ref": "C-1001", "input": {"ownerId": lena_id}})
     await admin.data(UPDATE, {"ref": "C-1001", "input": {"ownerId": jane_id}})
