@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
-
 from models.enums import NotificationKind, ResolutionMethod, Status, WaitType, WorkItemType
 from models.org import Department
 from models.work_item import WorkItem
-from server.domain import clock, notifications, outbox, timeline, visibility, workflow
+from server.domain import clock, notifications, outbox, sla, timeline, visibility, workflow
 from server.domain.errors import InvalidTransition, ValidationError
 from server.domain.lifecycle import Outcome, change_status, load_for_change, require_person, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
@@ -96,7 +93,7 @@ async def split(viewer: Viewer, ref: str, version: int | None, parts: list[Part]
                 company_id=source.company_id, primary_contact_id=source.primary_contact_id,
                 requester_id=source.requester_id, category_id=source.category_id, priority=source.priority,
                 custom_data=dict(source.custom_data), origin_id=source.id, submitted_at=now,
-                due_at=now + timedelta(hours=source.sla_hours or department.sla_hours),
+                due_at=sla.due_date(department, now, source.sla_hours),
                 created_by_id=viewer.id, test_mode=source.test_mode,
             )
             if contacts:
@@ -142,12 +139,8 @@ async def convert_to_case(viewer: Viewer, ref: str, version: int | None, *, titl
 
 async def _finish_waiting_source(uow: UnitOfWork, source: WorkItem, reason: str) -> None:
     """The source ticket's wait is over because its parts or its case are done: it resolves."""
-    department = await Department.get(id=source.department_id)
-    fields: dict[str, Any] = {"resolution_method": None}
-    target = Status.CLOSED
-    if department.feedback_window_hours:
-        target = Status.RESOLVED
-        fields["feedback_until"] = clock.now() + timedelta(hours=department.feedback_window_hours)
+    target, fields = workflow.resolved(await Department.get(id=source.department_id), clock.now())
+    fields["resolution_method"] = None
     await change_status(uow, source, None, target, reason=reason, fields=fields)
 
 

@@ -16,7 +16,7 @@ from models.enums import Priority, Status, WorkItemType
 from models.case_flow import CaseType
 from models.org import Category, Company, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
-from server.domain import clock, sla, timeline, visibility
+from server.domain import clock, timeline, visibility, workflow
 from server.domain.errors import Conflict, FieldProblem, InvalidTransition, ValidationError
 from server.domain.timeline import actor_event_fields
 from server.domain.uow import unit_of_work
@@ -393,18 +393,13 @@ async def _default_queue(viewer: Viewer, department_id: int) -> Queue | None:
 
 async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> WorkItem:
     """DRAFT → TO_DO in its queue, with its due date from the SLA (rule 1); a case starts its flow."""
-    from server.domain import cases  # it builds on this module
+    from server.domain import cases, lifecycle  # they build on this module
 
     async with unit_of_work() as uow:
         item = await visibility.get_work_item(viewer, ref, for_update=True)
         visibility.check_can_write(viewer, item)
         check_version(item, expected_version)
-        if item.status is not Status.DRAFT:
-            raise InvalidTransition(
-                f"Only a draft can be submitted; {item.ref} is {item.status.value}.",
-                field="ref",
-                **{"from": item.status.value, "to": Status.TO_DO.value},
-            )
+        workflow.check_submit(item)
         missing = await submission_problems(item)
         if missing:
             labels = ", ".join(p.message.split(" is required")[0] for p in missing)
@@ -412,18 +407,7 @@ async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> Work
         queue = await Queue.get_or_none(id=item.queue_id) if item.queue_id else await _default_queue(viewer, item.department_id)
         if queue is None:
             raise ValidationError.single("queueId", "the department has no queue to submit to")
-        department = await Department.get(id=item.department_id)
-        now = clock.now()
-        await save_changes(
-            item,
-            {
-                "status": Status.TO_DO,
-                "submitted_at": now,
-                "due_at": sla.due_date(item, department, now),
-                "queue_id": queue.id,
-                "team_id": queue.team_id,
-            },
-        )
+        await save_changes(item, await lifecycle.status_fields(item, Status.TO_DO, {"queue_id": queue.id, "team_id": queue.team_id}))
         uow.emit(
             WorkItemSubmitted(
                 **event_base(item, viewer),

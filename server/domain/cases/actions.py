@@ -43,9 +43,6 @@ from server.domain.viewer import Viewer
 from server.domain.work_items import event_base, save_changes
 from server.subscriptions.events import WorkItemFieldsChanged
 
-OPEN = workflow.OPEN
-
-
 @dataclass(frozen=True)
 class ReviewDecision:
     """How a peer review action is resolved: the reviewer chosen by the doer, or the reviewer's
@@ -191,7 +188,7 @@ async def wait_for_sub_cases(uow: UnitOfWork, action: WorkItem, viewer: Viewer) 
 
 async def check_can_resolve(case: WorkItem, method: ResolutionMethod) -> None:
     if method is ResolutionMethod.COMPLETE:
-        open_actions = await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, status__in=list(OPEN)).values_list("ref", flat=True)
+        open_actions = await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, status__in=list(workflow.OPEN)).values_list("ref", flat=True)
         if open_actions:
             raise ValidationError.single(
                 "method", f"{case.ref} still has open actions ({', '.join(sorted(open_actions))}): finish them or abandon the case"
@@ -217,7 +214,7 @@ async def start_action(
         case = await load_for_change(viewer, ref, version)
         require_case(case)
         await check_case_manager(viewer, case)
-        if case.status not in OPEN:
+        if case.status not in workflow.OPEN:
             raise InvalidTransition(f"{case.ref} is {case.status.value}; actions start on open cases.", field="ref",
                                     **{"from": case.status.value, "to": case.status.value})
         copy_of = None
@@ -246,12 +243,12 @@ async def rework(viewer: Viewer, ref: str, version: int | None, step: int) -> Ou
         case = await load_for_change(viewer, ref, version)
         require_case(case)
         await check_case_manager(viewer, case)
-        if case.status not in OPEN:
+        if case.status not in workflow.OPEN:
             raise InvalidTransition(f"{case.ref} is {case.status.value}; only an open case is reworked.", field="ref",
                                     **{"from": case.status.value, "to": case.status.value})
         if case.current_step is None or not 1 <= step <= case.current_step:
             raise ValidationError.single("step", f"step must be between 1 and {case.ref}'s current step ({case.current_step or 0})")
-        for action in await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, step__gte=step, status__in=list(OPEN)):
+        for action in await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, step__gte=step, status__in=list(workflow.OPEN)):
             await change_status(uow, action, viewer, Status.CLOSED, reason=f"{case.ref} reworked from step {step}.")
         await timeline.case_reworked(uow, case, viewer, step=step)
         await set_flags(uow, case, viewer, needs_attention=False, problem=None)

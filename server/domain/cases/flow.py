@@ -3,9 +3,6 @@ the case, a problem action puts it back to its owner, the last step completes it
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from models.case_flow import ActionTemplate, CaseStep
 from models.enums import (
     ActionKind,
@@ -21,7 +18,7 @@ from models.enums import (
 from models.org import Department, Queue
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, notifications, timeline, workflow
+from server.domain import clock, notifications, sla, timeline, workflow
 from server.domain.departments import department_queue
 from server.domain.errors import Forbidden, ValidationError
 from server.domain.lifecycle import (
@@ -32,9 +29,6 @@ from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer
 from server.domain.work_items import event_base, next_reference, save_changes
 from server.subscriptions.events import WorkItemCreated
-
-OPEN = workflow.OPEN
-
 
 # ---------------------------------------------------------------------------------------- helpers
 
@@ -71,7 +65,7 @@ def require_case(item: WorkItem, field: str = "ref") -> None:
 
 
 async def running_sub_cases(case: WorkItem) -> int:
-    return await WorkItem.filter(parent_id=case.id, type=WorkItemType.CASE, status__in=list(OPEN)).count()
+    return await WorkItem.filter(parent_id=case.id, type=WorkItemType.CASE, status__in=list(workflow.OPEN)).count()
 
 
 async def _started_sub_cases(case: WorkItem) -> int:
@@ -155,7 +149,7 @@ async def create_action(
         category_id=case.category_id,
         priority=case.priority or Priority.NORMAL,
         submitted_at=now,
-        due_at=now + timedelta(hours=department.sla_hours),
+        due_at=sla.due_date(department, now),
         parent_id=case.id,
         origin_id=copy_of.id if copy_of else None,
         action_kind=kind,
@@ -218,7 +212,7 @@ def action_problem_reason(action: WorkItem) -> str:
 
 async def raise_problem(uow: UnitOfWork, case: WorkItem, action: WorkItem, reason: str) -> None:
     """Rule 11/14: the case goes TO_DO with the problem flag and its owner is told."""
-    if case.status not in OPEN:
+    if case.status not in workflow.OPEN:
         return
     await set_flags(uow, case, None, needs_attention=True, problem=reason)
     if case.status is not Status.TO_DO:
@@ -232,10 +226,10 @@ async def raise_problem(uow: UnitOfWork, case: WorkItem, action: WorkItem, reaso
 
 async def advance(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None:
     """When every action of the current step is complete, start the next step or complete the case."""
-    if case.case_type_id is None or case.status not in OPEN or case.needs_attention:
+    if case.case_type_id is None or case.status not in workflow.OPEN or case.needs_attention:
         return
     step_actions = WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, step=case.current_step)
-    if await step_actions.filter(status__in=list(OPEN)).exists():
+    if await step_actions.filter(status__in=list(workflow.OPEN)).exists():
         return
     following = await CaseStep.filter(case_type_id=case.case_type_id, position__gt=case.current_step or 0).order_by("position").first()
     if following is not None:
@@ -245,12 +239,8 @@ async def advance(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None
 
 
 async def complete_case(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None:
-    department = await Department.get(id=case.department_id)
-    fields: dict[str, Any] = {"resolution_method": ResolutionMethod.COMPLETE}
-    target = Status.CLOSED
-    if department.feedback_window_hours:
-        target = Status.RESOLVED
-        fields["feedback_until"] = clock.now() + timedelta(hours=department.feedback_window_hours)
+    target, fields = workflow.resolved(await Department.get(id=case.department_id), clock.now())
+    fields["resolution_method"] = ResolutionMethod.COMPLETE
     await change_status(uow, case, actor, target, reason="Every step is complete.", fields=fields)
 
 
@@ -258,7 +248,7 @@ async def case_done(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> No
     """A case resolved or closed: an abandoned one closes its open actions; a sub-case may let its
     parent's wait-for-sub-cases actions close; a case started from a ticket resolves the ticket."""
     if case.resolution_method is ResolutionMethod.ABANDONED:
-        for action in await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, status__in=list(OPEN)):
+        for action in await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, status__in=list(workflow.OPEN)):
             await change_status(uow, action, None, Status.CLOSED, reason=f"{case.ref} was abandoned.")
     if case.parent_id is not None:
         parent = await WorkItem.get(id=case.parent_id)

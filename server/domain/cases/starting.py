@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from models.case_flow import CaseType
 from models.enums import (
     ActionKind,
@@ -15,7 +13,7 @@ from models.enums import (
 from models.org import Department
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, timeline, workflow
+from server.domain import clock, sla, timeline, workflow
 from server.domain.cases.flow import on_submitted, require_case
 from server.domain.errors import InvalidTransition, ValidationError
 from server.domain.lifecycle import (
@@ -29,7 +27,6 @@ from server.domain.viewer import Viewer
 from server.domain.work_items import event_base, next_reference, save_changes
 from server.subscriptions.events import WorkItemCreated, WorkItemFieldsChanged
 
-OPEN = workflow.OPEN
 DATA_GROUPS = ("CONTACTS", "CUSTOM_DATA", "COMMUNICATIONS")
 
 
@@ -78,7 +75,7 @@ async def copy_case(source: WorkItem, actor: Viewer | None, *, title: str, case_
         origin_id=origin_id,
         owner_id=actor.id if actor is not None and actor.is_user else source.owner_id,
         submitted_at=now if submitted else None,
-        due_at=now + timedelta(hours=department.sla_hours) if submitted else None,
+        due_at=sla.due_date(department, now) if submitted else None,
         created_by_id=actor.id if actor is not None and actor.is_user else None,
         test_mode=source.test_mode,
     )
@@ -128,7 +125,7 @@ async def start_case(
     async with unit_of_work() as uow:
         source = await load_for_change(viewer, ref, version)
         require_case(source)
-        if source.status not in OPEN:
+        if source.status not in workflow.OPEN:
             raise InvalidTransition(f"{source.ref} is {source.status.value}; cases start from open cases.", field="ref",
                                     **{"from": source.status.value, "to": source.status.value})
         if independent:

@@ -29,11 +29,14 @@ from server.domain.lifecycle.steps import (
     check_assignable,
     check_lifecycle_allowed,
     department_of,
+    departments_closed_to,
     load_for_change,
+    may_hold_work_of,
     pick_up_on_update,
     require_person,
     set_assignee,
     set_flags,
+    status_fields,
 )
 
 __all__ = [
@@ -45,8 +48,10 @@ __all__ = [
     "check_assignable",
     "check_lifecycle_allowed",
     "department_of",
+    "departments_closed_to",
     "get_next_work",
     "load_for_change",
+    "may_hold_work_of",
     "mark_read",
     "pick_up_on_update",
     "reject_work",
@@ -58,5 +63,6 @@ __all__ = [
     "set_assignee",
     "set_flags",
     "start_work",
+    "status_fields",
     "wait",
 ]

@@ -19,7 +19,7 @@ from models.enums import (
     WaitType,
     WorkItemType,
 )
-from models.org import Department, Queue, User
+from models.org import Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import clock, notifications, timeline, visibility, workflow
@@ -29,6 +29,7 @@ from server.domain.lifecycle.steps import (
     change_status,
     check_assignable,
     department_of,
+    departments_closed_to,
     load_for_change,
     pick_up_on_update,
     require_person,
@@ -254,10 +255,8 @@ async def resolve(
             )
         fields: dict[str, Any] = {"resolution_method": method}
         if target is Status.RESOLVED:
-            if department.feedback_window_hours:
-                fields["feedback_until"] = clock.now() + timedelta(hours=department.feedback_window_hours)
-            else:
-                target = Status.CLOSED
+            target, window = workflow.resolved(department, clock.now())
+            fields.update(window)
         holder = viewer.id if item.status is Status.TO_DO or item.assignee_id is None else item.assignee_id
         await change_status(uow, item, viewer, target, assignee=holder, reason=reason, fields=fields)
         notices = []
@@ -362,10 +361,8 @@ async def get_next_work(viewer: Viewer) -> WorkItem | None:
     )
     if viewer.role is Role.ROBOT:
         candidates = candidates.filter(human_only=False)
-    if not viewer.is_admin:
-        staff_only = await Department.filter(assignees_only_from_staff=True).values_list("id", flat=True)
-        if excluded := set(staff_only) - viewer.department_ids:
-            candidates = candidates.exclude(department_id__in=sorted(excluded))
+    if excluded := await departments_closed_to(viewer):
+        candidates = candidates.exclude(department_id__in=sorted(excluded))
     ordered = candidates.annotate(
         no_due=Case(When(due_at__isnull=True, then="1"), default="0")
     ).order_by("no_due", "due_at", "-priority", "created_at", "id")
