@@ -17,7 +17,7 @@ from server.domain.errors import Forbidden, InvalidTransition, ValidationError
 from server.domain.lifecycle import Outcome
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
-from server.domain.work_items import event_base, save_changes
+from server.domain.item_store import event_base, save_changes
 from server.subscriptions.events import WorkItemFieldsChanged
 
 # ------------------------------------------------------------------------------ moving work items

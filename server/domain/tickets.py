@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from models.enums import NotificationKind, ResolutionMethod, Status, WaitType, WorkItemType
 from models.org import Department
 from models.work_item import WorkItem
-from server.domain import clock, notifications, outbox, sla, timeline, visibility, workflow
+from server.domain import cases, clock, notifications, outbox, reactions, sla, timeline, visibility, workflow
 from server.domain.errors import InvalidTransition, ValidationError
-from server.domain.lifecycle import Outcome, change_status, load_for_change, require_person, set_flags
+from server.domain.transitions import Outcome, change_status, load_for_change, require_person, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
-from server.domain.work_items import event_base, next_reference
+from server.domain.item_store import event_base, next_reference
 from server.subscriptions.events import WorkItemCreated
 
 MAX_PARTS = 20
@@ -115,8 +115,6 @@ async def convert_to_case(viewer: Viewer, ref: str, version: int | None, *, titl
     """Convert a ticket to a case (rule 10): the case starts TO_DO with the ticket's data and the
     ticket waits (CASE_STARTED) until the case completes."""
     require_person(viewer, "start cases")
-    from server.domain import cases
-
     await cases.check_case_type(case_type_id)
     async with unit_of_work() as uow:
         ticket = await load_for_change(viewer, ref, version)
@@ -144,6 +142,7 @@ async def _finish_waiting_source(uow: UnitOfWork, source: WorkItem, reason: str)
     await change_status(uow, source, None, target, reason=reason, fields=fields)
 
 
+@reactions.on_done(WorkItemType.TICKET)
 async def part_done(uow: UnitOfWork, item: WorkItem, actor: Viewer | None) -> None:
     """A split part resolved: when every part is, the split source resolves itself."""
     if item.origin_id is None:
@@ -156,9 +155,12 @@ async def part_done(uow: UnitOfWork, item: WorkItem, actor: Viewer | None) -> No
     await _finish_waiting_source(uow, source, "Every part of the split is resolved.")
 
 
-async def started_case_done(uow: UnitOfWork, case: WorkItem) -> None:
+@reactions.on_done(WorkItemType.CASE)
+async def started_case_done(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None:
     """A case started from a ticket is done: completed, the ticket resolves; abandoned, the ticket
     returns to its assignee's inbox, highlighted."""
+    if case.origin_id is None:
+        return
     ticket = await WorkItem.get(id=case.origin_id)
     if ticket.type is not WorkItemType.TICKET or ticket.status is not Status.WAITING or ticket.wait_type is not WaitType.CASE_STARTED:
         return

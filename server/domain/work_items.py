@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise import Tortoise
-
 from models.contact import Contact
 from models.enums import Priority, Status, WorkItemType
 from models.case_flow import CaseType
 from models.org import Category, Company, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
-from server.domain import clock, timeline, visibility, workflow
-from server.domain.errors import Conflict, FieldProblem, InvalidTransition, ValidationError
-from server.domain.timeline import actor_event_fields
+from server.domain import cases, lifecycle, links, timeline, visibility, workflow
+from server.domain.errors import FieldProblem, InvalidTransition, ValidationError
+from server.domain.item_store import check_version, event_base, next_reference, save_changes  # noqa: F401 - re-exported
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer, ViewerKind
 from server.subscriptions.events import WorkItemCreated, WorkItemFieldsChanged, WorkItemSubmitted
@@ -54,21 +52,8 @@ API_NAMES = {
     "department_id": "departmentId",
     "case_type_id": "caseTypeId",
 }
-FIRST_REFERENCE_NUMBER = 1001
 MAX_TITLE = 500
 MAX_CUSTOM_KEYS = 100
-
-
-async def next_reference(item_type: WorkItemType) -> str:
-    """The next human reference for a type (T-1001, C-1001, A-1001); unique, never reused."""
-    conn = Tortoise.get_connection("default")
-    param = "$1" if conn.capabilities.dialect == "postgres" else "?"
-    rows = await conn.execute_query_dict(
-        f"INSERT INTO reference_counter (prefix, value) VALUES ({param}, {FIRST_REFERENCE_NUMBER}) "
-        "ON CONFLICT (prefix) DO UPDATE SET value = reference_counter.value + 1 RETURNING value",
-        [item_type.prefix],
-    )
-    return f"{item_type.prefix}-{rows[0]['value']}"
 
 
 def _clean_text(changes: dict[str, Any], problems: list[FieldProblem]) -> None:
@@ -146,30 +131,6 @@ async def _default_department(viewer: Viewer) -> int:
     raise ValidationError.single("departmentId", "departmentId is required: you work in several departments")
 
 
-def check_version(item: WorkItem, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != item.version:
-        raise Conflict(
-            f"{item.ref} was changed by someone else (it is at version {item.version}, you had {expected_version}).",
-            field="version",
-            currentVersion=item.version,
-        )
-
-
-async def save_changes(item: WorkItem, changes: dict[str, Any]) -> None:
-    """Write `changes` and bump the version, only if nobody else has bumped it meanwhile."""
-    now = clock.now()
-    updated = await WorkItem.filter(id=item.id, version=item.version).update(
-        **changes, version=item.version + 1, updated_at=now
-    )
-    if not updated:
-        current = await WorkItem.filter(id=item.id).values_list("version", flat=True)
-        raise Conflict(f"{item.ref} was changed by someone else.", field="version", currentVersion=current[0])
-    for name, value in changes.items():
-        setattr(item, name, value)
-    item.version += 1
-    item.updated_at = now
-
-
 # fields whose ids the FIELDS_CHANGED entry names, and how
 _NAMED: dict[str, tuple[Any, str]] = {
     "category_id": (Category, "name"),
@@ -213,16 +174,6 @@ async def _set_contacts(item: WorkItem, contact_ids: list[int]) -> None:
     await item.contacts.clear()
     if contact_ids:
         await item.contacts.add(*await Contact.filter(id__in=contact_ids))
-
-
-def event_base(item: WorkItem, actor: Viewer | None) -> dict[str, Any]:
-    return {
-        "work_item_id": item.id,
-        "ref": item.ref,
-        "department_id": item.department_id,
-        "version": item.version,
-        **actor_event_fields(actor),
-    }
 
 
 async def create_draft(
@@ -282,8 +233,6 @@ async def create_draft(
         uow.emit(WorkItemCreated(**event_base(item, viewer), item_type=item_type.value, status=item.status.value))
         await timeline.created(uow, item, viewer)
         if link_to is not None:
-            from server.domain import links  # it builds on this module
-
             await links.add_link(uow, item, await links.linkable(viewer, link_to, "linkTo"), viewer)
     return item
 
@@ -291,8 +240,6 @@ async def create_draft(
 async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expected_version: int | None) -> WorkItem:
     """Change fields (rule 2: a person updating a TO_DO item takes it). Cases share custom data
     with their sub-cases; moving queues is a lifecycle change."""
-    from server.domain import cases, lifecycle  # they build on this module
-
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -393,8 +340,6 @@ async def _default_queue(viewer: Viewer, department_id: int) -> Queue | None:
 
 async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> WorkItem:
     """DRAFT → TO_DO in its queue, with its due date from the SLA (rule 1); a case starts its flow."""
-    from server.domain import cases, lifecycle  # they build on this module
-
     async with unit_of_work() as uow:
         item = await visibility.get_work_item(viewer, ref, for_update=True)
         visibility.check_can_write(viewer, item)

@@ -29,7 +29,7 @@ from server.domain.cases.flow import (
     start_step,
 )
 from server.domain.errors import FieldProblem, Forbidden, InvalidTransition, ValidationError
-from server.domain.lifecycle import (
+from server.domain.transitions import (
     Outcome,
     change_status,
     check_assignable,
@@ -40,7 +40,7 @@ from server.domain.lifecycle import (
 )
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
-from server.domain.work_items import event_base, save_changes
+from server.domain.item_store import event_base, save_changes
 from server.subscriptions.events import WorkItemFieldsChanged
 
 @dataclass(frozen=True)

@@ -5,12 +5,16 @@ clock, records who holds the item, writes the timeline and emits the events, ins
 unit of work. The actions a person takes — start work, hand back, assign, wait, resolve, reopen,
 get next work, a robot's rejection, notes — are built on it.
 
-    steps      loading for a change, change_status, assigning, flags, who may hold an item
     actions    what people do with items, and get next work
+
+The steps they are built of (loading for a change, change_status, assigning, flags, who may hold
+an item) are server.domain.transitions, re-exported here. Importing this package also imports
+cases and tickets, whose reactions to an item finishing (server.domain.reactions) the status
+machine runs.
 """
 
+from server.domain import tickets as _tickets  # noqa: F401 - registers its reactions
 from server.domain.lifecycle.actions import (
-    ResolutionEmail,
     add_note,
     assign,
     get_next_work,
@@ -23,7 +27,8 @@ from server.domain.lifecycle.actions import (
     start_work,
     wait,
 )
-from server.domain.lifecycle.steps import (
+from server.domain.outbox import ResolutionEmail
+from server.domain.transitions import (
     Outcome,
     change_status,
     check_assignable,

@@ -3,7 +3,6 @@ reopen, notes, read marks — and get next work."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,9 +21,10 @@ from models.enums import (
 from models.org import Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, notifications, timeline, visibility, workflow
+from server.domain import cases, clock, notifications, outbox, timeline, visibility, workflow
 from server.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
-from server.domain.lifecycle.steps import (
+from server.domain.outbox import ResolutionEmail
+from server.domain.transitions import (
     Outcome,
     change_status,
     check_assignable,
@@ -164,13 +164,9 @@ async def wait(
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
         if wait_type is WaitType.SUB_CASES:
-            from server.domain import cases
-
             return await cases.wait_for_sub_cases(uow, item, viewer)
         workflow.check_user_wait_type(item, wait_type)
         if wait_type is WaitType.PAUSE:
-            from server.domain import cases
-
             await cases.check_case_manager(viewer, item)  # pausing is the case owner's call (rule 11)
         if item.status is Status.WAITING and item.wait_type is wait_type:
             await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=item.assignee_id or viewer.id, reason=reason)
@@ -185,14 +181,12 @@ async def wait(
 
 
 async def _resolution_entry(uow: UnitOfWork, item: WorkItem, viewer: Viewer, note: str | None,
-                            email: "ResolutionEmail | None") -> bool:
+                            email: ResolutionEmail | None) -> bool:
     """Record or find the resolution note / email (rule 6); whether there is one."""
     if note is not None and note.strip():
         await timeline.note(uow, item, viewer, note.strip(), is_public=False, is_resolution=True)
         return True
     if email is not None:
-        from server.domain import outbox
-
         await outbox.queue_resolution_email(uow, item, viewer, email)
         return True
     # one the same person has just added — since the item's last status change — counts
@@ -205,14 +199,6 @@ async def _resolution_entry(uow: UnitOfWork, item: WorkItem, viewer: Viewer, not
         return False
     await TimelineEntry.filter(id=entry.id).update(is_resolution=True)
     return True
-
-
-@dataclass(frozen=True)
-class ResolutionEmail:
-    to: list[str]
-    subject: str
-    body: str
-    cc: list[str] = field(default_factory=list)
 
 
 async def resolve(
@@ -231,14 +217,10 @@ async def resolve(
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
         if item.type is WorkItemType.ACTION:
-            from server.domain import cases
-
             return await cases.resolve_action(uow, item, viewer, method, reason=reason, note=note, review=review)
         target = workflow.user_resolution_target(item, method)
         workflow.check(item, target)
         if item.type is WorkItemType.CASE:
-            from server.domain import cases
-
             if method is ResolutionMethod.ABANDONED:
                 await cases.check_case_manager(viewer, item)  # abandoning is the case owner's call (rule 11)
             await cases.check_can_resolve(item, method)

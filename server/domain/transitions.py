@@ -1,5 +1,9 @@
 """The steps every lifecycle action is built of: loading an item for a change, `change_status`
-(status machine, SLA clock, holder, timeline, events), assigning, flags, who may hold an item."""
+(status machine, SLA clock, holder, timeline, events, and the reactions of the items around it),
+assigning, flags, who may hold an item.
+
+Cases, tickets, moves and links build on these; server.domain.lifecycle re-exports them with the
+actions people take."""
 
 from __future__ import annotations
 
@@ -15,11 +19,11 @@ from models.enums import (
 from models.org import Department, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, notifications, sla, timeline, visibility, workflow
+from server.domain import clock, notifications, reactions, sla, timeline, visibility, workflow
 from server.domain.errors import Forbidden, ValidationError
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer, user_viewer
-from server.domain.work_items import check_version, event_base, save_changes
+from server.domain.item_store import check_version, event_base, save_changes
 from server.subscriptions.events import WorkItemAssigned, WorkItemFieldsChanged, WorkItemStatusChanged
 
 
@@ -106,9 +110,7 @@ async def change_status(
         )
     )
     if to in workflow.DONE and from_status not in workflow.DONE:
-        from server.domain import structure
-
-        await structure.item_done(uow, item, actor)
+        await reactions.item_done(uow, item, actor)
 
 
 async def status_fields(item: WorkItem, to: Status, fields: dict[str, Any] | None = None) -> dict[str, Any]:
