@@ -285,10 +285,10 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
             before["contact_ids"] = sorted(await item.contacts.all().values_list("id", flat=True))
             after["contact_ids"] = sorted(set(contact_ids))
             await _set_contacts(item, contact_ids)
-        if edits := await _field_changes(before, after):
-            await timeline.fields_changed(uow, item, viewer, edits)
         changed = tuple(sorted(API_NAMES.get(n, n) for n in [*changes, *(["contact_ids"] if contact_ids is not None else [])] if n != "team_id"))
         uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=changed))
+        if edits := await _field_changes(before, after):
+            await timeline.fields_changed(uow, item, viewer, edits)
         if moves_queue:
             await timeline.queue_changed(uow, item, viewer, from_queue_id=previous_queue)
         if "custom_data" in changes:
