@@ -25,11 +25,11 @@ from tortoise.queryset import QuerySet
 from models.enums import Priority, Status, WaitType, WorkItemType
 from models.org import Department, Queue, Team
 from models.work_item import WorkItem
-from server.domain import clock, limits, visibility
+from server.domain import clock, limits, visibility, workflow
 from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.viewer import Viewer
 
-OPEN = (Status.TO_DO, Status.IN_PROGRESS, Status.WAITING)
+OPEN = sorted(workflow.OPEN)
 INBOX = (Status.TO_DO, Status.IN_PROGRESS)
 MAX_CUSTOM_DATA_KEY = 100
 _TABLE = '"work_item"'

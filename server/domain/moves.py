@@ -8,48 +8,19 @@ in the target department. Who may hold the item is checked again, and it is re-q
 from __future__ import annotations
 
 
-from models.enums import Status, TimelineKind
-from models.org import Department
-from models.timeline import TimelineEntry
+from models.enums import Status
+from models.org import Department, Queue
 from models.work_item import WorkItem
-from server.domain import clock, lifecycle, visibility, workflow
+from server.domain import lifecycle, timeline, visibility, workflow
 from server.domain.departments import department_queue
 from server.domain.errors import Forbidden, InvalidTransition, ValidationError
 from server.domain.lifecycle import Outcome
-from server.domain.timeline import actor_event_fields
-from server.domain.uow import UnitOfWork, unit_of_work
-from server.domain.viewer import Viewer, ViewerKind
-from server.domain.work_items import event_base, save_changes
-from server.subscriptions.events import TimelineEntryAdded, WorkItemFieldsChanged
+from server.domain.uow import unit_of_work
+from server.domain.viewer import Viewer
+from server.domain.item_store import event_base, save_changes
+from server.subscriptions.events import WorkItemFieldsChanged
 
 # ------------------------------------------------------------------------------ moving work items
-
-
-async def _department_changed(
-    uow: UnitOfWork, item: WorkItem, actor: Viewer, *, from_department_id: int, from_queue_id: int | None
-) -> TimelineEntry:
-    """The DEPARTMENT_CHANGED timeline entry, written and announced like server.domain.timeline's."""
-    entry = await TimelineEntry.create(
-        work_item_id=item.id,
-        kind=TimelineKind.DEPARTMENT_CHANGED,
-        actor_user_id=actor.id if actor.kind is ViewerKind.USER else None,
-        actor_contact_id=actor.id if actor.kind is ViewerKind.CONTACT else None,
-        actor_api_key_id=actor.id if actor.kind is ViewerKind.API_KEY else None,
-        data={
-            "from_department_id": from_department_id,
-            "to_department_id": item.department_id,
-            "from_queue_id": from_queue_id,
-            "to_queue_id": item.queue_id,
-        },
-        created_at=clock.now(),
-    )
-    uow.emit(
-        TimelineEntryAdded(
-            work_item_id=item.id, ref=item.ref, department_id=item.department_id, version=item.version,
-            entry_id=entry.id, kind=TimelineKind.DEPARTMENT_CHANGED.value, **actor_event_fields(actor),
-        )
-    )
-    return entry
 
 
 def _check_can_move_into(viewer: Viewer, item: WorkItem, department: Department) -> None:
@@ -84,10 +55,15 @@ async def move_work_item(
                 "departmentId", f"{item.ref} is already in {department.name}; change its queue with updateWorkItem"
             )
         queue = await department_queue(department.id, queue_id, where=department.name)
-        from_department_id, from_queue_id = item.department_id, item.queue_id
+        from_department = await Department.get(id=item.department_id)
+        from_queue = await Queue.get_or_none(id=item.queue_id) if item.queue_id else None
         await save_changes(item, {"department_id": department.id, "queue_id": queue.id, "team_id": queue.team_id})
         uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=("departmentId", "queueId")))
-        entry = await _department_changed(uow, item, viewer, from_department_id=from_department_id, from_queue_id=from_queue_id)
+        entry = await timeline.department_changed(
+            uow, item, viewer, from_department=(from_department.id, from_department.name),
+            to_department=(department.id, department.name),
+            from_queue=(from_queue.id, from_queue.name) if from_queue else None, to_queue=(queue.id, queue.name),
+        )
 
         notices = []
         if item.assignee_id is not None:

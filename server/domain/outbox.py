@@ -6,7 +6,7 @@ outgoing; delivery (SMTP, retries, the undo window) is the outbox worker's job.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from models.contact import Contact
 from models.email import Email
@@ -19,8 +19,16 @@ from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer
 from server.mail import addresses
 
-if TYPE_CHECKING:
-    from server.domain.lifecycle import ResolutionEmail
+
+
+@dataclass(frozen=True)
+class ResolutionEmail:
+    """The email a person resolves an item with (rule 6)."""
+
+    to: list[str]
+    subject: str
+    body: str
+    cc: list[str] = field(default_factory=list)
 
 
 def _addresses(values: list[str], field: str) -> list[str]:
@@ -72,7 +80,7 @@ async def queue_email(
     return email
 
 
-async def queue_resolution_email(uow: UnitOfWork, item: WorkItem, actor: Viewer, email: "ResolutionEmail") -> Email:
+async def queue_resolution_email(uow: UnitOfWork, item: WorkItem, actor: Viewer, email: ResolutionEmail) -> Email:
     return await queue_email(
         uow, item, actor, to=email.to, cc=email.cc, subject=email.subject, body=email.body, is_resolution=True
     )

@@ -22,14 +22,14 @@ from tortoise.expressions import Q
 from models.enums import ActionKind, NotificationKind, ResolutionMethod, Status, WaitType, WorkItemType
 from models.org import Department, Team
 from models.work_item import WorkItem
-from server.domain import clock, notifications, sla, timeline
+from server.domain import clock, notifications, sla, timeline, workflow
+from server.domain.cases import running_sub_cases
 from server.domain.lifecycle import change_status, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
-from server.domain.work_items import event_base, save_changes
+from server.domain.item_store import event_base, save_changes
 from server.subscriptions.events import WorkItemDueMissed
 
 log = logging.getLogger(__name__)
-OPEN = [Status.TO_DO, Status.IN_PROGRESS, Status.WAITING]
 
 
 @dataclass
@@ -87,7 +87,7 @@ async def _close_after_feedback(uow: UnitOfWork, item: WorkItem) -> str:
 
 def _due_missed(now: datetime) -> Q:
     # strictly past, as sla.is_overdue: at the due moment itself it is not missed yet
-    return Q(status__in=OPEN, due_at__lt=now, due_missed_at=None)
+    return Q(status__in=sorted(workflow.OPEN), due_at__lt=now, due_missed_at=None)
 
 
 def _record_missed(now: datetime):
@@ -114,8 +114,6 @@ def _sub_case_waits() -> Q:
 
 
 async def _close_sub_case_wait(uow: UnitOfWork, item: WorkItem) -> str | None:
-    from server.domain.cases import running_sub_cases
-
     if await running_sub_cases(await WorkItem.get(id=item.parent_id)):
         return None
     await change_status(uow, item, None, Status.CLOSED, reason="Every sub-case is finished.",

@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 from models.enums import Status
 from models.org import Department
 from models.work_item import WorkItem
+from server.domain.workflow import DONE
 
-DONE = (Status.RESOLVED, Status.CLOSED)
 
-
-def due_date(item: WorkItem, department: Department, submitted_at: datetime) -> datetime:
-    return submitted_at + timedelta(hours=item.sla_hours or department.sla_hours)
+def due_date(department: Department, submitted_at: datetime, sla_hours: int | None = None) -> datetime:
+    """When work submitted at `submitted_at` is due: after the item's own SLA hours (`sla_hours`,
+    the override) or else its department's."""
+    return submitted_at + timedelta(hours=sla_hours or department.sla_hours)
 
 
 def is_paused(item: WorkItem, department: Department) -> bool:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
-
 from models.enums import NotificationKind, ResolutionMethod, Status, WaitType, WorkItemType
 from models.org import Department
 from models.work_item import WorkItem
-from server.domain import clock, notifications, outbox, timeline, visibility, workflow
-from server.domain import limits
+from server.domain import cases, clock, limits, notifications, outbox, reactions, sla, timeline, visibility, workflow
 from server.domain.errors import InvalidTransition, ValidationError
-from server.domain.lifecycle import Outcome, change_status, load_for_change, require_person, set_flags
+from server.domain.transitions import Outcome, change_status, load_for_change, require_person, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
-from server.domain.work_items import event_base, next_reference
+from server.domain.item_store import event_base, next_reference
 from server.subscriptions.events import WorkItemCreated
 
 MAX_PARTS = 20
@@ -98,7 +94,7 @@ async def split(viewer: Viewer, ref: str, version: int | None, parts: list[Part]
                 company_id=source.company_id, primary_contact_id=source.primary_contact_id,
                 requester_id=source.requester_id, category_id=source.category_id, priority=source.priority,
                 custom_data=dict(source.custom_data), origin_id=source.id, submitted_at=now,
-                due_at=now + timedelta(hours=source.sla_hours or department.sla_hours),
+                due_at=sla.due_date(department, now, source.sla_hours),
                 created_by_id=viewer.id, test_mode=source.test_mode,
             )
             if contacts:
@@ -121,8 +117,6 @@ async def convert_to_case(viewer: Viewer, ref: str, version: int | None, *, titl
     ticket waits (CASE_STARTED) until the case completes."""
     limits.check({"title": title})
     require_person(viewer, "start cases")
-    from server.domain import cases
-
     await cases.check_case_type(case_type_id)
     async with unit_of_work() as uow:
         ticket = await load_for_change(viewer, ref, version)
@@ -145,15 +139,12 @@ async def convert_to_case(viewer: Viewer, ref: str, version: int | None, *, titl
 
 async def _finish_waiting_source(uow: UnitOfWork, source: WorkItem, reason: str) -> None:
     """The source ticket's wait is over because its parts or its case are done: it resolves."""
-    department = await Department.get(id=source.department_id)
-    fields: dict[str, Any] = {"resolution_method": None}
-    target = Status.CLOSED
-    if department.feedback_window_hours:
-        target = Status.RESOLVED
-        fields["feedback_until"] = clock.now() + timedelta(hours=department.feedback_window_hours)
+    target, fields = workflow.resolved(await Department.get(id=source.department_id), clock.now())
+    fields["resolution_method"] = None
     await change_status(uow, source, None, target, reason=reason, fields=fields)
 
 
+@reactions.on_done(WorkItemType.TICKET)
 async def part_done(uow: UnitOfWork, item: WorkItem, actor: Viewer | None) -> None:
     """A split part resolved: when every part is, the split source resolves itself."""
     if item.origin_id is None:
@@ -166,9 +157,12 @@ async def part_done(uow: UnitOfWork, item: WorkItem, actor: Viewer | None) -> No
     await _finish_waiting_source(uow, source, "Every part of the split is resolved.")
 
 
-async def started_case_done(uow: UnitOfWork, case: WorkItem) -> None:
+@reactions.on_done(WorkItemType.CASE)
+async def started_case_done(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None:
     """A case started from a ticket is done: completed, the ticket resolves; abandoned, the ticket
     returns to its assignee's inbox, highlighted."""
+    if case.origin_id is None:
+        return
     ticket = await WorkItem.get(id=case.origin_id)
     if ticket.type is not WorkItemType.TICKET or ticket.status is not Status.WAITING or ticket.wait_type is not WaitType.CASE_STARTED:
         return

@@ -221,3 +221,31 @@ async def email_shared(uow: UnitOfWork, target: WorkItem, source: WorkItem, emai
         uow, target, TimelineKind.EMAIL_SHARED, actor, body=email.subject, email_id=email.id,
         data={"sharedFrom": source.ref, "emailId": _id(email.id), "direction": email.direction.value},
     )
+
+
+async def fields_changed(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, changes: list[dict[str, Any]]) -> TimelineEntry:
+    """The field edits of one change, each {"field", "from", "to"} by the field's API name, with
+    "fromName"/"toName" ("fromNames"/"toNames" for lists) next to ids of people and categories."""
+    return await _add(uow, item, TimelineKind.FIELDS_CHANGED, actor, data={"changes": changes})
+
+
+async def department_changed(
+    uow: UnitOfWork,
+    item: WorkItem,
+    actor: Viewer | None,
+    *,
+    from_department: tuple[int, str],
+    to_department: tuple[int, str],
+    from_queue: tuple[int, str] | None,
+    to_queue: tuple[int, str],
+) -> TimelineEntry:
+    """The item moved to another department (and one of its queues); each (id, name)."""
+    return await _add(
+        uow, item, TimelineKind.DEPARTMENT_CHANGED, actor,
+        data={
+            "fromDepartmentId": from_department[0], "fromDepartmentName": from_department[1],
+            "toDepartmentId": to_department[0], "toDepartmentName": to_department[1],
+            "fromQueueId": from_queue[0] if from_queue else None, "fromQueueName": from_queue[1] if from_queue else None,
+            "toQueueId": to_queue[0], "toQueueName": to_queue[1],
+        },
+    )

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise import Tortoise
-
 from models.contact import Contact
 from models.enums import Priority, Status, WorkItemType
 from models.case_flow import CaseType
-from models.org import Category, Department, Queue, User, UserGroup
+from models.org import Category, Company, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
-from server.domain import clock, sla, timeline, visibility
-from server.domain import limits
-from server.domain.errors import Conflict, FieldProblem, InvalidTransition, ValidationError
-from server.domain.timeline import actor_event_fields
+from server.domain import cases, limits, lifecycle, links, timeline, visibility, workflow
+from server.domain.errors import FieldProblem, InvalidTransition, ValidationError
+from server.domain.item_store import check_version, event_base, next_reference, save_changes  # noqa: F401 - re-exported
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer, ViewerKind
 from server.subscriptions.events import WorkItemCreated, WorkItemFieldsChanged, WorkItemSubmitted
@@ -55,21 +52,8 @@ API_NAMES = {
     "department_id": "departmentId",
     "case_type_id": "caseTypeId",
 }
-FIRST_REFERENCE_NUMBER = 1001
 MAX_TITLE = 500
 MAX_CUSTOM_KEYS = 100
-
-
-async def next_reference(item_type: WorkItemType) -> str:
-    """The next human reference for a type (T-1001, C-1001, A-1001); unique, never reused."""
-    conn = Tortoise.get_connection("default")
-    param = "$1" if conn.capabilities.dialect == "postgres" else "?"
-    rows = await conn.execute_query_dict(
-        f"INSERT INTO reference_counter (prefix, value) VALUES ({param}, {FIRST_REFERENCE_NUMBER}) "
-        "ON CONFLICT (prefix) DO UPDATE SET value = reference_counter.value + 1 RETURNING value",
-        [item_type.prefix],
-    )
-    return f"{item_type.prefix}-{rows[0]['value']}"
 
 
 def _clean_text(changes: dict[str, Any], problems: list[FieldProblem]) -> None:
@@ -157,44 +141,49 @@ async def _default_department(viewer: Viewer) -> int:
     raise ValidationError.single("departmentId", "departmentId is required: you work in several departments")
 
 
-def check_version(item: WorkItem, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != item.version:
-        raise Conflict(
-            f"{item.ref} was changed by someone else (it is at version {item.version}, you had {expected_version}).",
-            field="version",
-            currentVersion=item.version,
-        )
+# fields whose ids the FIELDS_CHANGED entry names, and how
+_NAMED: dict[str, tuple[Any, str]] = {
+    "category_id": (Category, "name"),
+    "primary_contact_id": (Contact, "name"),
+    "requester_id": (Contact, "name"),
+    "contact_ids": (Contact, "name"),
+    "owner_id": (User, "name"),
+    "company_id": (Company, "name"),
+}
+# not recorded as field edits: the queue has its own entry, the team follows the queue
+_NOT_RECORDED = frozenset({"queue_id", "team_id"})
 
 
-async def save_changes(item: WorkItem, changes: dict[str, Any]) -> None:
-    """Write `changes` and bump the version, only if nobody else has bumped it meanwhile."""
-    now = clock.now()
-    updated = await WorkItem.filter(id=item.id, version=item.version).update(
-        **changes, version=item.version + 1, updated_at=now
+def _plain(value: Any) -> Any:
+    return value.name if isinstance(value, Priority) else value
+
+
+async def _field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What changed from `before` to `after` (domain names), in the API's words and with names."""
+    order = [*API_NAMES, "company_id"]
+    changed = sorted(
+        (n for n in after if n not in _NOT_RECORDED and _plain(before.get(n)) != _plain(after[n])), key=order.index
     )
-    if not updated:
-        current = await WorkItem.filter(id=item.id).values_list("version", flat=True)
-        raise Conflict(f"{item.ref} was changed by someone else.", field="version", currentVersion=current[0])
-    for name, value in changes.items():
-        setattr(item, name, value)
-    item.version += 1
-    item.updated_at = now
+    records = []
+    for name in changed:
+        old, new = _plain(before.get(name)), _plain(after[name])
+        record: dict[str, Any] = {"field": API_NAMES.get(name, "companyId"), "from": old, "to": new}
+        if name in _NAMED:
+            model, attribute = _NAMED[name]
+            wanted = {*(old or []), *(new or [])} if name == "contact_ids" else {old, new} - {None}
+            names = {row.id: getattr(row, attribute) or getattr(row, "email", None) for row in await model.filter(id__in=wanted)}
+            if name == "contact_ids":
+                record.update(fromNames=[names.get(i) for i in old], toNames=[names.get(i) for i in new])
+            else:
+                record.update(fromName=names.get(old), toName=names.get(new))
+        records.append(record)
+    return records
 
 
 async def _set_contacts(item: WorkItem, contact_ids: list[int]) -> None:
     await item.contacts.clear()
     if contact_ids:
         await item.contacts.add(*await Contact.filter(id__in=contact_ids))
-
-
-def event_base(item: WorkItem, actor: Viewer | None) -> dict[str, Any]:
-    return {
-        "work_item_id": item.id,
-        "ref": item.ref,
-        "department_id": item.department_id,
-        "version": item.version,
-        **actor_event_fields(actor),
-    }
 
 
 async def create_draft(
@@ -255,8 +244,6 @@ async def create_draft(
         uow.emit(WorkItemCreated(**event_base(item, viewer), item_type=item_type.value, status=item.status.value))
         await timeline.created(uow, item, viewer)
         if link_to is not None:
-            from server.domain import links  # it builds on this module
-
             await links.add_link(uow, item, await links.linkable(viewer, link_to, "linkTo"), viewer)
     return item
 
@@ -264,8 +251,6 @@ async def create_draft(
 async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expected_version: int | None) -> WorkItem:
     """Change fields (rule 2: a person updating a TO_DO item takes it). Cases share custom data
     with their sub-cases; moving queues is a lifecycle change."""
-    from server.domain import cases, lifecycle  # they build on this module
-
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -278,6 +263,8 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
             raise InvalidTransition(f"{item.ref} is closed; nothing can change it.", field="ref")
         if fields.get("owner_id") is not None and item.type is not WorkItemType.CASE:
             raise ValidationError.single("ownerId", "only cases have an owner")
+        if "owner_id" in fields and fields["owner_id"] != item.owner_id:
+            await cases.check_owner_change(viewer, item)
         moves_queue = "queue_id" in fields and fields["queue_id"] != item.queue_id
         if moves_queue:
             await lifecycle.check_lifecycle_allowed(viewer, item)
@@ -287,6 +274,7 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
         problems: list[FieldProblem] = []
         _clean_text(changes, problems)
         _check_custom_data(changes, problems)
+        problems += _cleared_requirements(item, changes)
         # the company follows the contacts: recompute it from the contacts the item keeps
         kept: dict[str, Any] = {n: getattr(item, n) for n in ("primary_contact_id", "requester_id") if n not in changes}
         if "contact_ids" not in changes:
@@ -302,11 +290,17 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
         previous_queue = item.queue_id
         if moves_queue and changes["queue_id"] is not None:
             changes["team_id"] = (await Queue.get(id=changes["queue_id"])).team_id
+        before = {name: getattr(item, name) for name in changes}
         await save_changes(item, changes)
+        after = dict(changes)
         if contact_ids is not None:
+            before["contact_ids"] = sorted(await item.contacts.all().values_list("id", flat=True))
+            after["contact_ids"] = sorted(set(contact_ids))
             await _set_contacts(item, contact_ids)
         changed = tuple(sorted(API_NAMES.get(n, n) for n in [*changes, *(["contact_ids"] if contact_ids is not None else [])] if n != "team_id"))
         uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=changed))
+        if edits := await _field_changes(before, after):
+            await timeline.fields_changed(uow, item, viewer, edits)
         if moves_queue:
             await timeline.queue_changed(uow, item, viewer, from_queue_id=previous_queue)
         if "custom_data" in changes:
@@ -315,22 +309,37 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
     return item
 
 
+# what submit requires (field, name in messages about the item, label), and a submitted item keeps
+REQUIRED_TO_SUBMIT: dict[WorkItemType, tuple[tuple[str, str, str], ...]] = {
+    WorkItemType.TICKET: (
+        ("title", "title", "title"),
+        ("description", "description", "description"),
+        ("category_id", "category", "category"),
+        ("primary_contact_id", "primaryContact", "primary contact"),
+        ("requester_id", "requester", "requester"),
+    ),
+    WorkItemType.CASE: (("title", "title", "short description (title)"),),
+    WorkItemType.ACTION: (("title", "title", "title"),),
+}
+
+
 async def submission_problems(item: WorkItem) -> list[FieldProblem]:
-    missing: list[FieldProblem] = []
-    if item.type is WorkItemType.TICKET:
-        required = [
-            ("title", item.title, "title"),
-            ("description", item.description, "description"),
-            ("category", item.category_id, "category"),
-            ("primaryContact", item.primary_contact_id, "primary contact"),
-            ("requester", item.requester_id, "requester"),
-        ]
-    else:
-        required = [("title", item.title, "short description (title)")]
-    for field, value, label in required:
-        if not value:
-            missing.append(FieldProblem(field, f"{label} is required to submit"))
-    return missing
+    return [
+        FieldProblem(field, f"{label} is required to submit")
+        for name, field, label in REQUIRED_TO_SUBMIT[item.type]
+        if not getattr(item, name)
+    ]
+
+
+def _cleared_requirements(item: WorkItem, changes: dict[str, Any]) -> list[FieldProblem]:
+    """A submitted item keeps what submit required of it: none of it may be cleared."""
+    if item.status is Status.DRAFT:
+        return []
+    return [
+        FieldProblem(API_NAMES[name], f"{item.ref} is submitted: its {label} cannot be cleared")
+        for name, _field, label in REQUIRED_TO_SUBMIT[item.type]
+        if name in changes and not changes[name]
+    ]
 
 
 async def _default_queue(viewer: Viewer, department_id: int) -> Queue | None:
@@ -343,18 +352,11 @@ async def _default_queue(viewer: Viewer, department_id: int) -> Queue | None:
 
 async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> WorkItem:
     """DRAFT → TO_DO in its queue, with its due date from the SLA (rule 1); a case starts its flow."""
-    from server.domain import cases  # it builds on this module
-
     async with unit_of_work() as uow:
         item = await visibility.get_work_item(viewer, ref, for_update=True)
         visibility.check_can_write(viewer, item)
         check_version(item, expected_version)
-        if item.status is not Status.DRAFT:
-            raise InvalidTransition(
-                f"Only a draft can be submitted; {item.ref} is {item.status.value}.",
-                field="ref",
-                **{"from": item.status.value, "to": Status.TO_DO.value},
-            )
+        workflow.check_submit(item)
         missing = await submission_problems(item)
         if missing:
             labels = ", ".join(p.message.split(" is required")[0] for p in missing)
@@ -362,18 +364,7 @@ async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> Work
         queue = await Queue.get_or_none(id=item.queue_id) if item.queue_id else await _default_queue(viewer, item.department_id)
         if queue is None:
             raise ValidationError.single("queueId", "the department has no queue to submit to")
-        department = await Department.get(id=item.department_id)
-        now = clock.now()
-        await save_changes(
-            item,
-            {
-                "status": Status.TO_DO,
-                "submitted_at": now,
-                "due_at": sla.due_date(item, department, now),
-                "queue_id": queue.id,
-                "team_id": queue.team_id,
-            },
-        )
+        await save_changes(item, await lifecycle.status_fields(item, Status.TO_DO, {"queue_id": queue.id, "team_id": queue.team_id}))
         uow.emit(
             WorkItemSubmitted(
                 **event_base(item, viewer),

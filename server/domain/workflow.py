@@ -7,14 +7,20 @@ each resolution method leads, are tables too.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 from models.enums import ResolutionMethod as M
 from models.enums import Status as S
 from models.enums import WaitType as W
 from models.enums import WorkItemType as T
+from models.org import Department
 from models.work_item import WorkItem
 from server.domain.errors import InvalidTransition, ValidationError
 
-_OPEN = {S.TO_DO, S.IN_PROGRESS, S.WAITING}
+# work still to do, and work finished (a RESOLVED item may still reopen in its feedback window)
+OPEN = frozenset({S.TO_DO, S.IN_PROGRESS, S.WAITING})
+DONE = frozenset({S.RESOLVED, S.CLOSED})
 
 TRANSITIONS: dict[T, dict[S, frozenset[S]]] = {
     T.TICKET: {
@@ -68,9 +74,6 @@ SYSTEM_RESOLUTIONS: dict[T, dict[M, S]] = {
     T.ACTION: {},
 }
 
-DONE = frozenset({S.RESOLVED, S.CLOSED})
-OPEN = frozenset(_OPEN)
-
 
 def _article(item_type: T) -> str:
     name = item_type.value.lower()
@@ -107,3 +110,22 @@ def user_resolution_target(item: WorkItem, method: M) -> S:
         choices = ", ".join(m.value for m in USER_RESOLUTIONS[item.type])
         raise ValidationError.single("method", f"{_article(item.type)} is resolved with one of: {choices}")
     return target
+
+
+def check_submit(item: WorkItem) -> None:
+    """Submitting is the move out of DRAFT into a queue (rule 1): DRAFT → TO_DO, nothing else."""
+    if item.status is not S.DRAFT:
+        raise InvalidTransition(
+            f"Only a draft can be submitted; {item.ref} is {item.status.value}.",
+            field="ref",
+            **{"from": item.status.value, "to": S.TO_DO.value},
+        )
+    check(item, S.TO_DO)
+
+
+def resolved(department: Department, now: datetime) -> tuple[S, dict[str, Any]]:
+    """Where resolved work goes (rule 7): RESOLVED for the department's feedback window, with the
+    end of the window to store; CLOSED at once where the department has none."""
+    if department.feedback_window_hours:
+        return S.RESOLVED, {"feedback_until": now + timedelta(hours=department.feedback_window_hours)}
+    return S.CLOSED, {}

@@ -523,6 +523,36 @@ async def test_only_the_owner_a_leader_of_its_team_or_an_admin_manages_a_case(si
     assert started[0]["parent"] == {"ref": ref}
 
 
+async def test_only_the_owner_a_leader_of_its_team_or_an_admin_changes_a_cases_owner(signed_in):
+    jane = await signed_in("jane@example.com")
+    lena = await signed_in("lena@example.com")
+    admin = await signed_in("admin@example.com")
+    jane_id, lena_id = await user_id("jane@example.com"), await user_id("lena@example.com")
+    before = await footprint()
+    error = await jane.error(UPDATE, {"ref": "C-1001", "input": {"ownerId": jane_id}})
+    assert_error(error, "FORBIDDEN", "ownerId")
+    assert "owner" in error["message"]
+    assert await footprint() == before
+    # so she cannot then pause or abandon it either
+    assert_error(await jane.error(WAIT, {"ref": "C-1001", "input": {"waitType": "PAUSE"}}), "FORBIDDEN")
+    assert_error(await jane.error(RESOLVE, {"ref": "C-1001", "input": {"method": "ABANDONED"}}), "FORBIDDEN")
+    assert (await item(lena, "C-1001"))["owner"] == {"email": "lena@example.com"}
+
+    # the owner (here also the team's leader) hands it over, with an entry naming both
+    assert (await lena.data(UPDATE, {"ref": "C-1001", "input": {"ownerId": jane_id}}))["updateWorkItem"]["ref"] == "C-1001"
+    assert (await item(jane, "C-1001"))["owner"] == {"email": "jane@example.com"}
+    entry = await TimelineEntry.filter(work_item__ref="C-1001", kind=TimelineKind.FIELDS_CHANGED).order_by("-id").first()
+    assert entry is not None and entry.actor_user_id == int(lena_id)
+    assert entry.data["changes"] == [{
+        "field": "ownerId", "from": int(lena_id), "to": int(jane_id), "fromName": "Lena Fischer", "toName": "Jane Cooper",
+    }]
+    # a leader of its team and an admin may too; giving it the owner it has changes no owner
+    await lena.data(UPDATE, {"ref": "C-1001", "input": {"ownerId": lena_id}})
+    await admin.data(UPDATE, {"ref": "C-1001", "input": {"ownerId": jane_id}})
+    assert (await item(jane, "C-1001"))["owner"] == {"email": "jane@example.com"}
+    assert (await jane.data(UPDATE, {"ref": "C-1001", "input": {"ownerId": jane_id}}))["updateWorkItem"]["ref"] == "C-1001"
+
+
 # ----------------------------------------------------------------------------- finishing a case
 
 

@@ -80,6 +80,30 @@ async def test_start_work_and_undo_the_pick_up(jane):
     assert [(e.data["from"], e.data["to"]) for e in entries] == [("TO_DO", "IN_PROGRESS"), ("IN_PROGRESS", "TO_DO")]
 
 
+async def test_only_the_assignee_or_a_team_leader_returns_in_progress_work(jane, signed_in):
+    lena = await signed_in("lena@example.com")
+    karina = await signed_in("karina@example.com")
+    before = await footprint()
+    # lena's IN_PROGRESS case is not jane's to hand back
+    error = await jane.error(RETURN, {"ref": "C-1001"})
+    assert error["extensions"]["code"] == "FORBIDDEN" and error["extensions"]["field"] == "ref"
+    assert "C-1001" in error["message"]
+    # only IN_PROGRESS work goes back: not a WAITING ticket, not one already TO_DO
+    for ref, status in (("T-1004", "WAITING"), ("T-1002", "TO_DO")):
+        error = await jane.error(RETURN, {"ref": ref})
+        assert error["extensions"] == {"code": "INVALID_TRANSITION", "field": "ref", "from": status, "to": "TO_DO"}, ref
+    assert await footprint() == before
+    assert (await _item(jane, "T-1004"))["status"] == "WAITING"
+    # karina leads no team of UK's: jane's T-1003 is not hers to return either (she cannot see it at all)
+    assert (await karina.error(RETURN, {"ref": "T-1003"}))["extensions"]["code"] == "NOT_FOUND"
+    # lena leads Team A, whose queue holds jane's T-1003
+    back = (await lena.data(RETURN, {"ref": "T-1003"}))["returnToQueue"]["workItem"]
+    assert back["status"] == "TO_DO" and back["assignee"] is None
+    # and the assignee returns her own
+    await jane.data(START, {"ref": "T-1002"})
+    assert (await jane.data(RETURN, {"ref": "T-1002"}))["returnToQueue"]["workItem"]["status"] == "TO_DO"
+
+
 async def test_api_keys_and_portal_contacts_do_not_take_work(signed_in, client: HttpClient):
     uk = await Department.get(name="UK Operations")
     key = (await api_keys.create_api_key("ERP", [uk.id], can_write=True, created_by=None)).token

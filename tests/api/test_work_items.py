@@ -121,6 +121,75 @@ async def test_only_a_draft_can_be_submitted(signed_in):
     assert await footprint() == before
 
 
+async def test_a_submitted_item_keeps_what_submit_required(signed_in):
+    jane = await signed_in("jane@example.com")
+    lena = await signed_in("lena@example.com")
+    before = await footprint()
+    cases = [
+        ("T-1002", {"title": ""}, "title"),
+        ("T-1002", {"title": "   "}, "title"),
+        ("T-1002", {"title": None}, "title"),
+        ("T-1002", {"description": ""}, "description"),
+        ("T-1002", {"categoryId": None}, "categoryId"),
+        ("T-1002", {"primaryContactId": None}, "primaryContactId"),
+        ("T-1002", {"requesterId": None}, "requesterId"),
+        ("C-1001", {"title": ""}, "title"),
+    ]
+    for ref, input_value, field in cases:
+        error = await (lena if ref.startswith("C") else jane).error(UPDATE, {"ref": ref, "input": input_value})
+        assert error["extensions"]["code"] == "VALIDATION", (ref, input_value, error)
+        assert [f["field"] for f in error["extensions"]["fields"]] == [field], (ref, input_value, error)
+        assert field.removesuffix("Id").lower() in error["message"].replace(" ", "").lower(), error
+    assert await footprint() == before
+    assert (await WorkItem.get(ref="T-1002")).title == "Missing invoice INV-2231"
+    # a draft may still be emptied, and a submitted item may change what it keeps
+    assert (await jane.data(UPDATE, {"ref": "T-1001", "input": {"title": ""}}))["updateWorkItem"]["title"] is None
+    assert (await jane.data(UPDATE, {"ref": "T-1002", "input": {"title": "INV-2231"}}))["updateWorkItem"]["title"] == "INV-2231"
+    # a case needs only its short description: clearing a case's category is fine
+    assert (await lena.data(UPDATE, {"ref": "C-1001", "input": {"description": None}}))["updateWorkItem"]["ref"] == "C-1001"
+
+
+FIELDS_CHANGED = """query($ref: String!) { workItem(ref: $ref) {
+  timeline(kinds: [FIELDS_CHANGED], showSystemGenerated: true) { edges { node { kind data actor { kind name } } } }
+} }"""
+
+
+async def _fields_changed(client: HttpClient, ref: str) -> list[dict]:
+    return [e["node"] for e in (await client.data(FIELDS_CHANGED, {"ref": ref}))["workItem"]["timeline"]["edges"]]
+
+
+async def test_field_edits_are_one_timeline_entry_with_who_what_from_and_to(signed_in):
+    jane = await signed_in("jane@example.com")
+    ids = await _ids()
+    invoices = (await Category.get(name="Invoices")).id
+    assert await _fields_changed(jane, "T-1002") == []
+    await jane.data(UPDATE, {"ref": "T-1002", "input": {
+        "title": "Missing invoice INV-2231 (February)", "priority": "HIGH", "categoryId": ids["payroll"],
+        "contactIds": [ids["piotr"]], "customData": {"po": "4471"}, "slaHours": 8,
+        "description": "We have not received invoice INV-2231 for February.",  # unchanged: not recorded
+    }})
+    [entry] = await _fields_changed(jane, "T-1002")
+    assert entry["actor"] == {"kind": "USER", "name": "Jane Cooper"}
+    assert entry["data"] == {"changes": [
+        {"field": "title", "from": "Missing invoice INV-2231", "to": "Missing invoice INV-2231 (February)"},
+        {"field": "categoryId", "from": invoices, "to": int(ids["payroll"]), "fromName": "Invoices", "toName": "Payroll"},
+        {"field": "contactIds", "from": [], "to": [int(ids["piotr"])], "fromNames": [], "toNames": ["Piotr Zieliński"]},
+        {"field": "priority", "from": "NORMAL", "to": "HIGH"},
+        {"field": "customData", "from": {}, "to": {"po": "4471"}},
+        {"field": "slaHours", "from": None, "to": 8},
+    ]}
+    # the people involved are named next to their ids; a mutation that changes nothing adds nothing
+    await jane.data(UPDATE, {"ref": "T-1002", "input": {"primaryContactId": ids["piotr"], "requesterId": ids["piotr"]}})
+    await jane.data(UPDATE, {"ref": "T-1002", "input": {"priority": "HIGH"}})
+    entries = await _fields_changed(jane, "T-1002")
+    assert len(entries) == 2
+    bob = int(ids["bob"])
+    assert entries[0]["data"] == {"changes": [
+        {"field": "primaryContactId", "from": bob, "to": int(ids["piotr"]), "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
+        {"field": "requesterId", "from": bob, "to": int(ids["piotr"]), "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
+    ]}
+
+
 async def test_stale_version_is_a_conflict_that_changes_nothing(signed_in):
     jane = await signed_in("jane@example.com")
     first = (await jane.data(UPDATE, {"ref": "T-1001", "input": {"title": "v2"}, "version": 1}))["updateWorkItem"]

@@ -56,8 +56,9 @@ async def test_timeline_entries_are_pushed_with_their_item(live_server, signed_i
         await session.next_for(op)
         await jane.data('mutation { updateWorkItem(ref: "T-1001", input: {description: "d"}) { version } }')
         await jane.data('mutation { submitWorkItem(ref: "T-1001") { version } }')
-        kinds = [(await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] for _ in range(4)]
-    assert kinds == ["UPDATED", "SUBMITTED", "TIMELINE_ENTRY_ADDED", "TIMELINE_ENTRY_ADDED"]
+        kinds = [(await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] for _ in range(5)]
+    # the edit's FIELDS_CHANGED entry, then the submit's initial description and SUBMITTED entries
+    assert kinds == ["UPDATED", "TIMELINE_ENTRY_ADDED", "SUBMITTED", "TIMELINE_ENTRY_ADDED", "TIMELINE_ENTRY_ADDED"]
 
 
 async def test_subscribing_to_an_item_out_of_scope_is_not_found(live_server, signed_in):

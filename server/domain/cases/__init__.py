@@ -7,9 +7,10 @@ An action that cannot be completed puts its case back TO_DO with the problem fla
 is told; the owner may rework from an earlier step, start another copy of an action, pause, reset
 the case to in progress, or abandon it.
 
-    flow       the case type driving a case: steps, actions starting, advancing, completing
+    flow       the case type driving a case: steps, actions and sub-cases starting, advancing,
+               completing, and its reactions to actions and cases finishing
     actions    resolving actions, peer review, waiting for sub-cases; what the owner does
-    starting   sub-cases and independent copies
+    starting   starting sub-cases and independent copies by hand, shared data
 """
 
 from server.domain.cases.actions import (
@@ -22,8 +23,16 @@ from server.domain.cases.actions import (
     update_checklist,
     wait_for_sub_cases,
 )
-from server.domain.cases.flow import action_closed, case_done, check_case_manager, on_submitted, running_sub_cases
-from server.domain.cases.starting import check_case_type, copy_case, share_custom_data, start_case
+from server.domain.cases.flow import (
+    action_closed,
+    case_done,
+    check_case_manager,
+    check_owner_change,
+    copy_case,
+    on_submitted,
+    running_sub_cases,
+)
+from server.domain.cases.starting import check_case_type, share_custom_data, start_case
 
 __all__ = [
     "ReviewDecision",
@@ -32,6 +41,7 @@ __all__ = [
     "check_can_resolve",
     "check_case_manager",
     "check_case_type",
+    "check_owner_change",
     "copy_case",
     "on_submitted",
     "reset",

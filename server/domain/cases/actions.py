@@ -30,7 +30,7 @@ from server.domain.cases.flow import (
     start_step,
 )
 from server.domain.errors import FieldProblem, Forbidden, InvalidTransition, ValidationError
-from server.domain.lifecycle import (
+from server.domain.transitions import (
     Outcome,
     change_status,
     check_assignable,
@@ -41,11 +41,8 @@ from server.domain.lifecycle import (
 )
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
-from server.domain.work_items import event_base, save_changes
+from server.domain.item_store import event_base, save_changes
 from server.subscriptions.events import WorkItemFieldsChanged
-
-OPEN = workflow.OPEN
-
 
 @dataclass(frozen=True)
 class ReviewDecision:
@@ -193,7 +190,7 @@ async def wait_for_sub_cases(uow: UnitOfWork, action: WorkItem, viewer: Viewer) 
 
 async def check_can_resolve(case: WorkItem, method: ResolutionMethod) -> None:
     if method is ResolutionMethod.COMPLETE:
-        open_actions = await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, status__in=list(OPEN)).values_list("ref", flat=True)
+        open_actions = await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, status__in=list(workflow.OPEN)).values_list("ref", flat=True)
         if open_actions:
             raise ValidationError.single(
                 "method", f"{case.ref} still has open actions ({', '.join(sorted(open_actions))}): finish them or abandon the case"
@@ -220,7 +217,7 @@ async def start_action(
         case = await load_for_change(viewer, ref, version)
         require_case(case)
         await check_case_manager(viewer, case)
-        if case.status not in OPEN:
+        if case.status not in workflow.OPEN:
             raise InvalidTransition(f"{case.ref} is {case.status.value}; actions start on open cases.", field="ref",
                                     **{"from": case.status.value, "to": case.status.value})
         copy_of = None
@@ -249,12 +246,12 @@ async def rework(viewer: Viewer, ref: str, version: int | None, step: int) -> Ou
         case = await load_for_change(viewer, ref, version)
         require_case(case)
         await check_case_manager(viewer, case)
-        if case.status not in OPEN:
+        if case.status not in workflow.OPEN:
             raise InvalidTransition(f"{case.ref} is {case.status.value}; only an open case is reworked.", field="ref",
                                     **{"from": case.status.value, "to": case.status.value})
         if case.current_step is None or not 1 <= step <= case.current_step:
             raise ValidationError.single("step", f"step must be between 1 and {case.ref}'s current step ({case.current_step or 0})")
-        for action in await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, step__gte=step, status__in=list(OPEN)):
+        for action in await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, step__gte=step, status__in=list(workflow.OPEN)):
             await change_status(uow, action, viewer, Status.CLOSED, reason=f"{case.ref} reworked from step {step}.")
         await timeline.case_reworked(uow, case, viewer, step=step)
         await set_flags(uow, case, viewer, needs_attention=False, problem=None)

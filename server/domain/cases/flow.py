@@ -3,9 +3,6 @@ the case, a problem action puts it back to its owner, the last step completes it
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 from models.case_flow import ActionTemplate, CaseStep
 from models.enums import (
     ActionKind,
@@ -21,20 +18,17 @@ from models.enums import (
 from models.org import Department, Queue
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, notifications, timeline, workflow
+from server.domain import clock, notifications, reactions, sla, timeline, workflow
 from server.domain.departments import department_queue
 from server.domain.errors import Forbidden, ValidationError
-from server.domain.lifecycle import (
+from server.domain.transitions import (
     change_status,
     set_flags,
 )
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer
-from server.domain.work_items import event_base, next_reference, save_changes
+from server.domain.item_store import event_base, next_reference, save_changes
 from server.subscriptions.events import WorkItemCreated
-
-OPEN = workflow.OPEN
-
 
 # ---------------------------------------------------------------------------------------- helpers
 
@@ -52,13 +46,26 @@ async def check_case_manager(viewer: Viewer, case: WorkItem) -> None:
     raise Forbidden(f"Only the owner of {case.ref} (or a leader of its team) may do this.", field="ref")
 
 
+async def check_owner_change(viewer: Viewer, case: WorkItem) -> None:
+    """The owner manages a case, so naming another owner is a manager's call too; a draft nobody
+    owns yet is its creator's to give."""
+    if case.owner_id is None and viewer.is_user and case.created_by_id == viewer.id:
+        return
+    try:
+        await check_case_manager(viewer, case)
+    except Forbidden:
+        raise Forbidden(
+            f"Only the owner of {case.ref} (or a leader of its team) may change its owner.", field="ownerId"
+        ) from None
+
+
 def require_case(item: WorkItem, field: str = "ref") -> None:
     if item.type is not WorkItemType.CASE:
         raise ValidationError.single(field, f"{item.ref} is not a case")
 
 
 async def running_sub_cases(case: WorkItem) -> int:
-    return await WorkItem.filter(parent_id=case.id, type=WorkItemType.CASE, status__in=list(OPEN)).count()
+    return await WorkItem.filter(parent_id=case.id, type=WorkItemType.CASE, status__in=list(workflow.OPEN)).count()
 
 
 async def _started_sub_cases(case: WorkItem) -> int:
@@ -142,7 +149,7 @@ async def create_action(
         category_id=case.category_id,
         priority=case.priority or Priority.NORMAL,
         submitted_at=now,
-        due_at=now + timedelta(hours=department.sla_hours),
+        due_at=sla.due_date(department, now),
         parent_id=case.id,
         origin_id=copy_of.id if copy_of else None,
         action_kind=kind,
@@ -176,8 +183,6 @@ async def _set_going(uow: UnitOfWork, case: WorkItem, action: WorkItem, template
         # no sub-case started yet: it waits TO_DO in its queue for a person to decide
     elif action.action_kind is ActionKind.START_CASE:
         case_type_id = template.sub_case_type_id if template else None
-        from server.domain.cases.starting import new_sub_case  # starting builds on this module
-
         sub_case = await new_sub_case(uow, case, None, title=action.title or "Sub-case", case_type_id=case_type_id)
         await change_status(
             uow, action, None, Status.CLOSED, reason=f"Started sub-case {sub_case.ref}.",
@@ -186,6 +191,60 @@ async def _set_going(uow: UnitOfWork, case: WorkItem, action: WorkItem, template
         await case.refresh_from_db()
 
 
+async def new_sub_case(uow: UnitOfWork, parent: WorkItem, actor: Viewer | None, *, title: str, case_type_id: int | None) -> WorkItem:
+    """A sub-case: TO_DO at once, sharing the parent's data; the parent's wait-for-sub-cases
+    actions start waiting."""
+    case = await copy_case(parent, actor, title=title, case_type_id=case_type_id, status=Status.TO_DO, parent_id=parent.id,
+                            origin_id=None, groups=("CONTACTS", "CUSTOM_DATA"))
+    uow.emit(WorkItemCreated(**event_base(case, actor), item_type=WorkItemType.CASE.value, status=case.status.value))
+    await timeline.created(uow, case, actor)
+    await timeline.case_started(uow, parent, case, actor, relation="SUB_CASE")
+    await on_submitted(uow, case, actor)
+    waiting_actions = WorkItem.filter(parent_id=parent.id, action_kind=ActionKind.WAIT_FOR_SUB_CASES,
+                                      status__in=[Status.TO_DO, Status.IN_PROGRESS])
+    for action in await waiting_actions:
+        await change_status(uow, action, None, Status.WAITING, fields={"wait_type": WaitType.SUB_CASES},
+                            reason=f"Sub-case {case.ref} started.")
+    return case
+
+
+async def copy_case(source: WorkItem, actor: Viewer | None, *, title: str, case_type_id: int | None, status: Status,
+                     parent_id: int | None, origin_id: int | None, groups: tuple[str, ...]) -> WorkItem:
+    department = await Department.get(id=source.department_id)
+    now = clock.now()
+    submitted = status is not Status.DRAFT
+    case = await WorkItem.create(
+        ref=await next_reference(WorkItemType.CASE),
+        type=WorkItemType.CASE,
+        status=status,
+        title=title,
+        description=source.description,
+        department_id=source.department_id,
+        team_id=source.team_id if submitted else None,
+        queue_id=source.queue_id if submitted else None,
+        company_id=source.company_id if "CONTACTS" in groups else None,
+        primary_contact_id=source.primary_contact_id if "CONTACTS" in groups else None,
+        requester_id=source.requester_id if "CONTACTS" in groups else None,
+        category_id=source.category_id,
+        priority=source.priority,
+        custom_data=dict(source.custom_data) if "CUSTOM_DATA" in groups else {},
+        case_type_id=case_type_id,
+        parent_id=parent_id,
+        origin_id=origin_id,
+        owner_id=actor.id if actor is not None and actor.is_user else source.owner_id,
+        submitted_at=now if submitted else None,
+        due_at=sla.due_date(department, now) if submitted else None,
+        created_by_id=actor.id if actor is not None and actor.is_user else None,
+        test_mode=source.test_mode,
+    )
+    if "CONTACTS" in groups:
+        contacts = await source.contacts.all()
+        if contacts:
+            await case.contacts.add(*contacts)
+    return case
+
+
+@reactions.on_done(WorkItemType.ACTION)
 async def action_closed(uow: UnitOfWork, action: WorkItem, actor: Viewer | None) -> None:
     """An action closed: a case problem when it could not be completed; otherwise the case's step
     may be finished. Actions closed by the system without a method (rework, abandon) change nothing.
@@ -205,7 +264,7 @@ def action_problem_reason(action: WorkItem) -> str:
 
 async def raise_problem(uow: UnitOfWork, case: WorkItem, action: WorkItem, reason: str) -> None:
     """Rule 11/14: the case goes TO_DO with the problem flag and its owner is told."""
-    if case.status not in OPEN:
+    if case.status not in workflow.OPEN:
         return
     await set_flags(uow, case, None, needs_attention=True, problem=reason)
     if case.status is not Status.TO_DO:
@@ -219,10 +278,10 @@ async def raise_problem(uow: UnitOfWork, case: WorkItem, action: WorkItem, reaso
 
 async def advance(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None:
     """When every action of the current step is complete, start the next step or complete the case."""
-    if case.case_type_id is None or case.status not in OPEN or case.needs_attention:
+    if case.case_type_id is None or case.status not in workflow.OPEN or case.needs_attention:
         return
     step_actions = WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, step=case.current_step)
-    if await step_actions.filter(status__in=list(OPEN)).exists():
+    if await step_actions.filter(status__in=list(workflow.OPEN)).exists():
         return
     following = await CaseStep.filter(case_type_id=case.case_type_id, position__gt=case.current_step or 0).order_by("position").first()
     if following is not None:
@@ -232,20 +291,17 @@ async def advance(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None
 
 
 async def complete_case(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None:
-    department = await Department.get(id=case.department_id)
-    fields: dict[str, Any] = {"resolution_method": ResolutionMethod.COMPLETE}
-    target = Status.CLOSED
-    if department.feedback_window_hours:
-        target = Status.RESOLVED
-        fields["feedback_until"] = clock.now() + timedelta(hours=department.feedback_window_hours)
+    target, fields = workflow.resolved(await Department.get(id=case.department_id), clock.now())
+    fields["resolution_method"] = ResolutionMethod.COMPLETE
     await change_status(uow, case, actor, target, reason="Every step is complete.", fields=fields)
 
 
+@reactions.on_done(WorkItemType.CASE)
 async def case_done(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> None:
     """A case resolved or closed: an abandoned one closes its open actions; a sub-case may let its
-    parent's wait-for-sub-cases actions close; a case started from a ticket resolves the ticket."""
+    parent's wait-for-sub-cases actions close. (A case started from a ticket: tickets reacts.)"""
     if case.resolution_method is ResolutionMethod.ABANDONED:
-        for action in await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, status__in=list(OPEN)):
+        for action in await WorkItem.filter(parent_id=case.id, type=WorkItemType.ACTION, status__in=list(workflow.OPEN)):
             await change_status(uow, action, None, Status.CLOSED, reason=f"{case.ref} was abandoned.")
     if case.parent_id is not None:
         parent = await WorkItem.get(id=case.parent_id)
@@ -260,7 +316,3 @@ async def case_done(uow: UnitOfWork, case: WorkItem, actor: Viewer | None) -> No
                     uow, action, None, Status.CLOSED, reason="Every sub-case is finished.",
                     fields={"resolution_method": ResolutionMethod.COMPLETE},
                 )
-    if case.origin_id is not None:
-        from server.domain import tickets
-
-        await tickets.started_case_done(uow, case)

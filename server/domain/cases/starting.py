@@ -2,92 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from models.case_flow import CaseType
-from models.enums import (
-    ActionKind,
-    Status,
-    TimelineKind,
-    WaitType,
-    WorkItemType,
-)
-from models.org import Department
+from models.enums import Status, TimelineKind, WorkItemType
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, timeline, workflow
-from server.domain import limits
-from server.domain.cases.flow import on_submitted, require_case
+from server.domain import limits, timeline, workflow
+from server.domain.cases.flow import copy_case, new_sub_case, require_case
 from server.domain.errors import InvalidTransition, ValidationError
-from server.domain.lifecycle import (
-    Outcome,
-    change_status,
-    load_for_change,
-    require_person,
-)
+from server.domain.transitions import Outcome, load_for_change, require_person
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
-from server.domain.work_items import event_base, next_reference, save_changes
+from server.domain.item_store import event_base, save_changes
 from server.subscriptions.events import WorkItemCreated, WorkItemFieldsChanged
 
-OPEN = workflow.OPEN
 DATA_GROUPS = ("CONTACTS", "CUSTOM_DATA", "COMMUNICATIONS")
 
 
 # -------------------------------------------------------------------------------- starting cases
-
-
-async def new_sub_case(uow: UnitOfWork, parent: WorkItem, actor: Viewer | None, *, title: str, case_type_id: int | None) -> WorkItem:
-    """A sub-case: TO_DO at once, sharing the parent's data; the parent's wait-for-sub-cases
-    actions start waiting."""
-    case = await copy_case(parent, actor, title=title, case_type_id=case_type_id, status=Status.TO_DO, parent_id=parent.id,
-                            origin_id=None, groups=("CONTACTS", "CUSTOM_DATA"))
-    uow.emit(WorkItemCreated(**event_base(case, actor), item_type=WorkItemType.CASE.value, status=case.status.value))
-    await timeline.created(uow, case, actor)
-    await timeline.case_started(uow, parent, case, actor, relation="SUB_CASE")
-    await on_submitted(uow, case, actor)
-    waiting_actions = WorkItem.filter(parent_id=parent.id, action_kind=ActionKind.WAIT_FOR_SUB_CASES,
-                                      status__in=[Status.TO_DO, Status.IN_PROGRESS])
-    for action in await waiting_actions:
-        await change_status(uow, action, None, Status.WAITING, fields={"wait_type": WaitType.SUB_CASES},
-                            reason=f"Sub-case {case.ref} started.")
-    return case
-
-
-async def copy_case(source: WorkItem, actor: Viewer | None, *, title: str, case_type_id: int | None, status: Status,
-                     parent_id: int | None, origin_id: int | None, groups: tuple[str, ...]) -> WorkItem:
-    department = await Department.get(id=source.department_id)
-    now = clock.now()
-    submitted = status is not Status.DRAFT
-    case = await WorkItem.create(
-        ref=await next_reference(WorkItemType.CASE),
-        type=WorkItemType.CASE,
-        status=status,
-        title=title,
-        description=source.description,
-        department_id=source.department_id,
-        team_id=source.team_id if submitted else None,
-        queue_id=source.queue_id if submitted else None,
-        company_id=source.company_id if "CONTACTS" in groups else None,
-        primary_contact_id=source.primary_contact_id if "CONTACTS" in groups else None,
-        requester_id=source.requester_id if "CONTACTS" in groups else None,
-        category_id=source.category_id,
-        priority=source.priority,
-        custom_data=dict(source.custom_data) if "CUSTOM_DATA" in groups else {},
-        case_type_id=case_type_id,
-        parent_id=parent_id,
-        origin_id=origin_id,
-        owner_id=actor.id if actor is not None and actor.is_user else source.owner_id,
-        submitted_at=now if submitted else None,
-        due_at=now + timedelta(hours=department.sla_hours) if submitted else None,
-        created_by_id=actor.id if actor is not None and actor.is_user else None,
-        test_mode=source.test_mode,
-    )
-    if "CONTACTS" in groups:
-        contacts = await source.contacts.all()
-        if contacts:
-            await case.contacts.add(*contacts)
-    return case
 
 
 async def _copy_communications(uow: UnitOfWork, source: WorkItem, target: WorkItem) -> None:
@@ -130,7 +61,7 @@ async def start_case(
     async with unit_of_work() as uow:
         source = await load_for_change(viewer, ref, version)
         require_case(source)
-        if source.status not in OPEN:
+        if source.status not in workflow.OPEN:
             raise InvalidTransition(f"{source.ref} is {source.status.value}; cases start from open cases.", field="ref",
                                     **{"from": source.status.value, "to": source.status.value})
         if independent:

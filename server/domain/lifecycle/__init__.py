@@ -5,12 +5,16 @@ clock, records who holds the item, writes the timeline and emits the events, ins
 unit of work. The actions a person takes — start work, hand back, assign, wait, resolve, reopen,
 get next work, a robot's rejection, notes — are built on it.
 
-    steps      loading for a change, change_status, assigning, flags, who may hold an item
     actions    what people do with items, and get next work
+
+The steps they are built of (loading for a change, change_status, assigning, flags, who may hold
+an item) are server.domain.transitions, re-exported here. Importing this package also imports
+cases and tickets, whose reactions to an item finishing (server.domain.reactions) the status
+machine runs.
 """
 
+from server.domain import tickets as _tickets  # noqa: F401 - registers its reactions
 from server.domain.lifecycle.actions import (
-    ResolutionEmail,
     add_note,
     assign,
     get_next_work,
@@ -23,17 +27,21 @@ from server.domain.lifecycle.actions import (
     start_work,
     wait,
 )
-from server.domain.lifecycle.steps import (
+from server.domain.outbox import ResolutionEmail
+from server.domain.transitions import (
     Outcome,
     change_status,
     check_assignable,
     check_lifecycle_allowed,
     department_of,
+    departments_closed_to,
     load_for_change,
+    may_hold_work_of,
     pick_up_on_update,
     require_person,
     set_assignee,
     set_flags,
+    status_fields,
 )
 
 __all__ = [
@@ -45,8 +53,10 @@ __all__ = [
     "check_assignable",
     "check_lifecycle_allowed",
     "department_of",
+    "departments_closed_to",
     "get_next_work",
     "load_for_change",
+    "may_hold_work_of",
     "mark_read",
     "pick_up_on_update",
     "reject_work",
@@ -58,5 +68,6 @@ __all__ = [
     "set_assignee",
     "set_flags",
     "start_work",
+    "status_fields",
     "wait",
 ]

@@ -3,7 +3,6 @@ reopen, notes, read marks — and get next work."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,17 +18,18 @@ from models.enums import (
     WaitType,
     WorkItemType,
 )
-from models.org import Department, Queue, User
+from models.org import Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, notifications, timeline, visibility, workflow
-from server.domain import limits
+from server.domain import cases, clock, limits, notifications, outbox, timeline, visibility, workflow
 from server.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
-from server.domain.lifecycle.steps import (
+from server.domain.outbox import ResolutionEmail
+from server.domain.transitions import (
     Outcome,
     change_status,
     check_assignable,
     department_of,
+    departments_closed_to,
     load_for_change,
     pick_up_on_update,
     require_person,
@@ -61,11 +61,22 @@ async def start_work(viewer: Viewer, ref: str, version: int | None) -> Outcome:
 
 
 async def return_to_queue(viewer: Viewer, ref: str, version: int | None) -> Outcome:
-    """Undo a pick-up: my IN_PROGRESS item goes back TO_DO in its queue (rules 2 and 3)."""
+    """Undo a pick-up: my IN_PROGRESS item goes back TO_DO in its queue (rules 2 and 3). A leader
+    of its team (or an admin) may hand back someone else's."""
     require_person(viewer, "hand work back")
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
-        workflow.check(item, Status.TO_DO)
+        if item.status is not Status.IN_PROGRESS:
+            raise InvalidTransition(
+                f"{item.ref} is {item.status.value}; only work in progress goes back to the queue.", field="ref",
+                **{"from": item.status.value, "to": Status.TO_DO.value},
+            )
+        leads_its_team = item.team_id is not None and item.team_id in viewer.led_team_ids
+        if item.assignee_id != viewer.id and not (viewer.is_admin or leads_its_team):
+            raise Forbidden(
+                f"{item.ref} is someone else's work in progress: only they, a leader of its team or an admin hand it back.",
+                field="ref",
+            )
         await change_status(uow, item, viewer, Status.TO_DO, assignee=None)
     return Outcome(item)
 
@@ -155,13 +166,9 @@ async def wait(
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
         if wait_type is WaitType.SUB_CASES:
-            from server.domain import cases
-
             return await cases.wait_for_sub_cases(uow, item, viewer)
         workflow.check_user_wait_type(item, wait_type)
         if wait_type is WaitType.PAUSE:
-            from server.domain import cases
-
             await cases.check_case_manager(viewer, item)  # pausing is the case owner's call (rule 11)
         if item.status is Status.WAITING and item.wait_type is wait_type:
             await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=item.assignee_id or viewer.id, reason=reason)
@@ -176,14 +183,12 @@ async def wait(
 
 
 async def _resolution_entry(uow: UnitOfWork, item: WorkItem, viewer: Viewer, note: str | None,
-                            email: "ResolutionEmail | None") -> bool:
+                            email: ResolutionEmail | None) -> bool:
     """Record or find the resolution note / email (rule 6); whether there is one."""
     if note is not None and note.strip():
         await timeline.note(uow, item, viewer, note.strip(), is_public=False, is_resolution=True)
         return True
     if email is not None:
-        from server.domain import outbox
-
         await outbox.queue_resolution_email(uow, item, viewer, email)
         return True
     # one the same person has just added — since the item's last status change — counts
@@ -196,14 +201,6 @@ async def _resolution_entry(uow: UnitOfWork, item: WorkItem, viewer: Viewer, not
         return False
     await TimelineEntry.filter(id=entry.id).update(is_resolution=True)
     return True
-
-
-@dataclass(frozen=True)
-class ResolutionEmail:
-    to: list[str]
-    subject: str
-    body: str
-    cc: list[str] = field(default_factory=list)
 
 
 async def resolve(
@@ -223,14 +220,10 @@ async def resolve(
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
         if item.type is WorkItemType.ACTION:
-            from server.domain import cases
-
             return await cases.resolve_action(uow, item, viewer, method, reason=reason, note=note, review=review)
         target = workflow.user_resolution_target(item, method)
         workflow.check(item, target)
         if item.type is WorkItemType.CASE:
-            from server.domain import cases
-
             if method is ResolutionMethod.ABANDONED:
                 await cases.check_case_manager(viewer, item)  # abandoning is the case owner's call (rule 11)
             await cases.check_can_resolve(item, method)
@@ -247,10 +240,8 @@ async def resolve(
             )
         fields: dict[str, Any] = {"resolution_method": method}
         if target is Status.RESOLVED:
-            if department.feedback_window_hours:
-                fields["feedback_until"] = clock.now() + timedelta(hours=department.feedback_window_hours)
-            else:
-                target = Status.CLOSED
+            target, window = workflow.resolved(department, clock.now())
+            fields.update(window)
         holder = viewer.id if item.status is Status.TO_DO or item.assignee_id is None else item.assignee_id
         await change_status(uow, item, viewer, target, assignee=holder, reason=reason, fields=fields)
         notices = []
@@ -357,10 +348,8 @@ async def get_next_work(viewer: Viewer) -> WorkItem | None:
     )
     if viewer.role is Role.ROBOT:
         candidates = candidates.filter(human_only=False)
-    if not viewer.is_admin:
-        staff_only = await Department.filter(assignees_only_from_staff=True).values_list("id", flat=True)
-        if excluded := set(staff_only) - viewer.department_ids:
-            candidates = candidates.exclude(department_id__in=sorted(excluded))
+    if excluded := await departments_closed_to(viewer):
+        candidates = candidates.exclude(department_id__in=sorted(excluded))
     ordered = candidates.annotate(
         no_due=Case(When(due_at__isnull=True, then="1"), default="0")
     ).order_by("no_due", "due_at", "-priority", "created_at", "id")

@@ -1,5 +1,9 @@
 """The steps every lifecycle action is built of: loading an item for a change, `change_status`
-(status machine, SLA clock, holder, timeline, events), assigning, flags, who may hold an item."""
+(status machine, SLA clock, holder, timeline, events, and the reactions of the items around it),
+assigning, flags, who may hold an item.
+
+Cases, tickets, moves and links build on these; server.domain.lifecycle re-exports them with the
+actions people take."""
 
 from __future__ import annotations
 
@@ -10,17 +14,16 @@ from typing import Any
 from models.enums import (
     NotificationKind,
     ReviewStage,
-    Role,
     Status,
 )
 from models.org import Department, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import clock, notifications, sla, timeline, visibility, workflow
+from server.domain import clock, notifications, reactions, sla, timeline, visibility, workflow
 from server.domain.errors import Forbidden, ValidationError
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer, user_viewer
-from server.domain.work_items import check_version, event_base, save_changes
+from server.domain.item_store import check_version, event_base, save_changes
 from server.subscriptions.events import WorkItemAssigned, WorkItemFieldsChanged, WorkItemStatusChanged
 
 
@@ -83,29 +86,8 @@ async def change_status(
 ) -> None:
     """Move `item` to `to` (checked against the status machine), with its consequences."""
     workflow.check(item, to)
-    now = clock.now()
     from_status = item.status
-    changes: dict[str, Any] = dict(fields or {})
-    if from_status is Status.WAITING and to is not Status.WAITING:
-        department = await department_of(item)
-        changes.setdefault("due_at", sla.resumed_due_date(item, department, now))
-        changes.update(wait_type=None, wait_started_at=None, wait_until=None, days_to_wait=None, close_if_no_response=False)
-    if to is Status.WAITING:
-        changes.setdefault("wait_started_at", now)
-    if to is Status.RESOLVED:
-        changes.setdefault("resolved_at", now)
-    if to is Status.CLOSED:
-        changes.setdefault("closed_at", now)
-        changes.setdefault("feedback_until", None)
-        if item.resolved_at is None:
-            changes.setdefault("resolved_at", now)
-    if from_status is Status.RESOLVED and to is not Status.CLOSED:
-        changes.update(resolved_at=None, feedback_until=None, resolution_method=None)
-    if from_status is Status.DRAFT and item.submitted_at is None and to is not Status.CLOSED:
-        department = await department_of(item)
-        changes.setdefault("submitted_at", now)
-        changes.setdefault("due_at", sla.due_date(item, department, now))
-    changes["status"] = to
+    changes = await status_fields(item, to, fields)
 
     previous_assignee = item.assignee_id
     if assignee is not UNCHANGED and assignee != previous_assignee:
@@ -128,9 +110,37 @@ async def change_status(
         )
     )
     if to in workflow.DONE and from_status not in workflow.DONE:
-        from server.domain import structure
+        await reactions.item_done(uow, item, actor)
 
-        await structure.item_done(uow, item, actor)
+
+async def status_fields(item: WorkItem, to: Status, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What is written with a move of `item` to `to` (already checked against the status
+    machine): the status, the SLA clock (started on submit, moved on after a wait), the wait and
+    resolution fields — on top of `fields`."""
+    now = clock.now()
+    from_status = item.status
+    changes: dict[str, Any] = dict(fields or {})
+    if from_status is Status.WAITING and to is not Status.WAITING:
+        department = await department_of(item)
+        changes.setdefault("due_at", sla.resumed_due_date(item, department, now))
+        changes.update(wait_type=None, wait_started_at=None, wait_until=None, days_to_wait=None, close_if_no_response=False)
+    if to is Status.WAITING:
+        changes.setdefault("wait_started_at", now)
+    if to is Status.RESOLVED:
+        changes.setdefault("resolved_at", now)
+    if to is Status.CLOSED:
+        changes.setdefault("closed_at", now)
+        changes.setdefault("feedback_until", None)
+        if item.resolved_at is None:
+            changes.setdefault("resolved_at", now)
+    if from_status is Status.RESOLVED and to is not Status.CLOSED:
+        changes.update(resolved_at=None, feedback_until=None, resolution_method=None)
+    if from_status is Status.DRAFT and item.submitted_at is None and to is not Status.CLOSED:
+        department = await department_of(item)
+        changes.setdefault("submitted_at", now)
+        changes.setdefault("due_at", sla.due_date(department, now, item.sla_hours))
+    changes["status"] = to
+    return changes
 
 
 async def set_assignee(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, user_id: int | None) -> None:
@@ -182,10 +192,21 @@ async def check_assignable(item: WorkItem, user_id: int) -> User:
     if user is None:
         raise ValidationError.single("userId", f"no active user {user_id}")
     department = await department_of(item)
-    if department.assignees_only_from_staff and user.role is not Role.ADMIN:
-        candidate = await user_viewer(user)
-        if item.department_id not in candidate.department_ids:
-            raise ValidationError.single(
-                "userId", f"{department.name} takes assignees only from its staff; {user.name} is not on it"
-            )
+    if department.assignees_only_from_staff and not may_hold_work_of(await user_viewer(user), department):
+        raise ValidationError.single(
+            "userId", f"{department.name} takes assignees only from its staff; {user.name} is not on it"
+        )
     return user
+
+
+def may_hold_work_of(holder: Viewer, department: Department) -> bool:
+    """"Assignees only from department staff" (seed 003): such a department's work is held only
+    by its staff (and admins); any other department's by anyone who may be assigned."""
+    return holder.is_admin or not department.assignees_only_from_staff or department.id in holder.department_ids
+
+
+async def departments_closed_to(holder: Viewer) -> set[int]:
+    """The departments whose work `holder` may not hold (see `may_hold_work_of`)."""
+    if holder.is_admin:
+        return set()
+    return {d.id for d in await Department.filter(assignees_only_from_staff=True) if not may_hold_work_of(holder, d)}
