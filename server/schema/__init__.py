@@ -8,13 +8,7 @@ from __future__ import annotations
 from typing import AsyncGenerator, Optional
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension, ValidationCache
 from strawberry.tools import merge_types
 
 from server.resolvers import viewer as viewer_resolvers
@@ -26,7 +20,7 @@ from server.schema.links import LinkMutation
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, SafeParserCache, SwitchboardSchema
-from server.schema.limits import document_limits
+from server.schema.limits import LimitRules, document_limits, metered_overlapping_fields
 from server.schema.org import Category, Department, Team
 from server.schema.viewer import LoginPayload, ViewerInfo
 from server.schema.work_items import (
@@ -42,15 +36,21 @@ from server.subscriptions.work_item import work_item_updated
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_FIELDS = 10_000
+MAX_SELECTION_WIDTH = 100
+# comparisons OverlappingFieldsCanBeMerged may make (graphql-core: 250,000, about two seconds)
+MAX_FIELD_COMPARISONS = 10_000
 MAX_TOKENS = 2000
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 PARSER_CACHE_SIZE = 512
 VALIDATION_CACHE_SIZE = 512
 
 
-# The limits' rule class is built once: the validation cache is keyed by the rules, and a
+# The limits' rule classes are built once: the validation cache is keyed by the rules, and a
 # class built per operation would make a cache miss on every request.
-LIMIT_RULES = [document_limits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, max_fields=MAX_FIELDS)]
+LIMIT_RULES = [
+    document_limits(max_depth=MAX_DEPTH, max_aliases=MAX_ALIASES, max_fields=MAX_FIELDS, max_width=MAX_SELECTION_WIDTH)
+]
+OVERLAPPING_FIELDS_RULE = metered_overlapping_fields(2 * MAX_FIELD_COMPARISONS)  # a comparison costs two units
 
 
 @strawberry.type
@@ -128,7 +128,7 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: SafeParserCache(maxsize=PARSER_CACHE_SIZE),
         lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
-        lambda: AddValidationRules(LIMIT_RULES),
+        lambda: LimitRules(LIMIT_RULES, OVERLAPPING_FIELDS_RULE),
         lambda: ErrorCodes(hide_suggestions=production),
     ]
     if production:
