@@ -3,32 +3,11 @@ keys, ids as strings with names next to them), on a database that holds such row
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
-from tests.support import backends
+from tests.support.migration_probe import run_in_fresh_database
 
 
 async def test_old_timeline_data_becomes_camel_case_with_names(backend, tmp_path):
-    if backend.name == "postgres":
-        extra = await backends.create()
-        url = extra.database_url
-    else:
-        extra = None
-        url = f"sqlite://{tmp_path / 'timeline.sqlite3'}"
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "tests.support.timeline_data_probe"],
-            env={**os.environ, "DATABASE_URL": url, "SWITCHBOARD_VAR_DIR": str(tmp_path)},
-            capture_output=True, text=True, timeout=120,
-        )
-    finally:
-        if extra is not None:
-            await backends.destroy(extra)
-    assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = await run_in_fresh_database(backend, tmp_path, "tests.support.timeline_data_probe")
     user, queue, department = out["ids"]["user"], out["ids"]["queue"], out["ids"]["department"]
     assert out["entries"] == [
         ["ASSIGNED", {"fromUserId": None, "fromUserName": None, "toUserId": user, "toUserName": "Jane Cooper"}],

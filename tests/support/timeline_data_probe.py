@@ -4,15 +4,10 @@ and print each entry's data then (one JSON line)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import datetime, timezone
 
-from tortoise import Tortoise
-from tortoise.migrations.api import migrate
-
-from server import db
-from server.settings import load_settings
+from tests.support import migration_probe
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 OLD = [
@@ -30,20 +25,8 @@ OLD = [
 ]
 
 
-async def main() -> None:
-    try:
-        await probe()
-    finally:
-        await Tortoise.close_connections()  # else a failure leaves aiosqlite's thread running
-
-
-async def probe() -> None:
-    settings = load_settings()
-    config = db.tortoise_config(settings)
-    await Tortoise.init(config=config)
-    await migrate(config=config, target="switchboard.0001_initial")
-    conn = Tortoise.get_connection("default")  # migrate re-initialises the connections
-    p = (lambda n: f"${n}") if conn.capabilities.dialect == "postgres" else (lambda n: "?")
+async def probe(old: migration_probe.OldDatabase) -> dict:
+    conn, p = old.conn, old.p
 
     async def insert(sql: str, values: list) -> int:
         await conn.execute_query(sql, values)
@@ -77,13 +60,12 @@ async def probe() -> None:
             "INSERT INTO timeline_entry (work_item_id, kind, data, is_public, system_generated, is_resolution, created_at) "
             f"VALUES ({p(1)}, {p(2)}, {p(3)}, false, false, false, {p(4)})", [item, kind, json.dumps(data), NOW])
 
-    await migrate(config=config)
-    conn = Tortoise.get_connection("default")
+    conn = await old.upgrade()
     rows = await conn.execute_query_dict("SELECT kind, data FROM timeline_entry ORDER BY id")
-    print(json.dumps({
+    return {
         "ids": {k.lower(): str(v) for k, v in ids.items()},
         "entries": [[row["kind"], json.loads(row["data"]) if isinstance(row["data"], str) else row["data"]] for row in rows],
-    }))
+    }
 
 
-asyncio.run(main())
+migration_probe.run(probe)

@@ -4,33 +4,17 @@ the rows look like then (one JSON line)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import datetime, timezone
 
-from tortoise import Tortoise
-from tortoise.migrations.api import migrate
-
 from server import db
-from server.settings import load_settings
+from tests.support import migration_probe
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
-async def main() -> None:
-    try:
-        await probe()
-    finally:
-        await Tortoise.close_connections()  # else a failure leaves aiosqlite's thread running
-
-
-async def probe() -> None:
-    settings = load_settings()
-    config = db.tortoise_config(settings)
-    await Tortoise.init(config=config)
-    await migrate(config=config, target="switchboard.0001_initial")
-    conn = Tortoise.get_connection("default")  # migrate re-initialises the connections
-    p = (lambda n: f"${n}") if conn.capabilities.dialect == "postgres" else (lambda n: "?")
+async def probe(old: migration_probe.OldDatabase) -> dict:
+    conn, p = old.conn, old.p
     await conn.execute_query(f"INSERT INTO department (name, sla_hours, language, notify_staff_of_new_tickets, "
                              f"assignees_only_from_staff, client_view_in_public, add_waiting_time_to_due, "
                              f"resolution_note_required, created_at) VALUES ({p(1)}, 24, 'en', false, false, false, true, false, {p(2)})",
@@ -42,18 +26,17 @@ async def probe() -> None:
         f"(SELECT id FROM department), {p(3)})",
         [NOW, NOW, NOW],
     )
-    await migrate(config=config)
-    conn = Tortoise.get_connection("default")  # migrate re-initialises the connections
+    conn = await old.upgrade()
     rows = await conn.execute_query_dict("SELECT ref, checklist, human_only, wait_until, due_missed_at FROM work_item")
     row = rows[0]
-    print(json.dumps({
+    return {
         "ref": row["ref"],
         "checklist": json.loads(row["checklist"]) if isinstance(row["checklist"], str) else row["checklist"],
         "human_only": bool(row["human_only"]),
         "wait_until_kept": row["wait_until"] is not None,
         "due_missed_at": row["due_missed_at"],
         "pending": await db.pending_model_changes(),
-    }))
+    }
 
 
-asyncio.run(main())
+migration_probe.run(probe)
