@@ -9,6 +9,7 @@ from typing import AsyncGenerator, Optional
 
 import strawberry
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from server.resolvers import viewer as viewer_resolvers
@@ -22,6 +23,7 @@ from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, SafeParserCache, SwitchboardSchema
 from server.schema.limits import LimitRules, document_limits, metered_overlapping_fields
 from server.schema.org import Category, Department, Team
+from server.schema.scalars import SCALARS
 from server.schema.viewer import LoginPayload, ViewerInfo
 from server.schema.work_items import (
     CreateWorkItemInput,
@@ -138,5 +140,6 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
         hide_suggestions=production,
     )

@@ -35,11 +35,15 @@ def _serialize(value: Any) -> Any:
     return value
 
 
-JSON = strawberry.scalar(
-    NewType("JSON", object),
-    name="JSON",
-    description=f"The `JSON` scalar type represents JSON values as specified by [ECMA-404]({_SPEC}).",
-    specified_by_url=_SPEC,
-    serialize=_serialize,
-    parse_value=_parse,
-)
+JSON = NewType("JSON", object)
+
+# handed to the schema as StrawberryConfig(scalar_map=SCALARS) (server/schema/__init__.py)
+SCALARS = {
+    JSON: strawberry.scalar(
+        name="JSON",
+        description=f"The `JSON` scalar type represents JSON values as specified by [ECMA-404]({_SPEC}).",
+        specified_by_url=_SPEC,
+        serialize=_serialize,
+        parse_value=_parse,
+    ),
+}
