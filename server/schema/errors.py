@@ -38,6 +38,17 @@ _LIMIT_PATTERNS = (
 # rules' messages about variables ("Variable '$x' is never used.", "... is not defined.", "... of
 # type 'String' used in position expecting ...") are document errors, not wrong input
 _VARIABLE_VALUE = re.compile(r"^Variable '\$\w+' (has invalid (default )?value|expected value of type)")
+# where in the variable: "Variable '$input' has invalid value at .customData.x: ..." (or at [2].y)
+_VARIABLE_PATH = re.compile(r"^Variable '\$(\w+)' has invalid (?:default )?value(?: at ((?:\.\w+|\[\d+\])+))?")
+
+
+def _variable_field(message: str) -> str | None:
+    """The input field (else the variable) a variable-value error is about, for `extensions.field`."""
+    match = _VARIABLE_PATH.match(message)
+    if match is None:
+        return None
+    names = re.findall(r"\.(\w+)", match.group(2) or "")
+    return names[0] if names else match.group(1)
 
 
 # graphql-core's hints at the schema's names (graphql.pyutils.did_you_mean), wherever in a message:
@@ -99,6 +110,10 @@ def present_errors(errors: list[GraphQLError], *, hide_suggestions: bool = False
         if hide_suggestions:
             error = _without_suggestions(error)
         code = classify(error)
+        if code == "VALIDATION" and not (error.extensions or {}).get("field"):
+            field = _variable_field(error.message)
+            if field is not None:
+                error.extensions = {**(error.extensions or {}), "field": field}
         if (error.extensions or {}).get("code"):
             presented.append(error)
         elif code is None:

@@ -39,6 +39,7 @@ async def test_non_finite_numbers_in_json_variables_are_refused(client: HttpClie
     error = result["errors"][0]
     assert error["extensions"]["code"] == "VALIDATION"
     assert "customData" in error["message"] and "finite" in error["message"]
+    assert error["extensions"]["field"] == "customData"
     # nothing was stored, and the item still reads as standard JSON
     _status, item = await _raw(client, json.dumps({"query": ITEM}), jane.token)
     assert item["data"]["workItem"]["customData"] == {}
@@ -47,7 +48,7 @@ async def test_non_finite_numbers_in_json_variables_are_refused(client: HttpClie
     _status, result = await _raw(client, filtered, jane.token)
     error = result["errors"][0]
     assert error["extensions"]["code"] == "VALIDATION", error
-    assert "$v" in error["message"]
+    assert "$v" in error["message"] and error["extensions"]["field"] == "v"
 
 
 async def test_non_finite_numbers_in_json_literals_are_refused(signed_in):
