@@ -139,6 +139,12 @@ MALFORMED = {
         b'{"query": "{ __typename }", "variables": {"d": ' + b"[" * 100 + b"]" * 100 + b"}}"
     ),
     "no query": b'{"variables": {}}',
+    "an integer of 5001 digits": b'{"query": "{ __typename }", "variables": {"c": 1' + b"0" * 5000 + b"}}",
+    "NaN": b'{"query": "{ __typename }", "variables": {"c": NaN}}',
+    "-Infinity": b'{"query": "{ __typename }", "variables": {"c": -Infinity}}',
+    "a lone surrogate in a variable": b'{"query": "query($r: String!) { workItem(ref: $r) { ref } }", "variables": {"r": "\\ud800"}}',
+    "a lone surrogate in the query": b'{"query": "mutation { createWorkItem(input: {title: \\"a\\udc00b\\"}) { ref } }"}',
+    "a lone surrogate in a key": b'{"query": "{ __typename }", "variables": {"\\udfff": 1}}',
 }
 
 
@@ -152,6 +158,12 @@ async def test_malformed_requests_are_400_with_a_json_body(http: httpx.AsyncClie
         assert response.headers["content-type"] == accept
         error = the_error(response.content)
         assert error["extensions"]["code"] == "BAD_REQUEST" and error["message"]
+
+
+async def test_long_integers_and_surrogate_pairs_within_the_bounds_are_accepted(http: httpx.AsyncClient) -> None:
+    body = b'{"query": "{ __typename }", "variables": {"d": [1' + b"0" * 4299 + b', "\\ud83d\\ude00"]}}'
+    response = await http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert response.json() == {"data": {"__typename": "Query"}}
 
 
 async def test_json_nested_up_to_the_limit_is_accepted(http: httpx.AsyncClient) -> None:
