@@ -1,7 +1,8 @@
 """The JSON a client sends — an HTTP request body, a graphql-transport-ws message — parsed within
 bounds, the same way for both:
 
-- standard JSON only: `NaN`, `Infinity` and `-Infinity` are refused (they are not JSON);
+- `NaN`, `Infinity` and `-Infinity` are read (Python's reading) and refused where a value is
+  coerced, naming the field: the JSON scalar and Float refuse non-finite numbers (VALIDATION);
 - an integer of more than `MAX_INT_DIGITS` digits is refused (Python refuses to convert longer
   ones anyway, and no field takes such a number);
 - nesting deeper than `MAX_JSON_DEPTH` levels is refused, without recursion on our side;
@@ -33,10 +34,6 @@ class RequestJSONError(json.JSONDecodeError):
         return self.message
 
 
-def _constant(name: str) -> Any:
-    raise RequestJSONError(f"The request JSON holds {name}, which is not a JSON number.")
-
-
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > MAX_INT_DIGITS:
         raise RequestJSONError(f"The request JSON holds an integer of more than {MAX_INT_DIGITS} digits.")
@@ -46,7 +43,7 @@ def _integer(text: str) -> int:
 def parse_request_json(data: str | bytes) -> Any:
     too_deep = f"The request JSON is nested more than {MAX_JSON_DEPTH} levels deep."
     try:
-        value = json.loads(data, parse_constant=_constant, parse_int=_integer)
+        value = json.loads(data, parse_int=_integer)
     except RequestJSONError:
         raise
     except UnicodeDecodeError:
