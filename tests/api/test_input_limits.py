@@ -3,6 +3,7 @@ text past its maximum, numbers past what the database holds."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 
@@ -269,3 +270,20 @@ async def test_a_reference_longer_than_any_is_not_found_over_websocket(live_serv
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND", errors
     assert (await jane.error("query($r: String!) { workItem(ref: $r) { ref } }", {"r": LONG_REF}))["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_notifications_take_at_most_a_page(signed_in):
+    jane = await signed_in("jane@example.com")
+    for first in (100_000, 101, 0, -1):
+        error = await jane.error("query($f: Int!) { notifications(first: $f) { id } }", {"f": first})
+        assert error["extensions"] == {**error["extensions"], "code": "VALIDATION", "field": "first"}, error
+        assert "first" in error["message"]
+    assert isinstance((await jane.data("{ notifications(first: 100) { id } }"))["notifications"], list)
+
+
+async def test_a_deeply_nested_cursor_is_refused(signed_in):
+    jane = await signed_in("jane@example.com")
+    for payload in (b"[" * 5000, b'{"o": ' * 5000, b"[" * 5000 + b"]" * 5000, b'{"v": [' + b"1" + b"0" * 5000 + b"]}"):
+        cursor = base64.urlsafe_b64encode(payload).decode()
+        error = await jane.error("query($a: String) { workItems(first: 2, after: $a) { edges { cursor } } }", {"a": cursor})
+        assert error["extensions"] == {**error["extensions"], "code": "VALIDATION", "field": "after"}, error
