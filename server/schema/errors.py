@@ -19,7 +19,8 @@ import traceback
 from typing import Any, Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors, ParserCache
+from graphql import OperationDefinitionNode
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.schema import Schema
 from strawberry.types import ExecutionContext
 
@@ -167,6 +168,24 @@ class SafeParserCache(ParserCache):
             context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
         except GraphQLError:
             pass
+        yield
+
+
+MULTIPLE_OPERATIONS = "Must provide operation name if query contains multiple operations."
+
+
+class OperationNameRequired(SchemaExtension):
+    """A document with several operations needs `operationName` (GraphQL spec, GetOperation) —
+    a request error, GRAPHQL_VALIDATION_FAILED. strawberry would run the first operation: its
+    execution context takes the first operation's name when none is given."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if context._provided_operation_name is None and document is not None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                context.pre_execution_errors = [GraphQLError(MULTIPLE_OPERATIONS)]
         yield
 
 

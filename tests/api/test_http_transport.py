@@ -102,6 +102,18 @@ async def test_application_json_keeps_200_for_request_errors(http: httpx.AsyncCl
         assert the_error(response.content)["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
+async def test_several_operations_without_an_operation_name_are_a_request_error(http: httpx.AsyncClient) -> None:
+    query = "query A { a: __typename } query B { b: __typename }"
+    for accept, status in (("application/json", 200), (GRAPHQL_RESPONSE, 400)):
+        response = await http.post("/graphql", json={"query": query}, headers={"Accept": accept})
+        assert response.status_code == status
+        error = the_error(response.content)
+        assert error["message"] == "Must provide operation name if query contains multiple operations."
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    response = await http.post("/graphql", json={"query": query, "operationName": "B"})
+    assert response.json() == {"data": {"b": "Query"}}
+
+
 async def test_a_mutation_over_get_is_405_with_allow_post(http: httpx.AsyncClient) -> None:
     response = await http.get("/graphql", params={"query": "mutation { __typename }"}, headers={"Accept": "application/json"})
     assert response.status_code == 405

@@ -87,6 +87,14 @@ async def test_non_finite_numbers_are_refused_as_over_http(live_server, jane: Ht
         assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "customData", error
 
 
+async def test_several_operations_without_an_operation_name_are_an_error_message(live_server, jane: HttpClient):
+    async with ws_session(live_server.url, jane.token) as session:
+        result = await session.execute("query A { a: __typename } query B { b: __typename }")
+        assert [e["message"] for e in result["errors"]] == ["Must provide operation name if query contains multiple operations."]
+        assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert "data" not in result
+
+
 async def test_the_connection_serves_well_formed_messages_after_optional_fields(live_server, jane: HttpClient):
     async with ws_session(live_server.url, jane.token) as session:
         op = "op-1"
