@@ -349,7 +349,7 @@ def _decode(cursor: str, signature: str, parts: list[_Part]) -> list[Any]:
         payload = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
         if not isinstance(payload, dict) or not isinstance(payload.get("v"), list):
             raise ValueError
-    except (ValueError, UnicodeError):
+    except (ValueError, UnicodeError, RecursionError):  # RecursionError: nested deeper than json reads
         raise ValidationError.single("after", "after is not a cursor this list gave out") from None
     if payload.get("o") != signature:
         raise ValidationError.single("after", "after was made for another list or order; start again without it")

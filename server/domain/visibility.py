@@ -31,6 +31,7 @@ from tortoise.queryset import QuerySet
 from models.enums import WorkItemType
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
+from server.domain import refs
 from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.viewer import Viewer, ViewerKind
 from server.subscriptions.events import (
@@ -48,7 +49,7 @@ REQUESTER_FIELDS = frozenset({"title", "description", "categoryId"})
 
 
 def normalise_ref(ref: str) -> str:
-    return ref.strip().upper()
+    return refs.normalise(ref)
 
 
 def work_item_scope(viewer: Viewer) -> Q | None:

@@ -6,14 +6,13 @@
 - A request error (the document does not parse or validate, a variable cannot be coerced, a
   subscription sent over HTTP) has no `data` entry. With `application/graphql-response+json` it
   answers 400; with `application/json` 200, as the spec requires for a well-formed request.
-- A request that is not a GraphQL request at all (a body that is not JSON, not UTF-8, nested
-  more than `MAX_JSON_DEPTH` levels, a batch, no query) answers 400; a mutation over GET answers
-  405 with `Allow: POST`; every such refusal is a JSON error body with `extensions.code`.
+- A request that is not a GraphQL request at all (a body that is not JSON, not UTF-8, or
+  outside the bounds of server/http/request_json.py; a batch; no query) answers 400; a mutation
+  over GET answers 405 with `Allow: POST`; every such refusal is a JSON error body with `extensions.code`.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +28,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from server.http.errors import GRAPHQL_RESPONSE, JSON, HttpError, error_body
-
-MAX_JSON_DEPTH = 100
+from server.http.request_json import RequestJSONError, parse_request_json
 
 SUBSCRIPTION_OVER_HTTP = "Subscriptions are served over WebSocket at /graphql (graphql-transport-ws), not over HTTP."
 
@@ -70,16 +68,6 @@ def negotiate(accept: str | None) -> str:
             best = (key, candidate)
     return best[1] if best else JSON
 
-
-def _nested_deeper_than(value: object, limit: int) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
-        if children and depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
 
 
 def _exchange(request: Request) -> Exchange:
@@ -125,19 +113,15 @@ class GraphQLHTTPView(GraphQL):
             response.status_code = 400
         return response
 
+    def decode_json(self, data: str | bytes) -> Any:
+        """Every JSON a client sends: request bodies and graphql-transport-ws messages alike."""
+        return parse_request_json(data)
+
     def parse_json(self, data: str | bytes) -> Any:
-        too_deep = f"The request JSON is nested more than {MAX_JSON_DEPTH} levels deep."
         try:
-            value = self.decode_json(data)
-        except json.JSONDecodeError:
-            raise HttpError(400, "The request is not valid JSON.") from None
-        except UnicodeDecodeError:
-            raise HttpError(400, "The request is not valid UTF-8.") from None
-        except RecursionError:
-            raise HttpError(400, too_deep) from None
-        if _nested_deeper_than(value, MAX_JSON_DEPTH):
-            raise HttpError(400, too_deep)
-        return value
+            return self.decode_json(data)
+        except RequestJSONError as refused:
+            raise HttpError(400, refused.message) from None
 
     async def process_result(self, request: Request, result: ExecutionResult) -> Any:
         response_data = await super().process_result(request, result)

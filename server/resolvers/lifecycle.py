@@ -11,7 +11,7 @@ from models.notification import Notification as NotificationModel
 from server.domain import cases, lifecycle, notifications as notification_actions, tickets
 from server.domain.lifecycle import Outcome, ResolutionEmail
 from server.resolvers.context import require_viewer
-from server.resolvers.inputs import to_id, to_ids
+from server.resolvers.inputs import page_size, to_id, to_ids
 from server.resolvers.timeline import present_entry
 from server.schema.lifecycle import (
     ChecklistItemInput,
@@ -27,7 +27,6 @@ from server.schema.lifecycle import (
 )
 from server.schema.work_items import CaseType, WorkItem
 
-MAX_NOTIFICATIONS = 200
 
 
 async def _change(info: strawberry.Info, outcome: Outcome) -> WorkItemChange:
@@ -168,12 +167,13 @@ async def mark_notifications_read(info: strawberry.Info, ids: Optional[list[stra
 
 async def notifications(info: strawberry.Info, unread_only: bool = False, first: int = 50) -> list[Notification]:
     viewer = await require_viewer(info)
+    limit = page_size(first, info)
     if not viewer.is_user:
         return []
     query = NotificationModel.filter(user_id=viewer.id)
     if unread_only:
         query = query.filter(read_at=None)
-    rows = await query.order_by("-id").limit(max(1, min(first, MAX_NOTIFICATIONS))).prefetch_related("work_item")
+    rows = await query.order_by("-id").limit(limit).prefetch_related("work_item")
     return [
         Notification(
             id=strawberry.ID(str(n.id)), kind=n.kind, text=n.text, created_at=n.created_at, read=n.read_at is not None,

@@ -20,7 +20,7 @@ from server.schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from server.schema.links import LinkMutation
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
-from server.schema.errors import ErrorCodes, SafeParserCache, SwitchboardSchema
+from server.schema.errors import ErrorCodes, OperationNameRequired, SafeParserCache, SwitchboardSchema
 from server.schema.limits import LimitRules, document_limits, metered_overlapping_fields
 from server.schema.org import Category, Department, Team
 from server.schema.scalars import SCALARS
@@ -130,6 +130,7 @@ def build_schema(*, production: bool = False) -> SwitchboardSchema:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: SafeParserCache(maxsize=PARSER_CACHE_SIZE),
         lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+        OperationNameRequired,  # after ValidationCache, whose errors it replaces
         lambda: LimitRules(LIMIT_RULES, OVERLAPPING_FIELDS_RULE),
         lambda: ErrorCodes(hide_suggestions=production),
     ]

@@ -5,7 +5,8 @@
   GRAPHQL_VALIDATION_FAILED; a variable of the wrong type: VALIDATION;
 - the depth, alias, size and token limits: LIMIT_EXCEEDED;
 - in production, no message suggests names ("Did you mean …?"): the schema is not public there;
-- anything else is an unexpected exception: logged in full, and shown as "Unexpected error."
+- anything else is an unexpected exception: logged once, briefly (its message cut to
+  `MAX_LOGGED_MESSAGE` characters, one traceback), and shown as "Unexpected error."
   with code INTERNAL — over HTTP, WebSocket and inside subscriptions alike.
 """
 
@@ -13,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 from typing import Any, Iterator
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import MaskErrors, ParserCache
+from graphql import OperationDefinitionNode
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension
 from strawberry.schema import Schema
 from strawberry.types import ExecutionContext
 
@@ -26,6 +29,7 @@ from server.domain.errors import DomainError
 log = logging.getLogger("switchboard.graphql")
 
 MASKED_MESSAGE = "Unexpected error."
+MAX_LOGGED_MESSAGE = 500  # characters of an unexpected exception's message that reach the log
 
 _LIMIT_PATTERNS = (
     re.compile(r"exceeds maximum operation depth"),
@@ -167,6 +171,24 @@ class SafeParserCache(ParserCache):
         yield
 
 
+MULTIPLE_OPERATIONS = "Must provide operation name if query contains multiple operations."
+
+
+class OperationNameRequired(SchemaExtension):
+    """A document with several operations needs `operationName` (GraphQL spec, GetOperation) —
+    a request error, GRAPHQL_VALIDATION_FAILED. strawberry would run the first operation: its
+    execution context takes the first operation's name when none is given."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if context._provided_operation_name is None and document is not None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                context.pre_execution_errors = [GraphQLError(MULTIPLE_OPERATIONS)]
+        yield
+
+
 class SwitchboardSchema(Schema):
     def __init__(self, *args: Any, hide_suggestions: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,13 +201,25 @@ class SwitchboardSchema(Schema):
         return handled
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        """Log unexpected errors in full; expected ones are the client's business, not the log's."""
+        """Log unexpected errors (one line and the traceback, of bounded size: an exception's
+        message may quote a client's whole input); expected ones are the client's business."""
         for error in errors:
             if classify(error) is None:
                 original = error.original_error
+                where = ".".join(str(p) for p in error.path or []) or "operation"
+                if original is None:
+                    log.error("Unexpected error in %s: %s", where, _brief(error.message))
+                    continue
                 log.error(
-                    "Unexpected error in %s: %s",
-                    ".".join(str(p) for p in error.path or []) or "operation",
-                    original,
-                    exc_info=(type(original), original, original.__traceback__) if original else None,
+                    "Unexpected error in %s: %s: %s\nTraceback (most recent call last):\n%s",
+                    where,
+                    type(original).__qualname__,
+                    _brief(str(original)),
+                    "".join(traceback.format_tb(original.__traceback__)).rstrip(),
                 )
+
+
+def _brief(message: str) -> str:
+    if len(message) <= MAX_LOGGED_MESSAGE:
+        return message
+    return f"{message[:MAX_LOGGED_MESSAGE]}… ({len(message)} characters)"

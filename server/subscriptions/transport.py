@@ -5,6 +5,8 @@ strawberry's handler speaks the protocol; this module adds what Switchboard need
 - connection_init authenticates the bearer token in its payload (refused: 4403), counts the
   connection against its identity (over the cap: 4429 "Too many connections"), and watches an API
   key's access so that a revocation closes the connection at once (4403 "Access revoked");
+- every message is parsed as HTTP bodies are (server/http/request_json.py: standard JSON, bounded
+  depth and integers, no lone surrogates; else close 4400 with the reason);
 - every message is checked before it is acted on: valid JSON that is not an object, or a
   `subscribe` whose id, query, variables, operationName or extensions have the wrong type, closes
   the connection with 4400 (invalid message), as the protocol says;
@@ -17,16 +19,19 @@ strawberry's handler speaks the protocol; this module adds what Switchboard need
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import NonJsonMessageReceived
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 
 from server.domain.errors import Unauthenticated
 from server.domain.tokens import TokenSigner
 from server.domain.viewer import authenticate, refresh
+from server.http.request_json import RequestJSONError
 from server.resolvers.context import Context, parse_bearer
 from server.subscriptions.access import AccessWatch, WatchUnavailable, is_watched
 from server.subscriptions.limits import PrincipalLimits, Slot
@@ -106,6 +111,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             await self.handle_invalid_message("complete: id must be a string")
             return
         await super().handle_message(message)
+
+    async def handle_invalid_message(self, error_message: str) -> None:
+        # a message the view's decode_json refused (server/http/request_json.py): say why
+        handling = sys.exc_info()[1]
+        if isinstance(handling, NonJsonMessageReceived) and isinstance(handling.__cause__, RequestJSONError):
+            error_message = handling.__cause__.message
+        await super().handle_invalid_message(error_message)
 
     async def handle_connection_init(self, message: Any) -> None:
         try:

@@ -102,6 +102,18 @@ async def test_application_json_keeps_200_for_request_errors(http: httpx.AsyncCl
         assert the_error(response.content)["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
 
 
+async def test_several_operations_without_an_operation_name_are_a_request_error(http: httpx.AsyncClient) -> None:
+    query = "query A { a: __typename } query B { b: __typename }"
+    for accept, status in (("application/json", 200), (GRAPHQL_RESPONSE, 400)):
+        response = await http.post("/graphql", json={"query": query}, headers={"Accept": accept})
+        assert response.status_code == status
+        error = the_error(response.content)
+        assert error["message"] == "Must provide operation name if query contains multiple operations."
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    response = await http.post("/graphql", json={"query": query, "operationName": "B"})
+    assert response.json() == {"data": {"b": "Query"}}
+
+
 async def test_a_mutation_over_get_is_405_with_allow_post(http: httpx.AsyncClient) -> None:
     response = await http.get("/graphql", params={"query": "mutation { __typename }"}, headers={"Accept": "application/json"})
     assert response.status_code == 405
@@ -139,6 +151,10 @@ MALFORMED = {
         b'{"query": "{ __typename }", "variables": {"d": ' + b"[" * 100 + b"]" * 100 + b"}}"
     ),
     "no query": b'{"variables": {}}',
+    "an integer of 5001 digits": b'{"query": "{ __typename }", "variables": {"c": 1' + b"0" * 5000 + b"}}",
+    "a lone surrogate in a variable": b'{"query": "query($r: String!) { workItem(ref: $r) { ref } }", "variables": {"r": "\\ud800"}}',
+    "a lone surrogate in the query": b'{"query": "mutation { createWorkItem(input: {title: \\"a\\udc00b\\"}) { ref } }"}',
+    "a lone surrogate in a key": b'{"query": "{ __typename }", "variables": {"\\udfff": 1}}',
 }
 
 
@@ -152,6 +168,12 @@ async def test_malformed_requests_are_400_with_a_json_body(http: httpx.AsyncClie
         assert response.headers["content-type"] == accept
         error = the_error(response.content)
         assert error["extensions"]["code"] == "BAD_REQUEST" and error["message"]
+
+
+async def test_long_integers_and_surrogate_pairs_within_the_bounds_are_accepted(http: httpx.AsyncClient) -> None:
+    body = b'{"query": "{ __typename }", "variables": {"d": [1' + b"0" * 4299 + b', "\\ud83d\\ude00"]}}'
+    response = await http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert response.json() == {"data": {"__typename": "Query"}}
 
 
 async def test_json_nested_up_to_the_limit_is_accepted(http: httpx.AsyncClient) -> None:

@@ -3,13 +3,15 @@ text past its maximum, numbers past what the database holds."""
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 
 import httpx
 import pytest
 
 from models.work_item import WorkItem
-from tests.support.client import HttpClient
+from tests.support.client import HttpClient, ws_session
 
 UPDATE = "mutation($ref: String!, $input: WorkItemFieldsInput!) { updateWorkItem(ref: $ref, input: $input) { ref customData } }"
 ITEM = '{ workItem(ref: "T-1002") { ref customData } }'
@@ -236,3 +238,52 @@ async def test_one_operation_lists_a_bounded_number_of_items(signed_in):
     assert all(e["path"][-1] == "timeline" for e in nested["errors"])
     fits = await jane.post("{ workItems(first: 20) { edges { node { ref timeline(first: 10) { edges { cursor } } } } } }")
     assert "errors" not in fits
+
+
+LONG_REF = "T-" + "1" * 31  # one character longer than any reference
+REF_ARGUMENTS = {
+    "workItem": ("query($r: String!) { workItem(ref: $r) { ref } }", {}),
+    "updateWorkItem": ('mutation($r: String!) { updateWorkItem(ref: $r, input: {title: "x"}) { ref } }', {}),
+    "startWork": ("mutation($r: String!) { startWork(ref: $r) { workItem { ref } } }", {}),
+    "markWorkItemRead": ("mutation($r: String!) { markWorkItemRead(ref: $r) { workItem { ref } } }", {}),
+    "mergeTicket(into)": ('mutation($r: String!) { mergeTicket(ref: "T-1002", into: $r) { workItem { ref } } }', {}),
+    "createWorkItem(linkTo)": ('mutation($r: String) { createWorkItem(input: {title: "x", linkTo: $r}) { ref } }', {}),
+}
+
+
+@pytest.mark.parametrize("query", [q for q, _ in REF_ARGUMENTS.values()], ids=REF_ARGUMENTS.keys())
+@pytest.mark.parametrize("ref", [LONG_REF, "T-" + "9" * 500_000], ids=["33-chars", "500k-chars"])
+async def test_a_reference_longer_than_any_is_answered_like_a_missing_one(signed_in, caplog, query: str, ref: str):
+    jane = await signed_in("jane@example.com")
+    with caplog.at_level(logging.ERROR):
+        error = await jane.error(query, {"r": ref})
+    assert error["extensions"]["code"] in ("NOT_FOUND", "VALIDATION"), error
+    assert len(error["message"]) < 200, error["message"][:200]
+    assert "Traceback" not in caplog.text and len(caplog.text) < 10_000
+
+
+async def test_a_reference_longer_than_any_is_not_found_over_websocket(live_server, signed_in):
+    jane = await signed_in("jane@example.com")
+    async with ws_session(live_server.url, jane.token) as session:
+        op = await session.subscribe("subscription($r: String!) { workItemUpdated(ref: $r) { kind } }", {"r": LONG_REF})
+        message = await session.next_for(op)
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND", errors
+    assert (await jane.error("query($r: String!) { workItem(ref: $r) { ref } }", {"r": LONG_REF}))["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_notifications_take_at_most_a_page(signed_in):
+    jane = await signed_in("jane@example.com")
+    for first in (100_000, 101, 0, -1):
+        error = await jane.error("query($f: Int!) { notifications(first: $f) { id } }", {"f": first})
+        assert error["extensions"] == {**error["extensions"], "code": "VALIDATION", "field": "first"}, error
+        assert "first" in error["message"]
+    assert isinstance((await jane.data("{ notifications(first: 100) { id } }"))["notifications"], list)
+
+
+async def test_a_deeply_nested_cursor_is_refused(signed_in):
+    jane = await signed_in("jane@example.com")
+    for payload in (b"[" * 5000, b'{"o": ' * 5000, b"[" * 5000 + b"]" * 5000, b'{"v": [' + b"1" + b"0" * 5000 + b"]}"):
+        cursor = base64.urlsafe_b64encode(payload).decode()
+        error = await jane.error("query($a: String) { workItems(first: 2, after: $a) { edges { cursor } } }", {"a": cursor})
+        assert error["extensions"] == {**error["extensions"], "code": "VALIDATION", "field": "after"}, error

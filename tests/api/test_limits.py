@@ -339,6 +339,21 @@ async def test_unexpected_errors_are_masked_over_http_and_logged(jane: HttpClien
     assert "hunter2" in caplog.text and "Traceback" in caplog.text
 
 
+async def test_an_unexpected_error_is_logged_once_and_briefly(jane: HttpClient, monkeypatch, caplog):
+    async def explode(*args, **kwargs):
+        raise RuntimeError("quoting the input " + "x" * 500_000)
+
+    monkeypatch.setattr(work_item_resolvers.visibility, "get_work_item", explode)
+    with caplog.at_level(logging.ERROR, logger="switchboard.graphql"):
+        result = await jane.post('{ workItem(ref: "T-1002") { ref } }')
+    assert result["errors"][0]["extensions"] == {"code": "INTERNAL"}
+    (_record,) = [r for r in caplog.records if r.name == "switchboard.graphql"]
+    logged = caplog.text
+    assert "RuntimeError: quoting the input xxx" in logged and "(500018 characters)" in logged
+    assert logged.count("Traceback") == 1 and "explode" in logged
+    assert len(logged) < 20_000, len(logged)
+
+
 async def test_unexpected_errors_are_masked_over_websocket(live_server, jane: HttpClient, broken_work_item_query):
     async with ws_session(live_server.url, jane.token) as session:
         result = await session.execute('{ workItem(ref: "T-1002") { ref } }')

@@ -53,6 +53,48 @@ async def test_a_malformed_message_closes_with_4400(live_server, jane: HttpClien
     assert code == 4400, (code, reason)
 
 
+def _subscribe(variables: str, query: str = "{ __typename }") -> str:
+    return '{"type": "subscribe", "id": "1", "payload": {"query": %s, "variables": %s}}' % (json.dumps(query), variables)
+
+
+OUT_OF_BOUNDS = {
+    "an integer of 5001 digits": (_subscribe('{"c": 1' + "0" * 5000 + "}"), "digits"),
+    "variables 50000 levels deep": (_subscribe('{"d": ' + "[" * 50_000 + "]" * 50_000 + "}"), "nested"),
+    "variables 101 levels deep": (_subscribe('{"d": ' + "[" * 100 + "]" * 100 + "}"), "nested"),
+    "a lone surrogate in a variable": (_subscribe('{"r": "\\ud800"}', "query($r: String!) { workItem(ref: $r) { ref } }"), "surrogate"),
+    "a lone surrogate in the query": (_subscribe("null", 'mutation { createWorkItem(input: {title: "a\udc00b"}) { ref } }'), "surrogate"),
+}
+
+
+@pytest.mark.parametrize("raw, why", OUT_OF_BOUNDS.values(), ids=OUT_OF_BOUNDS.keys())
+async def test_a_message_outside_the_json_bounds_closes_with_4400(live_server, jane: HttpClient, raw: str, why: str):
+    """The same bounded JSON parsing as HTTP bodies (which answer 400 for these)."""
+    async with ws_session(live_server.url, jane.token) as session:
+        await session.socket.send(raw)
+        code, reason = await session.closed()
+    assert code == 4400, (code, reason)
+    assert why in reason, reason
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+async def test_non_finite_numbers_are_refused_as_over_http(live_server, jane: HttpClient, constant: str):
+    """Read like an HTTP body reads them, refused where coerced: VALIDATION naming the field."""
+    update = "mutation($ref: String!, $input: WorkItemFieldsInput!) { updateWorkItem(ref: $ref, input: $input) { ref } }"
+    async with ws_session(live_server.url, jane.token) as session:
+        await session.socket.send(_subscribe('{"ref": "T-1002", "input": {"customData": {"x": %s}}}' % constant, update))
+        message = await session.next_for("1")
+        (error,) = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "customData", error
+
+
+async def test_several_operations_without_an_operation_name_are_an_error_message(live_server, jane: HttpClient):
+    async with ws_session(live_server.url, jane.token) as session:
+        result = await session.execute("query A { a: __typename } query B { b: __typename }")
+        assert [e["message"] for e in result["errors"]] == ["Must provide operation name if query contains multiple operations."]
+        assert result["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert "data" not in result
+
+
 async def test_the_connection_serves_well_formed_messages_after_optional_fields(live_server, jane: HttpClient):
     async with ws_session(live_server.url, jane.token) as session:
         op = "op-1"
