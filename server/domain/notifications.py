@@ -3,9 +3,16 @@
 A notification carries its item's reference and often its title: it is given only to a recipient
 who may see the item as it stands after the change (an active user, checked by the visibility
 layer), never to one who may not — whatever the kind, mentions and team leaders included.
+
+Read later, a notification shows only while its recipient may still see its item: one about an
+item they can no longer see (handed on to someone else, moved to another department) is left out
+of their notifications, their unread count and marking all read — until they may see it again.
 """
 
 from __future__ import annotations
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 
 from models.enums import NotificationKind
 from models.notification import Notification
@@ -13,7 +20,7 @@ from models.org import User
 from models.work_item import WorkItem
 from server.domain import clock, visibility
 from server.domain.uow import UnitOfWork
-from server.domain.viewer import user_viewer
+from server.domain.viewer import Viewer, user_viewer
 from server.subscriptions.events import NotificationCreated
 
 
@@ -43,9 +50,38 @@ async def may_read(user_id: int, item: WorkItem | None) -> bool:
     return item is None or visibility.can_see(await user_viewer(user), item)
 
 
-async def mark_read(user_id: int, notification_ids: list[int] | None) -> int:
-    """Mark the user's notifications read (all of them when no ids are given); how many changed."""
-    query = Notification.filter(user_id=user_id, read_at=None)
+MAX_LISTED = 200
+
+
+def readable(viewer: Viewer) -> QuerySet[Notification]:
+    """The viewer's notifications they may read now: those about no item, or about an item they
+    may see as it stands (one statement: the visibility scope as a subquery)."""
+    query = Notification.filter(user_id=viewer.id)
+    scope = visibility.work_item_scope(viewer)
+    if scope is None:
+        return query
+    visible_ids = Subquery(WorkItem.filter(scope).values("id"))
+    return query.filter(Q(work_item_id__isnull=True) | Q(work_item_id__in=visible_ids))
+
+
+async def listed(viewer: Viewer, *, unread_only: bool, first: int) -> list[Notification]:
+    """The viewer's readable notifications, newest first, with their items loaded (two statements)."""
+    if not viewer.is_user:
+        return []
+    query = readable(viewer)
+    if unread_only:
+        query = query.filter(read_at=None)
+    return await query.order_by("-id").limit(max(1, min(first, MAX_LISTED))).prefetch_related("work_item")
+
+
+async def unread_count(viewer: Viewer) -> int:
+    return await readable(viewer).filter(read_at=None).count() if viewer.is_user else 0
+
+
+async def mark_read(viewer: Viewer, notification_ids: list[int] | None) -> int:
+    """Mark the viewer's readable notifications read (all of them when no ids are given); how many
+    changed."""
+    query = readable(viewer).filter(read_at=None)
     if notification_ids is not None:
         query = query.filter(id__in=notification_ids)
     return await query.update(read_at=clock.now())

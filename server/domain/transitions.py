@@ -188,13 +188,18 @@ async def pick_up_on_update(uow: UnitOfWork, item: WorkItem, viewer: Viewer) -> 
 async def check_assignable(item: WorkItem, user_id: int) -> User:
     """The user may hold the item: an active employee, and department staff where the department
     takes assignees only from its staff."""
+    return await check_may_hold(await department_of(item), user_id, "userId")
+
+
+async def check_may_hold(department: Department, user_id: int, field: str, *, as_what: str = "assignees") -> User:
+    """The user may hold work of `department` — as its assignee, or as a case's owner (`field`
+    names the input): an active employee, and its staff where it takes assignees only from them."""
     user = await User.get_or_none(id=user_id, is_active=True)
     if user is None:
-        raise ValidationError.single("userId", f"no active user {user_id}")
-    department = await department_of(item)
+        raise ValidationError.single(field, f"no active user {user_id}")
     if department.assignees_only_from_staff and not may_hold_work_of(await user_viewer(user), department):
         raise ValidationError.single(
-            "userId", f"{department.name} takes assignees only from its staff; {user.name} is not on it"
+            field, f"{department.name} takes {as_what} only from its staff; {user.name} is not on it"
         )
     return user
 

@@ -8,9 +8,9 @@ Rules (SPEC §1, seed 003):
 - an employee sees the departments granted to them or to one of their groups; admins see all;
 - a department public for one of the employee's groups: they may create items there and see those
   they created, never the department's other items;
-- an employee assigned an item of a department they have no access to (possible where the
-  department does not take assignees only from its staff) sees and works that item, and only it,
-  for as long as they hold it;
+- an employee assigned an item, or owning a case, of a department they have no access to
+  (possible where the department does not take assignees only from its staff) sees and works that
+  item, and only it, for as long as they hold or own it;
 - a portal contact sees only tickets they requested, or their company's when their contact group
   allows it;
 - an API key sees the departments it is scoped to, and writes only when it is read-write.
@@ -65,7 +65,7 @@ def work_item_scope(viewer: Viewer) -> Q | None:
     if viewer.kind is ViewerKind.USER:
         if viewer.public_department_ids:
             scope |= Q(department_id__in=sorted(viewer.public_department_ids), created_by_id=viewer.id)
-        scope |= Q(assignee_id=viewer.id)
+        scope |= Q(assignee_id=viewer.id) | Q(owner_id=viewer.id)
     return scope
 
 
@@ -93,7 +93,7 @@ def _sees(viewer: Viewer, item: WorkItem, department_id: int) -> bool:
         return True
     if viewer.kind is not ViewerKind.USER:
         return False
-    if item.assignee_id == viewer.id:
+    if viewer.id in (item.assignee_id, item.owner_id):
         return True
     return department_id in viewer.public_department_ids and item.created_by_id == viewer.id
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from models.contact import Contact
-from models.enums import Priority, Status, WorkItemType
+from models.enums import Priority, Role, Status, WorkItemType
 from models.case_flow import CaseType
 from models.org import Category, Company, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
 from server.domain import cases, limits, lifecycle, links, timeline, visibility, workflow
 from server.domain.errors import FieldProblem, InvalidTransition, ValidationError
 from server.domain.item_store import check_version, event_base, next_reference, save_changes  # noqa: F401 - re-exported
+from server.domain.transitions import check_may_hold
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer, ViewerKind
 from server.subscriptions.events import WorkItemCreated, WorkItemFieldsChanged, WorkItemSubmitted
@@ -95,8 +96,8 @@ async def _check_references(
     if changes.get("queue_id") is not None:
         if not await Queue.exists(id=changes["queue_id"], department_id=department_id):
             problems.append(FieldProblem("queueId", f"queue {changes['queue_id']} is not a queue of this department"))
-    if changes.get("owner_id") is not None and not await User.exists(id=changes["owner_id"], is_active=True):
-        problems.append(FieldProblem("ownerId", f"no active user {changes['owner_id']}"))
+    if changes.get("owner_id") is not None:
+        problems += await _owner_problems(changes["owner_id"], department_id)
     if changes.get("sla_hours") is not None and not 1 <= changes["sla_hours"] <= 24 * 365:
         problems.append(FieldProblem("slaHours", "slaHours must be between 1 and 8760"))
 
@@ -122,6 +123,18 @@ async def _check_references(
             elif contact.company_id != company_id:
                 problems.append(FieldProblem(API_NAMES[name], _no_such_contact(cid)))  # as if missing
     return company_id
+
+
+async def _owner_problems(owner_id: int, department_id: int) -> list[FieldProblem]:
+    """A case is owned by a person who may hold its department's work, like its assignee (and,
+    outside the department, sees it while they own it — see the visibility layer)."""
+    try:
+        owner = await check_may_hold(await Department.get(id=department_id), owner_id, "ownerId", as_what="assignees and case owners")
+    except ValidationError as problem:
+        return [FieldProblem("ownerId", f"ownerId: {problem.message}")]
+    if owner.role is Role.ROBOT:
+        return [FieldProblem("ownerId", f"ownerId: {owner.name} is a robot; a case is owned by a person")]
+    return []
 
 
 def _no_such_contact(contact_id: int) -> str:

@@ -7,7 +7,6 @@ from typing import Optional
 import strawberry
 
 from models.case_flow import CaseType as CaseTypeModel
-from models.notification import Notification as NotificationModel
 from server.domain import cases, lifecycle, notifications as notification_actions, tickets
 from server.domain.lifecycle import Outcome, ResolutionEmail
 from server.resolvers.context import require_viewer
@@ -26,7 +25,6 @@ from server.schema.lifecycle import (
     WorkItemChange,
 )
 from server.schema.work_items import CaseType, WorkItem
-
 
 
 async def _change(info: strawberry.Info, outcome: Outcome) -> WorkItemChange:
@@ -162,18 +160,11 @@ async def update_checklist(
 async def mark_notifications_read(info: strawberry.Info, ids: Optional[list[strawberry.ID]] = None) -> int:
     viewer = await require_viewer(info)
     lifecycle.require_person(viewer, "have notifications")
-    return await notification_actions.mark_read(viewer.id, to_ids(ids, "ids") if ids is not None else None)
+    return await notification_actions.mark_read(viewer, to_ids(ids, "ids") if ids is not None else None)
 
 
 async def notifications(info: strawberry.Info, unread_only: bool = False, first: int = 50) -> list[Notification]:
-    viewer = await require_viewer(info)
-    limit = page_size(first, info)
-    if not viewer.is_user:
-        return []
-    query = NotificationModel.filter(user_id=viewer.id)
-    if unread_only:
-        query = query.filter(read_at=None)
-    rows = await query.order_by("-id").limit(limit).prefetch_related("work_item")
+    rows = await notification_actions.listed(await require_viewer(info), unread_only=unread_only, first=page_size(first, info))
     return [
         Notification(
             id=strawberry.ID(str(n.id)), kind=n.kind, text=n.text, created_at=n.created_at, read=n.read_at is not None,
@@ -184,8 +175,7 @@ async def notifications(info: strawberry.Info, unread_only: bool = False, first:
 
 
 async def unread_notification_count(info: strawberry.Info) -> int:
-    viewer = await require_viewer(info)
-    return await NotificationModel.filter(user_id=viewer.id, read_at=None).count() if viewer.is_user else 0
+    return await notification_actions.unread_count(await require_viewer(info))
 
 
 async def case_types(info: strawberry.Info) -> list[CaseType]:

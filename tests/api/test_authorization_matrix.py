@@ -32,7 +32,7 @@ from tests.support.client import HttpClient, ws_session
 from tests.support.footprint import footprint
 
 WORK_ITEM_DATA = {"WorkItem", "LinkedWorkItem", "TimelineEntry", "EmailMessage", "Notification"}
-VIEWERS = ["uk_agent", "pl_agent", "public_member", "outside_assignee", "requester", "partner_key", "admin"]
+VIEWERS = ["uk_agent", "pl_agent", "public_member", "outside_assignee", "outside_owner", "requester", "partner_key", "admin"]
 TARGETS = ["T-1002", "T-1007", "PUBLIC", "C-1001"]
 MISSING = "T-9999"
 
@@ -81,6 +81,7 @@ async def _oracle() -> dict[str, set[str]]:
     paul = await User.get(email="paul@example.com")
     bob = await Contact.get(email="bob@client.example")
     olga = await User.get(email="olga@example.com")
+    otto = await User.get(email="otto@example.com")
     return {
         "uk_agent": {i.ref for i in items if i.department_id == uk},
         "pl_agent": {i.ref for i in items if i.department_id == pl},
@@ -88,6 +89,8 @@ async def _oracle() -> dict[str, set[str]]:
         "public_member": {i.ref for i in items if i.department_id == pl and i.created_by_id == paul.id},
         # PL staff holding a UK item (UK does not take assignees only from its staff): that item too
         "outside_assignee": {i.ref for i in items if i.department_id == pl or i.assignee_id == olga.id},
+        # PL staff owning a UK case (likewise): that case too, not its actions or anything linked
+        "outside_owner": {i.ref for i in items if i.department_id == pl or i.owner_id == otto.id},
         # a requester: their own tickets (their group does not see the company's)
         "requester": {i.ref for i in items if i.type is WorkItemType.TICKET and i.requester_id == bob.id},
         "partner_key": {i.ref for i in items if i.department_id == pl},
@@ -107,6 +110,9 @@ async def world(demo, client: HttpClient, settings) -> World:
     olga = await User.create(email="olga@example.com", name="Olga Outsider")
     await (await UserGroup.get(name="PL staff")).members.add(olga)
     await lifecycle.assign(admin, "T-1002", None, olga.id)
+    otto = await User.create(email="otto@example.com", name="Otto Owner")
+    await (await UserGroup.get(name="PL staff")).members.add(otto)
+    await work_items.update_fields(admin, "C-1001", {"owner_id": otto.id}, None)
     await links.link(admin, "T-1002", "T-1007")
     await links.link(admin, "C-1001", public_item.ref)
     await WorkItem.filter(ref="C-1002").update(parent_id=(await WorkItem.get(ref="C-1001")).id)
@@ -131,6 +137,7 @@ async def world(demo, client: HttpClient, settings) -> World:
         "pl_agent": await as_user("karina@example.com"),
         "public_member": await as_user("paul@example.com"),
         "outside_assignee": await as_user("olga@example.com"),
+        "outside_owner": await as_user("otto@example.com"),
         "requester": HttpClient(client.base_url, signer.issue("contact", bob.id)[0]),
         "partner_key": HttpClient(client.base_url, partner.token),
         "admin": await as_user("admin@example.com"),
@@ -307,8 +314,8 @@ async def test_mutations_on_items_out_of_scope_find_nothing_and_write_nothing(wo
     assert await footprint() == before, f"{viewer} wrote something out of scope"
     for field, (document, extra) in sorted(REF_MUTATIONS.items()):
         for ref in in_scope:
-            if viewer == "outside_assignee" and ref not in (await _oracle())[viewer]:
-                continue  # a probe handed the item she held to someone else: it is no longer hers
+            if viewer in ("outside_assignee", "outside_owner") and ref not in (await _oracle())[viewer]:
+                continue  # a probe handed the item they held to someone else: it is no longer theirs
             result = await client.post(document, {"ref": ref, **extra(world, ref)})
             assert not _not_found_on(result, "ref"), (viewer, field, ref, result)
 
@@ -340,7 +347,7 @@ async def test_creating_work_needs_access_to_the_department(world: World, viewer
     client = world.clients[viewer]
     may_create = {
         "uk_agent": {"UK Operations"}, "pl_agent": {"PL Operations"}, "public_member": {"PL Operations"},
-        "outside_assignee": {"PL Operations"},
+        "outside_assignee": {"PL Operations"}, "outside_owner": {"PL Operations"},
         "requester": set(), "partner_key": {"PL Operations"}, "admin": {"UK Operations", "PL Operations"},
     }[viewer]
     document = "mutation($d: ID!) { createWorkItem(input: {title: \"probe\", departmentId: $d}) { ref department { name } } }"
