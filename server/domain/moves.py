@@ -11,7 +11,7 @@ from __future__ import annotations
 from models.enums import Status
 from models.org import Department, Queue
 from models.work_item import WorkItem
-from server.domain import lifecycle, timeline, visibility, workflow
+from server.domain import lifecycle, timeline, transitions, visibility, workflow
 from server.domain.departments import department_queue
 from server.domain.errors import Forbidden, InvalidTransition, ValidationError
 from server.domain.lifecycle import Outcome
@@ -33,13 +33,25 @@ def _check_can_move_into(viewer: Viewer, item: WorkItem, department: Department)
         )
 
 
+async def _check_owner_may_follow(item: WorkItem, department: Department) -> None:
+    """A case keeps its owner on a move (an owner is what submit required), so the owner must be
+    someone who may hold the new department's work; otherwise the move is refused."""
+    try:
+        await transitions.check_may_hold(department, item.owner_id, "departmentId", as_what="case owners")
+    except ValidationError as problem:
+        raise ValidationError.single(
+            "departmentId", f"{item.ref} cannot move while its owner may not hold its work there: {problem.message}"
+        ) from None
+
+
 async def move_work_item(
     viewer: Viewer, ref: str, department_id: int, queue_id: int | None, version: int | None
 ) -> Outcome:
     """Move an item to another department and one of its queues (the team follows the queue).
 
     An assignee who may not hold work there (assignees only from staff) is dropped and the item
-    goes back TO_DO; a draft stays a draft. Closed work does not move."""
+    goes back TO_DO; a draft stays a draft. A case whose owner may not hold work there does not
+    move (change its owner first). Closed work does not move."""
     async with unit_of_work() as uow:
         item = await lifecycle.load_for_change(viewer, ref, version)
         department = await Department.get_or_none(id=department_id)
@@ -55,6 +67,8 @@ async def move_work_item(
                 "departmentId", f"{item.ref} is already in {department.name}; change its queue with updateWorkItem"
             )
         queue = await department_queue(department.id, queue_id, where=department.name)
+        if item.owner_id is not None:
+            await _check_owner_may_follow(item, department)
         from_department = await Department.get(id=item.department_id)
         from_queue = await Queue.get_or_none(id=item.queue_id) if item.queue_id else None
         await save_changes(item, {"department_id": department.id, "queue_id": queue.id, "team_id": queue.team_id})

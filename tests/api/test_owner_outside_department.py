@@ -145,3 +145,16 @@ async def test_listing_notifications_costs_a_fixed_number_of_queries(signed_in):
     assert {n["workItemRef"] for n in many_notes} & {"T-1003", "T-1004"} == set()
     assert len([n for n in many_notes if n["workItemRef"] == "T-1002"]) == 4
     assert len(many) == len(few), "\n".join(many)
+
+
+async def test_a_case_does_not_move_where_its_owner_may_not_hold_work(signed_in):
+    admin = await signed_in("admin@example.com")
+    pl = await Department.get(name="PL Operations")
+    await admin.data('mutation($id: ID!) { updateDepartment(id: $id, input: {assigneesOnlyFromStaff: true}) { name } }', {"id": str(pl.id)})
+    move = "mutation($ref: String!, $d: ID!) { moveWorkItem(ref: $ref, departmentId: $d) { workItem { ref } } }"
+    # lena (UK staff) owns C-1001: PL takes holders only from its staff, so she may not own it there
+    error = await admin.error(move, {"ref": "C-1001", "d": str(pl.id)})
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "departmentId", error
+    assert "owner" in error["message"] and "Lena" in error["message"], error
+    item = await WorkItem.get(ref="C-1001")
+    assert item.department_id != pl.id and item.owner_id == (await User.get(email="lena@example.com")).id
