@@ -14,7 +14,7 @@ from models.enums import Priority, Status, WorkItemType
 from models.case_flow import CaseType
 from models.org import Category, Company, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
-from server.domain import cases, limits, lifecycle, links, timeline, visibility, workflow
+from server.domain import cases, limits, lifecycle, links, text, timeline, visibility, workflow
 from server.domain.errors import FieldProblem, InvalidTransition, ValidationError
 from server.domain.item_store import check_version, event_base, next_reference, save_changes  # noqa: F401 - re-exported
 from server.domain.uow import unit_of_work
@@ -59,8 +59,7 @@ MAX_CUSTOM_KEYS = 100
 def _clean_text(changes: dict[str, Any], problems: list[FieldProblem]) -> None:
     for name in ("title", "description"):
         if name in changes and changes[name] is not None:
-            value = changes[name].strip()
-            changes[name] = value or None
+            changes[name] = text.visible(changes[name])
     title = changes.get("title")
     if title and len(title) > MAX_TITLE:
         problems.append(FieldProblem("title", f"title must be at most {MAX_TITLE} characters"))
@@ -321,13 +320,21 @@ REQUIRED_TO_SUBMIT: dict[WorkItemType, tuple[tuple[str, str, str], ...]] = {
     WorkItemType.CASE: (("title", "title", "short description (title)"),),
     WorkItemType.ACTION: (("title", "title", "title"),),
 }
+# what submit gives an item that has none (a case's owner: who submitted it), which it keeps too
+SET_ON_SUBMIT: dict[WorkItemType, tuple[tuple[str, str, str], ...]] = {
+    WorkItemType.CASE: (("owner_id", "owner", "owner"),),
+}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and text.is_blank(value))
 
 
 async def submission_problems(item: WorkItem) -> list[FieldProblem]:
     return [
         FieldProblem(field, f"{label} is required to submit")
         for name, field, label in REQUIRED_TO_SUBMIT[item.type]
-        if not getattr(item, name)
+        if _missing(getattr(item, name))
     ]
 
 
@@ -337,8 +344,8 @@ def _cleared_requirements(item: WorkItem, changes: dict[str, Any]) -> list[Field
         return []
     return [
         FieldProblem(API_NAMES[name], f"{item.ref} is submitted: its {label} cannot be cleared")
-        for name, _field, label in REQUIRED_TO_SUBMIT[item.type]
-        if name in changes and not changes[name]
+        for name, _field, label in (*REQUIRED_TO_SUBMIT[item.type], *SET_ON_SUBMIT.get(item.type, ()))
+        if name in changes and _missing(changes[name]) and not _missing(getattr(item, name))
     ]
 
 

@@ -21,7 +21,7 @@ from models.enums import (
 from models.org import Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import cases, clock, limits, notifications, outbox, timeline, visibility, workflow
+from server.domain import cases, clock, limits, notifications, outbox, text, timeline, visibility, workflow
 from server.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
 from server.domain.outbox import ResolutionEmail
 from server.domain.transitions import (
@@ -189,7 +189,7 @@ async def wait(
 async def _resolution_entry(uow: UnitOfWork, item: WorkItem, viewer: Viewer, note: str | None,
                             email: ResolutionEmail | None) -> bool:
     """Record or find the resolution note / email (rule 6); whether there is one."""
-    if note is not None and note.strip():
+    if not text.is_blank(note):
         await timeline.note(uow, item, viewer, note.strip(), is_public=False, is_resolution=True)
         return True
     if email is not None:
@@ -298,9 +298,9 @@ async def add_note(
     """An internal (or public) note; a person adding one to a TO_DO item takes it (rule 2); the
     people mentioned who may see the item are notified."""
     limits.check({"body": body})
-    body = body.strip()
-    if not body:
+    if text.is_blank(body):
         raise ValidationError.single("body", "a note needs some text")
+    body = body.strip()
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version, lifecycle=False)
         if item.status is Status.CLOSED:
