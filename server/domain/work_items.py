@@ -140,7 +140,7 @@ async def _default_department(viewer: Viewer) -> int:
     raise ValidationError.single("departmentId", "departmentId is required: you work in several departments")
 
 
-# fields whose ids the FIELDS_CHANGED entry names, and how
+# fields whose ids (as strings) the FIELDS_CHANGED entry names, and how
 _NAMED: dict[str, tuple[Any, str]] = {
     "category_id": (Category, "name"),
     "primary_contact_id": (Contact, "name"),
@@ -151,6 +151,11 @@ _NAMED: dict[str, tuple[Any, str]] = {
 }
 # not recorded as field edits: the queue has its own entry, the team follows the queue
 _NOT_RECORDED = frozenset({"queue_id", "team_id"})
+
+
+def _id(value: int | None) -> str | None:
+    """Ids in timeline data are strings, as in the API."""
+    return None if value is None else str(value)
 
 
 def _plain(value: Any) -> Any:
@@ -173,8 +178,10 @@ async def _field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[
             names = {row.id: getattr(row, attribute) or getattr(row, "email", None) for row in await model.filter(id__in=wanted)}
             if name == "contact_ids":
                 record.update(fromNames=[names.get(i) for i in old], toNames=[names.get(i) for i in new])
+                record.update({"from": [str(i) for i in old], "to": [str(i) for i in new]})
             else:
                 record.update(fromName=names.get(old), toName=names.get(new))
+                record.update({"from": _id(old), "to": _id(new)})
         records.append(record)
     return records
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from models.enums import TimelineKind
 from models.event import EventRecord
 from models.contact import Contact
-from models.org import Category, Department, Queue, User
+from models.org import Category, Company, Department, Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from tests.support.client import HttpClient
@@ -172,8 +172,8 @@ async def test_field_edits_are_one_timeline_entry_with_who_what_from_and_to(sign
     assert entry["actor"] == {"kind": "USER", "name": "Jane Cooper"}
     assert entry["data"] == {"changes": [
         {"field": "title", "from": "Missing invoice INV-2231", "to": "Missing invoice INV-2231 (February)"},
-        {"field": "categoryId", "from": invoices, "to": int(ids["payroll"]), "fromName": "Invoices", "toName": "Payroll"},
-        {"field": "contactIds", "from": [], "to": [int(ids["piotr"])], "fromNames": [], "toNames": ["Piotr Zieliński"]},
+        {"field": "categoryId", "from": str(invoices), "to": ids["payroll"], "fromName": "Invoices", "toName": "Payroll"},
+        {"field": "contactIds", "from": [], "to": [ids["piotr"]], "fromNames": [], "toNames": ["Piotr Zieliński"]},
         {"field": "priority", "from": "NORMAL", "to": "HIGH"},
         {"field": "customData", "from": {}, "to": {"po": "4471"}},
         {"field": "slaHours", "from": None, "to": 8},
@@ -183,11 +183,16 @@ async def test_field_edits_are_one_timeline_entry_with_who_what_from_and_to(sign
     await jane.data(UPDATE, {"ref": "T-1002", "input": {"priority": "HIGH"}})
     entries = await _fields_changed(jane, "T-1002")
     assert len(entries) == 2
-    bob = int(ids["bob"])
+    bob = ids["bob"]  # ids are strings, as everywhere in the timeline
     assert entries[0]["data"] == {"changes": [
-        {"field": "primaryContactId", "from": bob, "to": int(ids["piotr"]), "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
-        {"field": "requesterId", "from": bob, "to": int(ids["piotr"]), "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
+        {"field": "primaryContactId", "from": bob, "to": ids["piotr"], "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
+        {"field": "requesterId", "from": bob, "to": ids["piotr"], "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
     ]}
+    # the company follows the contacts, and is named by its id as a string too
+    await jane.data(UPDATE, {"ref": "T-1002", "input": {"primaryContactId": ids["alice"], "requesterId": ids["alice"], "contactIds": []}})
+    acme, globex = [str((await Company.get(name=n)).id) for n in ("Acme Corp", "Globex")]
+    [company] = [c for c in (await _fields_changed(jane, "T-1002"))[0]["data"]["changes"] if c["field"] == "companyId"]
+    assert company == {"field": "companyId", "from": acme, "to": globex, "fromName": "Acme Corp", "toName": "Globex"}
 
 
 async def test_a_submitted_item_keeps_its_owner_and_visible_text(signed_in):
