@@ -13,7 +13,7 @@ from models.email import Email
 from models.enums import EmailDirection, EmailStatus
 from models.org import Department
 from models.work_item import WorkItem
-from server.domain import timeline
+from server.domain import text, timeline
 from server.domain.errors import FieldProblem, ValidationError
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer
@@ -58,7 +58,7 @@ async def queue_email(
 ) -> Email:
     if not to:
         raise ValidationError.single("to", "an email needs at least one recipient")
-    if not subject.strip():
+    if text.is_blank(subject):
         raise ValidationError.single("subject", "an email needs a subject")
     department = await Department.get(id=item.department_id)
     email = await Email.create(

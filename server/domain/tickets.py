@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from models.enums import NotificationKind, ResolutionMethod, Status, WaitType, WorkItemType
 from models.org import Department
 from models.work_item import WorkItem
-from server.domain import cases, clock, limits, notifications, outbox, reactions, sla, timeline, visibility, workflow
+from server.domain import cases, clock, limits, notifications, outbox, reactions, sla, text, timeline, visibility, workflow
 from server.domain.errors import InvalidTransition, ValidationError
 from server.domain.transitions import Outcome, change_status, load_for_change, require_person, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
@@ -74,7 +74,7 @@ async def split(viewer: Viewer, ref: str, version: int | None, parts: list[Part]
     require_person(viewer, "split tickets")
     if not 2 <= len(parts) <= MAX_PARTS:
         raise ValidationError.single("parts", f"a ticket splits into 2 to {MAX_PARTS} parts")
-    if any(not p.title.strip() for p in parts):
+    if any(text.is_blank(p.title) for p in parts):
         raise ValidationError.single("parts", "every part needs a title")
     async with unit_of_work() as uow:
         source = await load_for_change(viewer, ref, version)

@@ -20,7 +20,7 @@ from models.org import Department, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import clock, notifications, reactions, sla, timeline, visibility, workflow
-from server.domain.errors import Forbidden, ValidationError
+from server.domain.errors import Forbidden, InvalidTransition, ValidationError
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer, user_viewer
 from server.domain.item_store import check_version, event_base, save_changes
@@ -183,6 +183,37 @@ async def pick_up_on_update(uow: UnitOfWork, item: WorkItem, viewer: Viewer) -> 
     if visibility.reaches_only_through_public(viewer, item) and (await department_of(item)).client_view_in_public:
         return
     await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=viewer.id)
+
+
+def check_may_take_from_holder(viewer: Viewer, item: WorkItem) -> None:
+    """Someone else's work in progress (or waiting) is theirs: only a leader of the item's team or an
+    admin hands it back, hands it on or takes it. Queued work, and one's own, is anyone's to assign."""
+    if item.status not in (Status.IN_PROGRESS, Status.WAITING) or item.assignee_id is None:
+        return
+    if viewer.is_user and item.assignee_id == viewer.id:
+        return
+    if viewer.is_admin or (item.team_id is not None and item.team_id in viewer.led_team_ids):
+        return
+    raise Forbidden(
+        f"{item.ref} is someone else's work in progress: only they, a leader of its team or an admin hand it back or on.",
+        field="ref",
+    )
+
+
+async def unassign(uow: UnitOfWork, item: WorkItem, viewer: Viewer) -> None:
+    """Rule 3, back to the queue (returnToQueue, or assigning to nobody): work in progress goes
+    TO_DO with nobody holding it, and a queued item someone was handed is released. A waiting item
+    is not sent to the queue, and neither is one nobody holds."""
+    if not (item.status is Status.IN_PROGRESS or (item.status is Status.TO_DO and item.assignee_id is not None)):
+        raise InvalidTransition(
+            f"{item.ref} is {item.status.value}; only work in progress goes back to the queue.", field="ref",
+            **{"from": item.status.value, "to": Status.TO_DO.value},
+        )
+    check_may_take_from_holder(viewer, item)
+    if item.status is Status.TO_DO:
+        await set_assignee(uow, item, viewer, None)
+    else:
+        await change_status(uow, item, viewer, Status.TO_DO, assignee=None)
 
 
 async def check_assignable(item: WorkItem, user_id: int) -> User:

@@ -14,7 +14,7 @@ from models.enums import Priority, Role, Status, WorkItemType
 from models.case_flow import CaseType
 from models.org import Category, Company, Department, Queue, User, UserGroup
 from models.work_item import WorkItem
-from server.domain import cases, limits, lifecycle, links, timeline, visibility, workflow
+from server.domain import cases, limits, lifecycle, links, text, timeline, visibility, workflow
 from server.domain.errors import FieldProblem, InvalidTransition, ValidationError
 from server.domain.item_store import check_version, event_base, next_reference, save_changes  # noqa: F401 - re-exported
 from server.domain.transitions import check_may_hold
@@ -60,8 +60,7 @@ MAX_CUSTOM_KEYS = 100
 def _clean_text(changes: dict[str, Any], problems: list[FieldProblem]) -> None:
     for name in ("title", "description"):
         if name in changes and changes[name] is not None:
-            value = changes[name].strip()
-            changes[name] = value or None
+            changes[name] = text.visible(changes[name])
     title = changes.get("title")
     if title and len(title) > MAX_TITLE:
         problems.append(FieldProblem("title", f"title must be at most {MAX_TITLE} characters"))
@@ -154,7 +153,7 @@ async def _default_department(viewer: Viewer) -> int:
     raise ValidationError.single("departmentId", "departmentId is required: you work in several departments")
 
 
-# fields whose ids the FIELDS_CHANGED entry names, and how
+# fields whose ids (as strings) the FIELDS_CHANGED entry names, and how
 _NAMED: dict[str, tuple[Any, str]] = {
     "category_id": (Category, "name"),
     "primary_contact_id": (Contact, "name"),
@@ -165,6 +164,11 @@ _NAMED: dict[str, tuple[Any, str]] = {
 }
 # not recorded as field edits: the queue has its own entry, the team follows the queue
 _NOT_RECORDED = frozenset({"queue_id", "team_id"})
+
+
+def _id(value: int | None) -> str | None:
+    """Ids in timeline data are strings, as in the API."""
+    return None if value is None else str(value)
 
 
 def _plain(value: Any) -> Any:
@@ -187,8 +191,10 @@ async def _field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[
             names = {row.id: getattr(row, attribute) or getattr(row, "email", None) for row in await model.filter(id__in=wanted)}
             if name == "contact_ids":
                 record.update(fromNames=[names.get(i) for i in old], toNames=[names.get(i) for i in new])
+                record.update({"from": [str(i) for i in old], "to": [str(i) for i in new]})
             else:
                 record.update(fromName=names.get(old), toName=names.get(new))
+                record.update({"from": _id(old), "to": _id(new)})
         records.append(record)
     return records
 
@@ -334,13 +340,21 @@ REQUIRED_TO_SUBMIT: dict[WorkItemType, tuple[tuple[str, str, str], ...]] = {
     WorkItemType.CASE: (("title", "title", "short description (title)"),),
     WorkItemType.ACTION: (("title", "title", "title"),),
 }
+# what submit gives an item that has none (a case's owner: who submitted it), which it keeps too
+SET_ON_SUBMIT: dict[WorkItemType, tuple[tuple[str, str, str], ...]] = {
+    WorkItemType.CASE: (("owner_id", "owner", "owner"),),
+}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and text.is_blank(value))
 
 
 async def submission_problems(item: WorkItem) -> list[FieldProblem]:
     return [
         FieldProblem(field, f"{label} is required to submit")
         for name, field, label in REQUIRED_TO_SUBMIT[item.type]
-        if not getattr(item, name)
+        if _missing(getattr(item, name))
     ]
 
 
@@ -350,8 +364,8 @@ def _cleared_requirements(item: WorkItem, changes: dict[str, Any]) -> list[Field
         return []
     return [
         FieldProblem(API_NAMES[name], f"{item.ref} is submitted: its {label} cannot be cleared")
-        for name, _field, label in REQUIRED_TO_SUBMIT[item.type]
-        if name in changes and not changes[name]
+        for name, _field, label in (*REQUIRED_TO_SUBMIT[item.type], *SET_ON_SUBMIT.get(item.type, ()))
+        if name in changes and _missing(changes[name]) and not _missing(getattr(item, name))
     ]
 
 

@@ -46,8 +46,10 @@ async def test_an_assignee_from_another_department_sees_and_works_the_item_they_
     notes = (await karina.data(NOTIFICATIONS))["notifications"]
     assert [n["kind"] for n in notes if n["workItemRef"] == "T-1003"] == ["ASSIGNED"]
 
-    # once it is no longer hers, it answers like a missing item again
-    await jane.data(ASSIGN, {"ref": "T-1003", "user": await _user_id("lena@example.com")})
+    # once it is no longer hers, it answers like a missing item again (the leader of the item's
+    # team takes it: karina's work in progress is not jane's to hand on)
+    lena = await signed_in("lena@example.com")
+    await lena.data(ASSIGN, {"ref": "T-1003", "user": await _user_id("lena@example.com")})
     hidden, missing = await karina.post(ITEM, {"ref": "T-1003"}), await karina.post(ITEM, {"ref": "T-9999"})
     assert hidden["errors"][0]["message"].replace("T-1003", "T-9999") == missing["errors"][0]["message"]
     assert hidden["errors"][0]["extensions"] == missing["errors"][0]["extensions"] == {"code": "NOT_FOUND", "field": "ref"}

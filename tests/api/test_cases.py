@@ -544,7 +544,7 @@ async def test_only_the_owner_a_leader_of_its_team_or_an_admin_changes_a_cases_o
     entry = await TimelineEntry.filter(work_item__ref="C-1001", kind=TimelineKind.FIELDS_CHANGED).order_by("-id").first()
     assert entry is not None and entry.actor_user_id == int(lena_id)
     assert entry.data["changes"] == [{
-        "field": "ownerId", "from": int(lena_id), "to": int(jane_id), "fromName": "Lena Fischer", "toName": "Jane Cooper",
+        "field": "ownerId", "from": lena_id, "to": jane_id, "fromName": "Lena Fischer", "toName": "Jane Cooper",
     }]
     # a leader of its team and an admin may too; giving it the owner it has changes no owner
     await lena.data(UPDATE, {"ref": "C-1001", "input": {"ownerId": lena_id}})

@@ -104,6 +104,41 @@ async def test_only_the_assignee_or_a_team_leader_returns_in_progress_work(jane,
     assert (await jane.data(RETURN, {"ref": "T-1002"}))["returnToQueue"]["workItem"]["status"] == "TO_DO"
 
 
+async def test_assigning_follows_the_return_to_queue_rule(jane, signed_in):
+    """Unassigning is handing back: the same rule as returnToQueue. Someone else's work in progress
+    is not jane's to send to the queue, to hand to someone else or to take herself."""
+    lena = await signed_in("lena@example.com")
+    [ticket] = await _fresh_tickets(lena, 1)
+    await lena.data(START, {"ref": ticket})
+    jane_id, karina_id = await _user_id("jane@example.com"), await _user_id("karina@example.com")
+    before = await footprint()
+    for ref, user in (("C-1001", None), (ticket, None), (ticket, karina_id), (ticket, jane_id), ("C-1001", jane_id)):
+        error = await jane.error(ASSIGN, {"ref": ref, "user": user})
+        assert error["extensions"] == {"code": "FORBIDDEN", "field": "ref"}, (ref, user, error)
+        assert ref in error["message"]
+    for ref in ("C-1001", ticket):  # nor may she take it with startWork
+        assert (await jane.error(START, {"ref": ref}))["extensions"] == {"code": "FORBIDDEN", "field": "ref"}
+    # only work in progress goes back to the queue: not a WAITING ticket (jane's own), not a queued one
+    for ref, status in (("T-1004", "WAITING"), ("T-1002", "TO_DO")):
+        error = await jane.error(ASSIGN, {"ref": ref, "user": None})
+        assert error["extensions"] == {"code": "INVALID_TRANSITION", "field": "ref", "from": status, "to": "TO_DO"}, ref
+        assert error["extensions"] == (await jane.error(RETURN, {"ref": ref}))["extensions"]
+    assert await footprint() == before
+    for ref in ("C-1001", ticket):
+        assert (await _item(lena, ref))["status"] == "IN_PROGRESS" and (await _item(lena, ref))["assignee"] == {"email": "lena@example.com"}
+    assert (await _item(jane, "T-1004"))["status"] == "WAITING"
+    # a queued item is anyone's to assign; the holder hands on her own; the team's leader anyone's
+    queued = (await jane.data(ASSIGN, {"ref": "T-1002", "user": karina_id}))["assignWorkItem"]["workItem"]
+    assert queued["status"] == "TO_DO" and queued["assignee"] == {"email": "karina@example.com"}
+    released = (await jane.data(ASSIGN, {"ref": "T-1002", "user": None}))["assignWorkItem"]["workItem"]
+    assert released["status"] == "TO_DO" and released["assignee"] is None
+    handed = (await lena.data(ASSIGN, {"ref": ticket, "user": jane_id}))["assignWorkItem"]["workItem"]
+    assert handed["status"] == "TO_DO" and handed["assignee"] == {"email": "jane@example.com"}
+    await jane.data(START, {"ref": ticket})
+    back = (await lena.data(ASSIGN, {"ref": ticket, "user": None}))["assignWorkItem"]["workItem"]
+    assert back["status"] == "TO_DO" and back["assignee"] is None
+
+
 async def test_api_keys_and_portal_contacts_do_not_take_work(signed_in, client: HttpClient):
     uk = await Department.get(name="UK Operations")
     key = (await api_keys.create_api_key("ERP", [uk.id], can_write=True, created_by=None)).token

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from models.enums import TimelineKind
 from models.event import EventRecord
 from models.contact import Contact
-from models.org import Category, Department, Queue
+from models.org import Category, Company, Department, Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from tests.support.client import HttpClient
@@ -172,8 +172,8 @@ async def test_field_edits_are_one_timeline_entry_with_who_what_from_and_to(sign
     assert entry["actor"] == {"kind": "USER", "name": "Jane Cooper"}
     assert entry["data"] == {"changes": [
         {"field": "title", "from": "Missing invoice INV-2231", "to": "Missing invoice INV-2231 (February)"},
-        {"field": "categoryId", "from": invoices, "to": int(ids["payroll"]), "fromName": "Invoices", "toName": "Payroll"},
-        {"field": "contactIds", "from": [], "to": [int(ids["piotr"])], "fromNames": [], "toNames": ["Piotr Zieliński"]},
+        {"field": "categoryId", "from": str(invoices), "to": ids["payroll"], "fromName": "Invoices", "toName": "Payroll"},
+        {"field": "contactIds", "from": [], "to": [ids["piotr"]], "fromNames": [], "toNames": ["Piotr Zieliński"]},
         {"field": "priority", "from": "NORMAL", "to": "HIGH"},
         {"field": "customData", "from": {}, "to": {"po": "4471"}},
         {"field": "slaHours", "from": None, "to": 8},
@@ -183,11 +183,48 @@ async def test_field_edits_are_one_timeline_entry_with_who_what_from_and_to(sign
     await jane.data(UPDATE, {"ref": "T-1002", "input": {"priority": "HIGH"}})
     entries = await _fields_changed(jane, "T-1002")
     assert len(entries) == 2
-    bob = int(ids["bob"])
+    bob = ids["bob"]  # ids are strings, as everywhere in the timeline
     assert entries[0]["data"] == {"changes": [
-        {"field": "primaryContactId", "from": bob, "to": int(ids["piotr"]), "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
-        {"field": "requesterId", "from": bob, "to": int(ids["piotr"]), "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
+        {"field": "primaryContactId", "from": bob, "to": ids["piotr"], "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
+        {"field": "requesterId", "from": bob, "to": ids["piotr"], "fromName": "Bob Smith", "toName": "Piotr Zieliński"},
     ]}
+    # the company follows the contacts, and is named by its id as a string too
+    await jane.data(UPDATE, {"ref": "T-1002", "input": {"primaryContactId": ids["alice"], "requesterId": ids["alice"], "contactIds": []}})
+    acme, globex = [str((await Company.get(name=n)).id) for n in ("Acme Corp", "Globex")]
+    [company] = [c for c in (await _fields_changed(jane, "T-1002"))[0]["data"]["changes"] if c["field"] == "companyId"]
+    assert company == {"field": "companyId", "from": acme, "to": globex, "fromName": "Acme Corp", "toName": "Globex"}
+
+
+async def test_a_submitted_item_keeps_its_owner_and_visible_text(signed_in):
+    """Submit gives a case its owner, and required text must show something: text of only
+    invisible characters (zero-width, format, control, any kind of space) is blank."""
+    jane = await signed_in("jane@example.com")
+    lena = await signed_in("lena@example.com")
+    before = await footprint()
+    error = await lena.error(UPDATE, {"ref": "C-1001", "input": {"ownerId": None}})
+    assert error["extensions"]["code"] == "VALIDATION" and [f["field"] for f in error["extensions"]["fields"]] == ["ownerId"]
+    assert "owner" in error["message"]
+    for blank in ("\u200b", "\u200b \u2060", "\ufeff", "\u00a0\u3000", "\t\x00\x1f", "\u202e\u200d"):
+        for ref, client, field in (("T-1002", jane, "title"), ("T-1002", jane, "description"), ("C-1001", lena, "title")):
+            error = await client.error(UPDATE, {"ref": ref, "input": {field: blank}})
+            assert error["extensions"]["code"] == "VALIDATION", (ref, field, repr(blank), error)
+            assert [f["field"] for f in error["extensions"]["fields"]] == [field], (ref, field, repr(blank), error)
+    assert await footprint() == before
+    assert (await WorkItem.get(ref="C-1001")).owner_id == (await User.get(email="lena@example.com")).id
+    # visible text with invisible characters around it is text; on a draft, blank text clears the field
+    assert (await jane.data(UPDATE, {"ref": "T-1002", "input": {"title": "\u200bINV-2231"}}))["updateWorkItem"]["title"] == "\u200bINV-2231"
+    assert (await jane.data(UPDATE, {"ref": "T-1001", "input": {"title": "\u200b"}}))["updateWorkItem"]["title"] is None
+    error = await jane.error(SUBMIT, {"ref": "T-1001"})
+    assert error["extensions"]["code"] == "VALIDATION" and "title" in [f["field"] for f in error["extensions"]["fields"]]
+    # a note needs visible text too
+    note = "mutation($ref: String!, $input: NoteInput!) { addNote(ref: $ref, input: $input) { entry { id } } }"
+    error = await jane.error(note, {"ref": "T-1002", "input": {"body": "\u200b\u200b"}})
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "body"
+    # and so does every part of a split
+    split = 'mutation { splitTicket(ref: "T-1003", parts: [{title: "Tax code"}, {title: "\\u200b"}]) { workItem { ref } } }'
+    error = await jane.error(split)
+    assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "parts"
+    assert await WorkItem.filter(title="Tax code").count() == 0
 
 
 async def test_stale_version_is_a_conflict_that_changes_nothing(signed_in):

@@ -18,7 +18,7 @@ from models.enums import (
     WorkItemType,
 )
 from models.work_item import WorkItem
-from server.domain import notifications, timeline, visibility, workflow
+from server.domain import notifications, text, timeline, visibility, workflow
 from server.domain import limits
 from server.domain.cases.flow import (
     advance,
@@ -75,12 +75,12 @@ async def resolve_action(
         outcome = await _peer_review_step(uow, action, viewer, method, reason=reason, review=review)
         if outcome is not None:
             return outcome
-    if method is ResolutionMethod.UNABLE_TO_COMPLETE and not (reason and reason.strip()):
+    if method is ResolutionMethod.UNABLE_TO_COMPLETE and text.is_blank(reason):
         raise ValidationError.single("reason", "say why the action cannot be completed")
     notices = []
     if action.action_kind is ActionKind.WAIT_FOR_SUB_CASES and await running_sub_cases(await case_of(action)):
         notices.append("The case will no longer wait for its sub-cases before it finishes.")
-    if note and note.strip():
+    if not text.is_blank(note):
         await timeline.note(uow, action, viewer, note.strip(), is_public=False, is_resolution=True)
     holder = viewer.id if action.assignee_id is None or action.status is Status.TO_DO else action.assignee_id
     await change_status(uow, action, viewer, Status.CLOSED, assignee=holder, reason=reason, fields={"resolution_method": method})
@@ -97,7 +97,7 @@ async def _peer_review_step(
             raise Forbidden(f"{action.ref} is in peer review: only its reviewer resolves it now.", field="ref")
         if review.outcome is None:
             raise ValidationError.single("reviewOutcome", "the reviewer resolves with PASS, FAIL or UNABLE")
-        comment = (review.comment or "").strip() or None
+        comment = text.visible(review.comment)
         if review.outcome is ReviewOutcome.FAIL:
             if comment is None:
                 raise ValidationError.single("comment", "a failed peer review needs a comment for the doer")
@@ -230,7 +230,7 @@ async def start_action(
             title, kind, step = copy_of.title, copy_of.action_kind or ActionKind.MANUAL, copy_of.step
             queue_id = queue_id or copy_of.queue_id
             template = await ActionTemplate.get_or_none(id=copy_of.action_template_id) if copy_of.action_template_id else None
-        if not (title and title.strip()):
+        if text.is_blank(title):
             raise ValidationError.single("title", "an action needs a title")
         action = await create_action(uow, case, viewer, title=title.strip(), kind=kind, queue_id=queue_id, step=step,
                                      template=template, copy_of=copy_of)

@@ -6,7 +6,7 @@ from models.case_flow import CaseType
 from models.enums import Status, TimelineKind, WorkItemType
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import limits, timeline, workflow
+from server.domain import limits, text, timeline, workflow
 from server.domain.cases.flow import copy_case, new_sub_case, require_case
 from server.domain.errors import InvalidTransition, ValidationError
 from server.domain.transitions import Outcome, load_for_change, require_person
@@ -50,7 +50,7 @@ async def start_case(
     independent case (a DRAFT with copies of the chosen data groups)."""
     limits.check({"title": title})
     require_person(viewer, "start cases")
-    if not title.strip():
+    if text.is_blank(title):
         raise ValidationError.single("title", "a case needs a short description")
     unknown = set(copy) - set(DATA_GROUPS)
     if unknown:

@@ -21,13 +21,14 @@ from models.enums import (
 from models.org import Queue, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
-from server.domain import cases, clock, limits, notifications, outbox, timeline, visibility, workflow
+from server.domain import cases, clock, limits, notifications, outbox, text, timeline, visibility, workflow
 from server.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationError
 from server.domain.outbox import ResolutionEmail
 from server.domain.transitions import (
     Outcome,
     change_status,
     check_assignable,
+    check_may_take_from_holder,
     department_of,
     departments_closed_to,
     load_for_change,
@@ -35,6 +36,7 @@ from server.domain.transitions import (
     require_person,
     set_assignee,
     set_flags,
+    unassign,
 )
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer, user_viewer
@@ -46,7 +48,8 @@ COMMUNICATION_KINDS = (TimelineKind.NOTE, TimelineKind.EMAIL_OUT)
 
 
 async def start_work(viewer: Viewer, ref: str, version: int | None) -> Outcome:
-    """Set IN_PROGRESS explicitly: the item is assigned to whoever does it (rule 2)."""
+    """Set IN_PROGRESS explicitly: the item is assigned to whoever does it (rule 2); someone else's
+    work in progress only by whoever may take it from them."""
     require_person(viewer, "start work")
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
@@ -54,10 +57,19 @@ async def start_work(viewer: Viewer, ref: str, version: int | None) -> Outcome:
             return Outcome(item)
         if item.status is Status.DRAFT:
             raise InvalidTransition(f"{item.ref} is a draft: submit it first.", field="ref", **{"from": "DRAFT", "to": "IN_PROGRESS"})
+        check_may_take_from_holder(viewer, item)
         await check_assignable(item, viewer.id)
-        await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=viewer.id)
+        await _take(uow, item, viewer)
         await set_flags(uow, item, viewer, has_new_info=False)
     return Outcome(item)
+
+
+async def _take(uow: UnitOfWork, item: WorkItem, viewer: Viewer) -> None:
+    """The viewer holds the item and works it: IN_PROGRESS (taken over, when it already was)."""
+    if item.status is Status.IN_PROGRESS:
+        await set_assignee(uow, item, viewer, viewer.id)
+    else:
+        await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=viewer.id)
 
 
 async def return_to_queue(viewer: Viewer, ref: str, version: int | None) -> Outcome:
@@ -66,23 +78,14 @@ async def return_to_queue(viewer: Viewer, ref: str, version: int | None) -> Outc
     require_person(viewer, "hand work back")
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
-        if item.status is not Status.IN_PROGRESS:
-            raise InvalidTransition(
-                f"{item.ref} is {item.status.value}; only work in progress goes back to the queue.", field="ref",
-                **{"from": item.status.value, "to": Status.TO_DO.value},
-            )
-        leads_its_team = item.team_id is not None and item.team_id in viewer.led_team_ids
-        if item.assignee_id != viewer.id and not (viewer.is_admin or leads_its_team):
-            raise Forbidden(
-                f"{item.ref} is someone else's work in progress: only they, a leader of its team or an admin hand it back.",
-                field="ref",
-            )
-        await change_status(uow, item, viewer, Status.TO_DO, assignee=None)
+        await unassign(uow, item, viewer)
     return Outcome(item)
 
 
 async def assign(viewer: Viewer, ref: str, version: int | None, user_id: int | None) -> Outcome:
-    """Assign to myself (I start work), to someone else or back to the queue (both: TO_DO, rule 3)."""
+    """Assign to myself (I start work), to someone else (TO_DO, rule 3) or to nobody (back to the
+    queue, as returnToQueue). Someone else's work in progress is handed on only by whoever may hand
+    it back."""
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version)
         if item.status not in workflow.OPEN:
@@ -90,16 +93,17 @@ async def assign(viewer: Viewer, ref: str, version: int | None, user_id: int | N
                 f"{item.ref} is {item.status.value}; only work that is open can be assigned.",
                 field="ref", **{"from": item.status.value, "to": Status.TO_DO.value},
             )
-        if user_id is not None and viewer.is_user and user_id == viewer.id:
-            await check_assignable(item, user_id)
-            await change_status(uow, item, viewer, Status.IN_PROGRESS, assignee=user_id)
+        if user_id is None:
+            await unassign(uow, item, viewer)
+            return Outcome(item)
+        check_may_take_from_holder(viewer, item)
+        await check_assignable(item, user_id)
+        if viewer.is_user and user_id == viewer.id:
+            await _take(uow, item, viewer)
+        elif item.status is Status.TO_DO:
+            await set_assignee(uow, item, viewer, user_id)
         else:
-            if user_id is not None:
-                await check_assignable(item, user_id)
-            if item.status is Status.TO_DO:
-                await set_assignee(uow, item, viewer, user_id)
-            else:
-                await change_status(uow, item, viewer, Status.TO_DO, assignee=user_id)
+            await change_status(uow, item, viewer, Status.TO_DO, assignee=user_id)
     return Outcome(item)
 
 
@@ -185,7 +189,7 @@ async def wait(
 async def _resolution_entry(uow: UnitOfWork, item: WorkItem, viewer: Viewer, note: str | None,
                             email: ResolutionEmail | None) -> bool:
     """Record or find the resolution note / email (rule 6); whether there is one."""
-    if note is not None and note.strip():
+    if not text.is_blank(note):
         await timeline.note(uow, item, viewer, note.strip(), is_public=False, is_resolution=True)
         return True
     if email is not None:
@@ -294,9 +298,9 @@ async def add_note(
     """An internal (or public) note; a person adding one to a TO_DO item takes it (rule 2); the
     people mentioned who may see the item are notified."""
     limits.check({"body": body})
-    body = body.strip()
-    if not body:
+    if text.is_blank(body):
         raise ValidationError.single("body", "a note needs some text")
+    body = body.strip()
     async with unit_of_work() as uow:
         item = await load_for_change(viewer, ref, version, lifecycle=False)
         if item.status is Status.CLOSED:
