@@ -243,9 +243,9 @@ async def department_changed(
     return await _add(
         uow, item, TimelineKind.DEPARTMENT_CHANGED, actor,
         data={
-            "fromDepartmentId": from_department[0], "fromDepartmentName": from_department[1],
-            "toDepartmentId": to_department[0], "toDepartmentName": to_department[1],
-            "fromQueueId": from_queue[0] if from_queue else None, "fromQueueName": from_queue[1] if from_queue else None,
-            "toQueueId": to_queue[0], "toQueueName": to_queue[1],
+            "fromDepartmentId": str(from_department[0]), "fromDepartmentName": from_department[1],
+            "toDepartmentId": str(to_department[0]), "toDepartmentName": to_department[1],
+            "fromQueueId": str(from_queue[0]) if from_queue else None, "fromQueueName": from_queue[1] if from_queue else None,
+            "toQueueId": str(to_queue[0]), "toQueueName": to_queue[1],
         },
     )

@@ -354,8 +354,8 @@ async def test_moving_an_item_moves_who_sees_it(admin, signed_in):
     assert (item.department_id, item.queue_id, item.team_id) == (pl.id, queue_b.id, (await Team.get(name="Team B")).id)
     entry = await TimelineEntry.get(work_item_id=item.id, kind=TimelineKind.DEPARTMENT_CHANGED)
     assert entry.data == {
-        "fromDepartmentId": uk.id, "fromDepartmentName": "UK Operations", "toDepartmentId": pl.id, "toDepartmentName": "PL Operations",
-        "fromQueueId": queue_a.id, "fromQueueName": "Team A queue", "toQueueId": queue_b.id, "toQueueName": "Team B queue",
+        "fromDepartmentId": str(uk.id), "fromDepartmentName": "UK Operations", "toDepartmentId": str(pl.id), "toDepartmentName": "PL Operations",
+        "fromQueueId": str(queue_a.id), "fromQueueName": "Team A queue", "toQueueId": str(queue_b.id), "toQueueName": "Team B queue",
     }
     assert entry.actor_user_id == int(await _user("lena@example.com"))
     events = await EventRecord.filter(work_item_id=item.id, id__gt=0).order_by("-id").limit(2)
