@@ -82,13 +82,18 @@ class LiveServer:
         if self.task:
             await self.task
 
+    async def __aenter__(self) -> "LiveServer":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
 
 @pytest.fixture(scope="session")
 async def live_server(settings: Settings) -> AsyncIterator[LiveServer]:
-    server = LiveServer(settings)
-    await server.start()
-    yield server
-    await server.stop()
+    async with LiveServer(settings) as server:
+        yield server
 
 
 @pytest.fixture

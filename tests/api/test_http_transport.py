@@ -34,10 +34,8 @@ async def http(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
 async def impatient_server(settings: Settings) -> AsyncIterator[LiveServer]:
     """A live server with short header, body and keep-alive deadlines."""
     short = dataclasses.replace(settings, header_timeout=DEADLINE, body_timeout=DEADLINE, keep_alive_timeout=DEADLINE)
-    server = LiveServer(short)
-    await server.start()
-    yield server
-    await server.stop()
+    async with LiveServer(short) as server:
+        yield server
 
 
 async def open_socket(server: LiveServer) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

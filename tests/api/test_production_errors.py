@@ -60,10 +60,8 @@ MISTAKES = {
 
 @pytest.fixture(scope="module")
 async def production_server(settings: Settings) -> AsyncIterator[LiveServer]:
-    server = LiveServer(Settings(**{**settings.__dict__, "production": True}))
-    await server.start()
-    yield server
-    await server.stop()
+    async with LiveServer(Settings(**{**settings.__dict__, "production": True})) as server:
+        yield server
 
 
 @pytest.fixture

@@ -24,12 +24,11 @@ SUBSCRIBE = 'subscription { workItemUpdated(ref: "T-1002") { kind workItem { ref
 
 @pytest.fixture
 async def capped_server(settings: Settings) -> AsyncIterator[LiveServer]:
-    server = LiveServer(dataclasses.replace(
+    capped = dataclasses.replace(
         settings, max_connections_per_principal=MAX_CONNECTIONS, max_subscriptions_per_principal=MAX_OPERATIONS,
-    ))
-    await server.start()
-    yield server
-    await server.stop()
+    )
+    async with LiveServer(capped) as server:
+        yield server
 
 
 def _limits(server: LiveServer) -> PrincipalLimits:
