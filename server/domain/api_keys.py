@@ -20,7 +20,7 @@ from server.domain.errors import FieldProblem, Forbidden, NotFound, ValidationEr
 from server.domain.tokens import new_api_key_secret
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
-from server.subscriptions.events import ApiKeyRevoked
+from server.domain.events import ApiKeyRevoked
 
 MAX_NAME = 200  # models.auth.ApiKey.name
 MAX_ID = limits.MAX_DB_INT  # ids are 32-bit integer columns; a larger one names nothing

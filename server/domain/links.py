@@ -24,7 +24,7 @@ from server.domain.lifecycle import Outcome, load_for_change, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
 from server.domain.item_store import event_base
-from server.subscriptions.events import EmailShared, WorkItemFieldsChanged
+from server.domain.events import EmailShared, WorkItemFieldsChanged
 
 MAX_GROUP = 500
 

@@ -18,7 +18,7 @@ from server.domain.lifecycle import Outcome
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
 from server.domain.item_store import event_base, save_changes
-from server.subscriptions.events import WorkItemFieldsChanged
+from server.domain.events import WorkItemFieldsChanged
 
 # ------------------------------------------------------------------------------ moving work items
 

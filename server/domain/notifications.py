@@ -21,7 +21,7 @@ from models.work_item import WorkItem
 from server.domain import clock, visibility
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer, user_viewer
-from server.subscriptions.events import NotificationCreated
+from server.domain.events import NotificationCreated
 
 
 async def notify(uow: UnitOfWork, user_id: int | None, kind: NotificationKind, item: WorkItem | None, text: str) -> None:

@@ -27,7 +27,7 @@ from server.domain.cases import running_sub_cases
 from server.domain.lifecycle import change_status, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.item_store import event_base, save_changes
-from server.subscriptions.events import WorkItemDueMissed
+from server.domain.events import WorkItemDueMissed
 
 log = logging.getLogger(__name__)
 

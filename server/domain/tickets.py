@@ -12,7 +12,7 @@ from server.domain.transitions import Outcome, change_status, load_for_change, r
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
 from server.domain.item_store import event_base, next_reference
-from server.subscriptions.events import WorkItemCreated
+from server.domain.events import WorkItemCreated
 
 MAX_PARTS = 20
 

@@ -22,7 +22,7 @@ from models.work_item import WorkItem
 from server.domain import clock
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer, ViewerKind
-from server.subscriptions.events import TimelineEntryAdded
+from server.domain.events import TimelineEntryAdded
 
 
 def actor_event_fields(actor: Viewer | None) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from server.domain.errors import Forbidden, InvalidTransition, ValidationError
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer, user_viewer
 from server.domain.item_store import check_version, event_base, save_changes
-from server.subscriptions.events import WorkItemAssigned, WorkItemFieldsChanged, WorkItemStatusChanged
+from server.domain.events import WorkItemAssigned, WorkItemFieldsChanged, WorkItemStatusChanged
 
 
 UNCHANGED: Any = object()

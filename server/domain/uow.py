@@ -6,7 +6,9 @@
 
 Events emitted inside are written to the durable event log in the same transaction and published
 on the bus only after the transaction commits; if anything raises, the transaction rolls back and
-no event leaves. A unit of work opened inside another joins it. A transaction PostgreSQL aborts
+no event leaves. Where they are published is injected (`install_publisher`; the event bus of
+server/subscriptions installs itself when it starts): the domain knows no transport. A unit of
+work opened inside another joins it. A transaction PostgreSQL aborts
 to break a deadlock with a simultaneous change is reported as CONFLICT: nothing was written.
 """
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import AsyncIterator
+from typing import AsyncIterator, Protocol
 
 from asyncpg.exceptions import TransactionRollbackError
 from tortoise.transactions import in_transaction
@@ -22,10 +24,23 @@ from tortoise.transactions import in_transaction
 from models.event import EventRecord
 from server.domain import clock
 from server.domain.errors import Conflict
-from server.subscriptions import bus
-from server.subscriptions.events import DomainEvent, Envelope, WorkItemEvent
+from server.domain.events import DomainEvent, Envelope, WorkItemEvent
 
 _current: ContextVar["UnitOfWork | None"] = ContextVar("switchboard_unit_of_work", default=None)
+
+
+class Publisher(Protocol):
+    async def publish(self, envelopes: list[Envelope]) -> None:
+        """Hand committed events (in commit order) to whoever delivers them."""
+
+
+_publisher: Publisher | None = None
+
+
+def install_publisher(publisher: Publisher | None) -> None:
+    """Where committed events go from now on (None: nowhere; they stay in the event log)."""
+    global _publisher
+    _publisher = publisher
 
 
 class UnitOfWork:
@@ -68,6 +83,6 @@ async def unit_of_work() -> AsyncIterator[UnitOfWork]:
         raise Conflict("Another change to the same work collided with this one; nothing was changed, try again.") from None
     finally:
         _current.reset(token)
-    event_bus = bus.current()
-    if event_bus is not None and envelopes:
-        await event_bus.publish(envelopes)
+    publisher = _publisher
+    if publisher is not None and envelopes:
+        await publisher.publish(envelopes)

@@ -34,7 +34,7 @@ from models.work_item import WorkItem
 from server.domain import refs
 from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.viewer import Viewer, ViewerKind
-from server.subscriptions.events import (
+from server.domain.events import (
     DomainEvent,
     TimelineEntryAdded,
     WorkItemCreated,

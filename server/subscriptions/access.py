@@ -25,7 +25,7 @@ from typing import Awaitable, Callable
 
 from server.domain.viewer import Viewer, ViewerKind, refresh
 from server.subscriptions import bus
-from server.subscriptions.events import AccessRevoked
+from server.domain.events import AccessRevoked
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from typing import AsyncIterator, Callable
 
 from broadcaster import Broadcast
 
-from server.subscriptions.events import Envelope, EventFormatError
+from server.domain import uow
+from server.domain.events import Envelope, EventFormatError
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,10 @@ _bus: EventBus | None = None
 
 
 def install(bus: EventBus | None) -> None:
+    """This process's bus, also as the publisher of the domain's committed events."""
     global _bus
     _bus = bus
+    uow.install_publisher(bus)
 
 
 def current() -> EventBus | None:

@@ -23,7 +23,7 @@ from server.resolvers.context import begin_operation, require_viewer
 from server.resolvers.inputs import encode_cursor
 from server.schema.work_items import WorkItem, WorkItemEventKindEnum, WorkItemUpdate
 from server.subscriptions import bus
-from server.subscriptions.events import (
+from server.domain.events import (
     EmailShared,
     Envelope,
     TimelineEntryAdded,

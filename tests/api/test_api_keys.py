@@ -18,7 +18,7 @@ from models.timeline import TimelineEntry
 from server.domain.tokens import api_key_digest, split_api_key
 from server.settings import Settings
 from server.subscriptions import bus
-from server.subscriptions.events import ApiKeyRevoked
+from server.domain.events import ApiKeyRevoked
 from tests.support.processes import two_servers
 from tests.support import backends
 from tests.support.client import HttpClient, ws_session

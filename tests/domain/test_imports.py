@@ -116,3 +116,17 @@ def test_every_process_that_changes_status_has_the_reactions_of_cases_and_ticket
     assert ("CASE", "server.domain.cases.flow") in registered
     assert ("CASE", "server.domain.tickets") in registered
     assert ("TICKET", "server.domain.tickets") in registered
+
+
+def test_the_domain_imports_neither_the_api_nor_the_transport():
+    """Business rules know no GraphQL, HTTP or broker: events are the domain's own
+    (server.domain.events) and the unit of work is handed its publisher."""
+    outside = ("server.schema", "server.resolvers", "server.subscriptions", "server.http", "server.app", "strawberry")
+    found = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            targets = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            )
+            found += [f"{name} imports {t}" for t in targets if t.startswith(outside)]
+    assert found == []

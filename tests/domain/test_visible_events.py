@@ -7,7 +7,7 @@ from models.org import Department, User
 from models.work_item import WorkItem
 from server.domain import visibility
 from server.domain.viewer import user_viewer
-from server.subscriptions.events import WorkItemAssigned, WorkItemFieldsChanged
+from server.domain.events import WorkItemAssigned, WorkItemFieldsChanged
 
 
 async def test_an_event_from_while_the_item_was_in_a_hidden_department_is_withheld(demo):

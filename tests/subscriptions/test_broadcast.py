@@ -24,7 +24,7 @@ from redis.exceptions import RedisError
 from server.subscriptions.backends.redis import RedisBackend
 from server.subscriptions.broadcast import SafeBroadcast, backend_for
 from server.subscriptions.bus import EventBus
-from server.subscriptions.events import Envelope, WorkItemFieldsChanged, work_item_channel
+from server.domain.events import Envelope, WorkItemFieldsChanged, work_item_channel
 
 REDIS_SERVER = shutil.which("redis-server")
 needs_redis = pytest.mark.skipif(

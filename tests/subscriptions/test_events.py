@@ -10,7 +10,7 @@ import pytest
 from models.event import EventRecord
 from server.domain.uow import unit_of_work
 from server.subscriptions import bus
-from server.subscriptions.events import (
+from server.domain.events import (
     _REGISTRY,
     Envelope,
     EventFormatError,
@@ -46,7 +46,7 @@ def test_every_work_item_event_is_pushed_as_its_own_kind():
     """A new work item event type fails here until workItemUpdated names it (instead of passing
     silently as UPDATED), and every kind of the schema comes from an event or the snapshot."""
     from server.schema.work_items import WorkItemEventKindEnum
-    from server.subscriptions.events import WorkItemEvent
+    from server.domain.events import WorkItemEvent
     from server.subscriptions.work_item import KINDS
 
     assert {cls for cls in _REGISTRY.values() if issubclass(cls, WorkItemEvent)} == set(KINDS)

@@ -42,7 +42,7 @@ from server.domain.transitions import (
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
 from server.domain.item_store import event_base, save_changes
-from server.subscriptions.events import WorkItemFieldsChanged
+from server.domain.events import WorkItemFieldsChanged
 
 @dataclass(frozen=True)
 class ReviewDecision:

@@ -28,7 +28,7 @@ from server.domain.transitions import (
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer
 from server.domain.item_store import event_base, next_reference, save_changes
-from server.subscriptions.events import WorkItemCreated
+from server.domain.events import WorkItemCreated
 
 # ---------------------------------------------------------------------------------------- helpers
 

@@ -13,7 +13,7 @@ from server.domain.transitions import Outcome, load_for_change, require_person
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
 from server.domain.item_store import event_base, save_changes
-from server.subscriptions.events import WorkItemCreated, WorkItemFieldsChanged
+from server.domain.events import WorkItemCreated, WorkItemFieldsChanged
 
 DATA_GROUPS = ("CONTACTS", "CUSTOM_DATA", "COMMUNICATIONS")
 
