@@ -1,7 +1,8 @@
 """The durable event log: every domain event, written in the transaction that caused it.
 
-Live delivery over the broker is at-most-once; a client that reconnects catches up from this log by
-cursor (the row id).
+An event's id is its cursor: taken from `event_sequence` under that row's lock at the end of the
+transaction that wrote it, so ids are dense and in commit order (server/domain/event_log.py).
+`event_channel` indexes each event by the channels it was published on, for replay by cursor.
 """
 
 from tortoise import fields
@@ -20,3 +21,24 @@ class EventRecord(Model):
     class Meta:
         table = "event_log"
         indexes = (Index(fields=("work_item_id", "id"), name="event_log_work_item"),)
+
+
+class EventSequence(Model):
+    # one row (id 1): the last cursor handed out, and the last one pruned (replay from a cursor
+    # below it would have a gap)
+    id = fields.IntField(primary_key=True)
+    last_id = fields.BigIntField()
+    pruned_through = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "event_sequence"
+
+
+class EventChannel(Model):
+    id = fields.BigIntField(primary_key=True)
+    channel = fields.CharField(max_length=96)
+    event_id = fields.BigIntField()
+
+    class Meta:
+        table = "event_channel"
+        indexes = (Index(fields=("channel", "event_id"), name="event_channel_channel_event"),)

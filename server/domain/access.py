@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from models.org import Department, User, UserGroup
 from server.domain import limits
 from server.domain.errors import FieldProblem, NotFound
+from server.domain.events import UserAccessChanged
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer, user_viewer
 from server.domain.departments import API_NAMES, check_unique_name, raise_problems, require_admin, unique_violation
@@ -47,10 +48,11 @@ async def set_user_departments(viewer: Viewer, user_id: int, department_ids: lis
         problems.append(FieldProblem("userId", f"no user {user_id}"))
     departments = await _existing_departments(department_ids, "departmentIds", problems)
     raise_problems(problems, "access")
-    async with unit_of_work():
+    async with unit_of_work() as uow:
         await user.departments.clear()
         if departments:
             await user.departments.add(*departments)
+        uow.emit(UserAccessChanged(user_ids=(user.id,)))
     now = await user_viewer(user)
     return UserAccess(user, sorted(departments, key=lambda d: d.name), now.department_ids, now.public_department_ids)
 
@@ -104,6 +106,11 @@ async def _save_group(group: UserGroup, changes: dict[str, Any]) -> UserGroup:
     return group
 
 
+async def _members(group_id: int) -> set[int]:
+    group = await UserGroup.get(id=group_id)
+    return set(await group.members.all().values_list("id", flat=True))
+
+
 async def create_user_group(viewer: Viewer, name: str, default_department_id: int | None) -> UserGroup:
     require_admin(viewer)
     limits.check({"name": name})
@@ -125,8 +132,15 @@ async def update_user_group(viewer: Viewer, group_id: int, fields: dict[str, Any
         raise NotFound(f"No user group {group_id} exists.", field="id")
     changes = await _group_changes(fields, group_id)
     try:
-        async with unit_of_work():
+        async with unit_of_work() as uow:
+            before = await _members(group_id)
             group = await _save_group(await UserGroup.get(id=group_id), changes)
+            # members who left or joined, or all of them when the group's grants changed
+            after = await _members(group_id)
+            scoped = {"department_ids", "public_department_ids"} & set(changes)
+            affected = (before | after) if scoped else (before ^ after)
+            if affected:
+                uow.emit(UserAccessChanged(user_ids=tuple(sorted(affected))))
     except IntegrityError:
         raise unique_violation() from None
     await group.fetch_related(*GROUP_RELATIONS)

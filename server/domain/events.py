@@ -1,106 +1,127 @@
 """Typed domain events: what changed, with what a live client needs to react.
 
-Each event is a frozen dataclass registered under a `type` literal. Parsing is strict (unknown
-types, unknown or missing fields, wrong value types are errors), so a producer and a consumer that
-disagree fail loudly instead of silently dropping data. No strawberry here: the domain emits these.
+Each event is a msgspec Struct tagged with its wire `type`. Decoding is strict (unknown types,
+unknown or missing fields, wrong value types are errors), so a producer and a consumer that
+disagree fail loudly instead of silently dropping data; encoding and decoding are msgspec's, once
+per message however many subscribers receive it. No strawberry here: the domain emits these.
+
+A work item event carries the item's header as it stands after the change (`item`): enough for
+`visibility.visible_event` to decide who may be told of it without reading the item again.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import types
-import typing
-from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Union
 
-E = TypeVar("E", bound="DomainEvent")
-_REGISTRY: dict[str, type["DomainEvent"]] = {}
+import msgspec
+
+from models.enums import WorkItemType
 
 
 class EventFormatError(ValueError):
     pass
 
 
-def event(type_name: str):
-    """Register a DomainEvent subclass under its wire `type`."""
-
-    def register(cls: type[E]) -> type[E]:
-        if type_name in _REGISTRY:
-            raise ValueError(f"duplicate event type {type_name}")
-        cls = dataclass(frozen=True, kw_only=True)(cls)
-        cls.type = type_name
-        _REGISTRY[type_name] = cls
-        return cls
-
-    return register
-
-
-@dataclass(frozen=True, kw_only=True)
-class DomainEvent:
+class DomainEvent(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="type"):
     type: ClassVar[str]
 
     def channels(self) -> list[str]:
-        """Broker channels (without the deployment prefix) this event is published on."""
+        """Channels this event is delivered on (without the deployment prefix); each is also an
+        index of the log for replay by cursor."""
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, **dataclasses.asdict(self)}
+        return msgspec.to_builtins(self)
 
 
-@dataclass(frozen=True, kw_only=True)
-class WorkItemEvent(DomainEvent):
+class ItemHeader(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A work item's state after the change: who may see it, and what a list row shows."""
+
+    type: WorkItemType
+    status: str
+    title: str | None
+    assignee_id: int | None = None
+    owner_id: int | None = None
+    created_by_id: int | None = None
+    requester_id: int | None = None
+    company_id: int | None = None
+    team_id: int | None = None
+    queue_id: int | None = None
+    has_new_info: bool = False
+
+    @classmethod
+    def of(cls, item: Any) -> "ItemHeader":
+        """The header of a work item (models.work_item.WorkItem) as it stands now."""
+        return cls(
+            type=item.type,
+            status=item.status.value,
+            title=item.title,
+            assignee_id=item.assignee_id,
+            owner_id=item.owner_id,
+            created_by_id=item.created_by_id,
+            requester_id=item.requester_id,
+            company_id=item.company_id,
+            team_id=item.team_id,
+            queue_id=item.queue_id,
+            has_new_info=item.has_new_info,
+        )
+
+
+class WorkItemEvent(DomainEvent, frozen=True, kw_only=True):
     work_item_id: int
     ref: str
     department_id: int
     version: int
+    item: ItemHeader
     actor_kind: str | None = None  # USER, CONTACT, API_KEY, or None for the system
     actor_id: int | None = None
     actor_name: str | None = None
 
+    def people(self) -> set[int]:
+        """The users whose workload this event may change (their team bar, their flags)."""
+        return {u for u in (self.item.assignee_id,) if u is not None}
+
     def channels(self) -> list[str]:
-        return [work_item_channel(self.work_item_id)]
+        return [work_item_channel(self.work_item_id), *(assignee_channel(u) for u in sorted(self.people()))]
 
 
-@event("work_item.created")
-class WorkItemCreated(WorkItemEvent):
+class WorkItemCreated(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.created"):
     item_type: str
     status: str
 
 
-@event("work_item.updated")
-class WorkItemFieldsChanged(WorkItemEvent):
+class WorkItemFieldsChanged(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.updated"):
     fields: tuple[str, ...]
+    # the new values of the changed fields (API names), where they are plain values
+    values: dict[str, Any] = {}
 
 
-@event("work_item.submitted")
-class WorkItemSubmitted(WorkItemEvent):
+class WorkItemSubmitted(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.submitted"):
     status: str
     queue_id: int | None
     due_at: str | None
 
 
-@event("work_item.status_changed")
-class WorkItemStatusChanged(WorkItemEvent):
+class WorkItemStatusChanged(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.status_changed"):
     from_status: str
     to_status: str
     wait_type: str | None
     resolution_method: str | None
 
 
-@event("work_item.assigned")
-class WorkItemAssigned(WorkItemEvent):
+class WorkItemAssigned(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.assigned"):
     from_user_id: int | None
     to_user_id: int | None
 
+    def people(self) -> set[int]:
+        return {u for u in (self.item.assignee_id, self.from_user_id, self.to_user_id) if u is not None}
 
-@event("work_item.due_missed")
-class WorkItemDueMissed(WorkItemEvent):
+
+class WorkItemDueMissed(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.due_missed"):
     due_at: str
 
 
-@event("work_item.email_shared")
-class EmailShared(WorkItemEvent):
+class EmailShared(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.email_shared"):
     """An email of another (linked) item was shared to this one; its team sees it live."""
 
     email_id: int
@@ -108,58 +129,120 @@ class EmailShared(WorkItemEvent):
     shared_from: str
 
     def channels(self) -> list[str]:
-        channels = [work_item_channel(self.work_item_id)]
+        channels = super().channels()
         if self.team_id is not None:
             channels.append(team_channel(self.team_id))
         return channels
 
 
-@event("work_item.timeline_entry_added")
-class TimelineEntryAdded(WorkItemEvent):
+class TimelineEntryAdded(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.timeline_entry_added"):
     entry_id: int
     kind: str
+    public: bool = False  # shown on the portal
+
+    def channels(self) -> list[str]:
+        return [work_item_channel(self.work_item_id)]
 
 
-@event("notification.created")
-class NotificationCreated(DomainEvent):
+class NotificationCreated(DomainEvent, frozen=True, kw_only=True, tag="notification.created"):
     user_id: int
     notification_id: int
     kind: str
     text: str
     work_item_id: int | None
     ref: str | None
+    created_at: str = ""
 
     def channels(self) -> list[str]:
         return [user_channel(self.user_id)]
 
 
-@dataclass(frozen=True, kw_only=True)
-class AccessRevoked(DomainEvent):
-    """An identity may no longer act: every live connection authenticated as it closes at once.
+class NotificationsRead(DomainEvent, frozen=True, kw_only=True, tag="notification.read"):
+    """Some of a user's notifications were marked read (all of them when `all`)."""
 
-    Published on `access:<subject>:<id>` (`access:api_key:7`, later `access:user:3`), the channel
-    each such connection watches (server/subscriptions/access.py)."""
+    user_id: int
+    notification_ids: tuple[int, ...]
+    all: bool = False
+    read_at: str = ""
 
-    subject: ClassVar[str]  # "api_key", "user", "contact"
+    def channels(self) -> list[str]:
+        return [user_channel(self.user_id)]
+
+
+class OutboxEmailChanged(DomainEvent, frozen=True, kw_only=True, tag="outbox.email_changed"):
+    """An outgoing email entered the outbox or changed state (QUEUED, SENT, FAILED, ...)."""
+
+    email_id: int
+    work_item_id: int | None
+    ref: str | None
+    department_id: int | None
+    status: str
+    created_by_id: int | None
+    error: str | None = None
+
+    def channels(self) -> list[str]:
+        channels = [outbox_channel()]
+        if self.created_by_id is not None:
+            channels.append(user_channel(self.created_by_id))
+        return channels
+
+
+class PresenceChanged(DomainEvent, frozen=True, kw_only=True, tag="presence.changed"):
+    """A user's presence (ONLINE, AWAY, OFFLINE) over all their live connections changed."""
+
+    user_id: int
+    presence: str
+
+    def channels(self) -> list[str]:
+        return [presence_channel(self.user_id)]
+
+
+class ItemViewersChanged(DomainEvent, frozen=True, kw_only=True, tag="work_item.viewers_changed"):
+    """Who has a work item open (and who of them is editing) changed."""
+
+    work_item_id: int
+    department_id: int
+
+    def channels(self) -> list[str]:
+        return [work_item_channel(self.work_item_id)]
+
+
+class AccessRevoked(DomainEvent, frozen=True, kw_only=True):
+    """An identity's access changed: every live connection authenticated as it checks it again at
+    once (and closes when it may no longer act).
+
+    Published on `access:<subject>:<id>` (`access:api_key:7`, `access:user:3`), the channel each
+    such connection watches (server/subscriptions/access.py)."""
+
+    subject: ClassVar[str]  # "api_key", "user"
 
     @staticmethod
     def channel(subject: str, subject_id: int) -> str:
         return f"access:{subject}:{subject_id}"
 
-    def subject_id(self) -> int:
+    def subject_ids(self) -> tuple[int, ...]:
         raise NotImplementedError
 
     def channels(self) -> list[str]:
-        return [self.channel(self.subject, self.subject_id())]
+        return [self.channel(self.subject, i) for i in self.subject_ids()]
 
 
-@event("access.api_key_revoked")
-class ApiKeyRevoked(AccessRevoked):
+class ApiKeyRevoked(AccessRevoked, frozen=True, kw_only=True, tag="access.api_key_revoked"):
     subject: ClassVar[str] = "api_key"
     api_key_id: int
 
-    def subject_id(self) -> int:
-        return self.api_key_id
+    def subject_ids(self) -> tuple[int, ...]:
+        return (self.api_key_id,)
+
+
+class UserAccessChanged(AccessRevoked, frozen=True, kw_only=True, tag="access.user_changed"):
+    """Users' departments, groups or active flag changed: what they may see is read again."""
+
+    subject: ClassVar[str] = "user"
+    user_ids: tuple[int, ...]
+
+    def subject_ids(self) -> tuple[int, ...]:
+        return self.user_ids
 
 
 def team_channel(team_id: int) -> str:
@@ -170,73 +253,85 @@ def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def assignee_channel(user_id: int) -> str:
+    return f"assignee:{user_id}"
+
+
+def presence_channel(user_id: int) -> str:
+    return f"presence:{user_id}"
+
+
+def outbox_channel() -> str:
+    return "outbox"
+
+
 def work_item_channel(work_item_id: int) -> str:
     return f"work_item:{work_item_id}"
 
 
-def _check(value: Any, hint: Any, name: str) -> Any:
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        for option in typing.get_args(hint):
-            try:
-                return _check(value, option, name)
-            except EventFormatError:
-                continue
-        raise EventFormatError(f"field {name}: {value!r} does not match {hint}")
-    if hint is type(None):
-        if value is None:
-            return None
-        raise EventFormatError(f"field {name}: expected null")
-    if origin is tuple:
-        (item_hint, _ellipsis) = typing.get_args(hint)
-        if not isinstance(value, (list, tuple)):
-            raise EventFormatError(f"field {name}: expected a list")
-        return tuple(_check(v, item_hint, name) for v in value)
-    if hint is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise EventFormatError(f"field {name}: expected an integer")
-    if hint in (str, bool) and not isinstance(value, hint):
-        raise EventFormatError(f"field {name}: expected {hint.__name__}")
-    return value
+def _tagged(cls: type[DomainEvent]) -> list[type[DomainEvent]]:
+    found = []
+    for sub in cls.__subclasses__():
+        tag = sub.__struct_config__.tag
+        if isinstance(tag, str) and "." in tag:  # bases (WorkItemEvent) get their class name
+            sub.type = tag
+            found.append(sub)
+        found.extend(_tagged(sub))
+    return found
 
 
-def from_dict(data: dict[str, Any]) -> DomainEvent:
-    data = dict(data)
-    cls = _REGISTRY.get(data.pop("type", None))
-    if cls is None:
-        raise EventFormatError("unknown event type")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise EventFormatError(f"unknown fields {sorted(unknown)} for {cls.type}")
-    values = {}
-    for name, f in fields.items():
-        if name not in data:
-            if f.default is dataclasses.MISSING:
-                raise EventFormatError(f"missing field {name} for {cls.type}")
-            continue
-        values[name] = _check(data[name], hints[name], name)
-    return cls(**values)
+EVENT_TYPES: dict[str, type[DomainEvent]] = {cls.type: cls for cls in _tagged(DomainEvent)}
+AnyEvent = Union[tuple(EVENT_TYPES.values())]  # type: ignore[valid-type]
 
 
-@dataclass(frozen=True)
-class Envelope:
-    """An event as stored and published: its cursor (event log id) and the event."""
+class Envelope(msgspec.Struct, frozen=True):
+    """An event as stored and published: its cursor (event log id, in commit order) and the event."""
 
     cursor: int
     occurred_at: str
-    event: DomainEvent
+    event: AnyEvent  # type: ignore[valid-type]
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {"cursor": self.cursor, "occurred_at": self.occurred_at, "event": self.event.to_dict()},
-            separators=(",", ":"),
-        )
+    def to_json(self) -> bytes:
+        return _encoder.encode(self)
 
     @classmethod
-    def from_json(cls, text: str) -> "Envelope":
+    def from_json(cls, data: bytes | str) -> "Envelope":
         try:
-            data = json.loads(text)
-            return cls(int(data["cursor"]), str(data["occurred_at"]), from_dict(data["event"]))
-        except (KeyError, TypeError, ValueError) as exc:
+            return _envelope_decoder.decode(data)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
             raise EventFormatError(str(exc)) from None
+
+
+_encoder = msgspec.json.Encoder()
+_envelope_decoder = msgspec.json.Decoder(Envelope)
+_batch_decoder = msgspec.json.Decoder(list[Envelope])
+
+
+def encode_batch(envelopes: list[Envelope]) -> bytes:
+    """One broker message for the events of one transaction."""
+    return _encoder.encode(envelopes)
+
+
+def decode_batch(data: bytes | str) -> list[Envelope]:
+    try:
+        return _batch_decoder.decode(data)
+    except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+        raise EventFormatError(str(exc)) from None
+
+
+def from_dict(data: dict[str, Any]) -> DomainEvent:
+    """An event from its logged form (`to_dict`), checked as strictly as from the wire."""
+    try:
+        return msgspec.convert(data, AnyEvent, strict=True)
+    except msgspec.ValidationError as exc:
+        raise EventFormatError(str(exc)) from None
+
+
+def plain(value: Any) -> Any:
+    """A field's value as an event carries it: JSON values as they are, dates as ISO strings,
+    enums by value, sets and tuples as lists."""
+    return msgspec.to_builtins(value)
+
+
+def replace(event: DomainEvent, **changes: Any) -> DomainEvent:
+    return msgspec.structs.replace(event, **changes)

@@ -12,6 +12,7 @@ from models.enums import WorkItemType
 from models.work_item import WorkItem
 from server.domain import clock
 from server.domain.errors import Conflict
+from server.domain.events import ItemHeader
 from server.domain.timeline import actor_event_fields
 from server.domain.viewer import Viewer
 
@@ -60,5 +61,6 @@ def event_base(item: WorkItem, actor: Viewer | None) -> dict[str, Any]:
         "ref": item.ref,
         "department_id": item.department_id,
         "version": item.version,
+        "item": ItemHeader.of(item),
         **actor_event_fields(actor),
     }

@@ -19,9 +19,9 @@ from models.notification import Notification
 from models.org import User
 from models.work_item import WorkItem
 from server.domain import clock, visibility
-from server.domain.uow import UnitOfWork
+from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer, user_viewer
-from server.domain.events import NotificationCreated
+from server.domain.events import NotificationCreated, NotificationsRead
 
 
 async def notify(uow: UnitOfWork, user_id: int | None, kind: NotificationKind, item: WorkItem | None, text: str) -> None:
@@ -38,6 +38,7 @@ async def notify(uow: UnitOfWork, user_id: int | None, kind: NotificationKind, i
             text=text,
             work_item_id=item.id if item else None,
             ref=item.ref if item else None,
+            created_at=notification.created_at.isoformat(),
         )
     )
 
@@ -84,4 +85,11 @@ async def mark_read(viewer: Viewer, notification_ids: list[int] | None) -> int:
     query = readable(viewer).filter(read_at=None)
     if notification_ids is not None:
         query = query.filter(id__in=notification_ids)
-    return await query.update(read_at=clock.now())
+    async with unit_of_work() as uow:
+        ids = await query.values_list("id", flat=True)
+        if not ids:
+            return 0
+        now = clock.now()
+        changed = await Notification.filter(id__in=ids, read_at=None).update(read_at=now)
+        uow.emit(NotificationsRead(user_id=viewer.id, notification_ids=tuple(sorted(ids)), all=notification_ids is None, read_at=now.isoformat()))
+    return changed

@@ -15,6 +15,7 @@ from models.org import Department
 from models.work_item import WorkItem
 from server.domain import text, timeline
 from server.domain.errors import FieldProblem, ValidationError
+from server.domain.events import OutboxEmailChanged
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer
 from server.mail import addresses
@@ -77,7 +78,22 @@ async def queue_email(
     await timeline.outgoing_email(
         uow, item, actor, email.id, email.subject, is_resolution=is_resolution, system_generated=system_generated
     )
+    emit_changed(uow, email, item)
     return email
+
+
+def emit_changed(uow: UnitOfWork, email: Email, item: WorkItem | None) -> None:
+    """Every change of an outgoing email's state is an event (`outboxUpdated` pushes it)."""
+    uow.emit(
+        OutboxEmailChanged(
+            email_id=email.id,
+            work_item_id=item.id if item else None,
+            ref=item.ref if item else None,
+            department_id=item.department_id if item else None,
+            status=email.status.value,
+            created_by_id=email.created_by_id,
+        )
+    )
 
 
 async def queue_resolution_email(uow: UnitOfWork, item: WorkItem, actor: Viewer, email: ResolutionEmail) -> Email:

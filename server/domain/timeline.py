@@ -22,7 +22,7 @@ from models.work_item import WorkItem
 from server.domain import clock
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer, ViewerKind
-from server.domain.events import TimelineEntryAdded
+from server.domain.events import ItemHeader, TimelineEntryAdded
 
 
 def actor_event_fields(actor: Viewer | None) -> dict[str, Any]:
@@ -85,8 +85,10 @@ async def _add(
             ref=item.ref,
             department_id=item.department_id,
             version=item.version,
+            item=ItemHeader.of(item),
             entry_id=entry.id,
             kind=kind.value,
+            public=is_public,
             **actor_event_fields(actor),
         )
     )

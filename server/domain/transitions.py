@@ -24,7 +24,7 @@ from server.domain.errors import Forbidden, InvalidTransition, ValidationError
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer, user_viewer
 from server.domain.item_store import check_version, event_base, save_changes
-from server.domain.events import WorkItemAssigned, WorkItemFieldsChanged, WorkItemStatusChanged
+from server.domain.events import WorkItemAssigned, WorkItemFieldsChanged, WorkItemStatusChanged, plain
 
 
 UNCHANGED: Any = object()
@@ -170,7 +170,13 @@ async def set_flags(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, **fla
         return
     await save_changes(item, changed)
     names = {"has_new_info": "hasNewInfo", "needs_attention": "needsAttention", "problem": "problem"}
-    uow.emit(WorkItemFieldsChanged(**event_base(item, actor), fields=tuple(sorted(names.get(k, k) for k in changed))))
+    uow.emit(
+        WorkItemFieldsChanged(
+            **event_base(item, actor),
+            fields=tuple(sorted(names.get(k, k) for k in changed)),
+            values={names.get(k, k): plain(v) for k, v in changed.items()},
+        )
+    )
 
 
 async def pick_up_on_update(uow: UnitOfWork, item: WorkItem, viewer: Viewer) -> None:

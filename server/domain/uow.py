@@ -4,7 +4,8 @@
         ... write rows ...
         uow.emit(SomethingHappened(...))
 
-Events emitted inside are written to the durable event log in the same transaction and published
+Events emitted inside are written to the durable event log at the end of the same transaction
+(taking their cursors in commit order: server/domain/event_log.py) and published
 on the bus only after the transaction commits; if anything raises, the transaction rolls back and
 no event leaves. Where they are published is injected (`install_publisher`; the event bus of
 server/subscriptions installs itself when it starts): the domain knows no transport. A unit of
@@ -21,10 +22,9 @@ from typing import AsyncIterator, Protocol
 from asyncpg.exceptions import TransactionRollbackError
 from tortoise.transactions import in_transaction
 
-from models.event import EventRecord
-from server.domain import clock
+from server.domain import event_log
 from server.domain.errors import Conflict
-from server.domain.events import DomainEvent, Envelope, WorkItemEvent
+from server.domain.events import DomainEvent, Envelope
 
 _current: ContextVar["UnitOfWork | None"] = ContextVar("switchboard_unit_of_work", default=None)
 
@@ -51,18 +51,7 @@ class UnitOfWork:
         self.events.append(event)
 
     async def _record(self) -> list[Envelope]:
-        envelopes = []
-        for event in self.events:
-            occurred = clock.now()
-            record = await EventRecord.create(
-                type=event.type,
-                work_item_id=event.work_item_id if isinstance(event, WorkItemEvent) else None,
-                department_id=event.department_id if isinstance(event, WorkItemEvent) else None,
-                payload=event.to_dict(),
-                created_at=occurred,
-            )
-            envelopes.append(Envelope(record.id, occurred.isoformat(), event))
-        return envelopes
+        return await event_log.append(self.events)
 
 
 @asynccontextmanager

@@ -23,25 +23,24 @@ communications (SPEC §7), never internal notes, assignments, due dates or share
 
 from __future__ import annotations
 
-import dataclasses
-
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from models.enums import WorkItemType
-from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import refs
 from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.viewer import Viewer, ViewerKind
 from server.domain.events import (
     DomainEvent,
+    ItemHeader,
     TimelineEntryAdded,
     WorkItemCreated,
     WorkItemEvent,
     WorkItemFieldsChanged,
     WorkItemStatusChanged,
     WorkItemSubmitted,
+    replace,
 )
 
 # the fields of a ticket the portal shows its requester, besides its status (SPEC §7)
@@ -79,8 +78,8 @@ def can_see(viewer: Viewer, item: WorkItem) -> bool:
     return _sees(viewer, item, item.department_id)
 
 
-def _sees(viewer: Viewer, item: WorkItem, department_id: int) -> bool:
-    """`can_see` for the item as it is, but in `department_id`."""
+def _sees(viewer: Viewer, item: WorkItem | ItemHeader, department_id: int) -> bool:
+    """`can_see` for the item (or an event's header of it) as it is, but in `department_id`."""
     if viewer.is_admin:
         return True
     if viewer.kind is ViewerKind.CONTACT:
@@ -108,29 +107,51 @@ def reaches_only_through_public(viewer: Viewer, item: WorkItem) -> bool:
     )
 
 
-async def visible_event(viewer: Viewer, item: WorkItem, event: DomainEvent) -> DomainEvent | None:
-    """`event` of `item` as `viewer` may be told of it, or None when they may be told nothing.
+def visible_event(viewer: Viewer, event: DomainEvent) -> DomainEvent | None:
+    """`event` as `viewer` may be told of it, or None when they may be told nothing.
 
-    `item` is the item as it stands now, already checked visible to the viewer. An event from a
-    time the item was in a department the viewer does not see is withheld. A portal requester is
-    told of status changes (without who made them), of changes to the fields the portal shows
-    (only those named) and of public timeline entries; nothing else."""
-    if not isinstance(event, WorkItemEvent) or event.work_item_id != item.id:
+    Decided from the event alone, which carries the item's header as it stood after the change
+    (no read of the item): the viewer must see the item in the department the event happened in.
+    A portal requester is told of status changes (without who made them), of changes to the fields
+    the portal shows (only those named) and of public timeline entries; nothing else."""
+    if not isinstance(event, WorkItemEvent):
         return None
-    if not _sees(viewer, item, event.department_id):
+    if not _sees(viewer, event.item, event.department_id):
         return None
     if viewer.kind is not ViewerKind.CONTACT:
         return event
     if isinstance(event, TimelineEntryAdded):
-        public = await TimelineEntry.exists(id=event.entry_id, work_item_id=item.id, is_public=True)
-        return event if public else None
-    anonymous = dataclasses.replace(event, actor_kind=None, actor_id=None, actor_name=None)
+        return event if event.public else None
+    anonymous = {"actor_kind": None, "actor_id": None, "actor_name": None}
     if isinstance(event, WorkItemFieldsChanged):
         shown = tuple(name for name in event.fields if name in REQUESTER_FIELDS)
-        return dataclasses.replace(anonymous, fields=shown) if shown else None
+        values = {k: v for k, v in event.values.items() if k in REQUESTER_FIELDS}
+        return replace(event, **anonymous, fields=shown, values=values) if shown else None
     if isinstance(event, (WorkItemCreated, WorkItemSubmitted, WorkItemStatusChanged)):
-        return anonymous
+        return replace(event, **anonymous)
     return None  # assignments, due dates, shared mail, and any kind not named here
+
+
+def can_see_now(viewer: Viewer, event: WorkItemEvent) -> bool:
+    """The viewer may see the item as the event leaves it."""
+    return _sees(viewer, event.item, event.department_id)
+
+
+async def scope_key(viewer: Viewer) -> tuple:
+    """The part of a viewer that can change what a work item's data shows them: two viewers with
+    the same key see the same answer to every work item query (the cohort key of a live push).
+    A user's own id is part of it only where it matters: they create in a public department, or
+    hold (as assignee or owner) an item outside their departments."""
+    if viewer.is_admin:
+        return ("ADMIN",)
+    if viewer.kind is ViewerKind.CONTACT:
+        return ("CONTACT", viewer.id, viewer.company_id if viewer.sees_company_items else None)
+    key: tuple = (viewer.kind.value, tuple(sorted(viewer.department_ids)))
+    if viewer.kind is ViewerKind.USER:
+        outside = WorkItem.filter(Q(assignee_id=viewer.id) | Q(owner_id=viewer.id)).exclude(department_id__in=sorted(viewer.department_ids) or [0])
+        if viewer.public_department_ids or await outside.exists():
+            key += (viewer.id, tuple(sorted(viewer.public_department_ids)))
+    return key
 
 
 def sees_department(viewer: Viewer, department_id: int) -> bool:

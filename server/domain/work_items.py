@@ -27,7 +27,7 @@ from server.domain.work_item_fields import (  # noqa: F401 - EDITABLE_FIELDS and
     clean_text,
     field_changes,
 )
-from server.domain.events import WorkItemCreated, WorkItemFieldsChanged, WorkItemSubmitted
+from server.domain.events import WorkItemCreated, WorkItemFieldsChanged, WorkItemSubmitted, plain
 
 async def _default_department(viewer: Viewer) -> int:
     if viewer.kind is ViewerKind.USER:
@@ -158,7 +158,8 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
             after["contact_ids"] = sorted(set(contact_ids))
             await _set_contacts(item, contact_ids)
         changed = tuple(sorted(API_NAMES.get(n, n) for n in [*changes, *(["contact_ids"] if contact_ids is not None else [])] if n != "team_id"))
-        uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=changed))
+        values = {API_NAMES.get(n, n): plain(v) for n, v in after.items() if n != "team_id"}
+        uow.emit(WorkItemFieldsChanged(**event_base(item, viewer), fields=changed, values=values))
         if edits := await field_changes(before, after):
             await timeline.fields_changed(uow, item, viewer, edits)
         if moves_queue:

@@ -33,6 +33,9 @@ class Context:
     # WebSocket: the identity signed in at connection_init, refreshed for every operation
     connection_viewer: Viewer | None = None
     connection_params: dict[str, Any] = field(default_factory=dict)
+    # a subscription push executed once for a cohort: the viewer is this one, as the connection
+    # holds it (kept current by its access watch), not read again
+    fixed_viewer: Viewer | None = None
 
 
 class OperationScope:
@@ -50,6 +53,8 @@ class OperationScope:
 
     async def _load_viewer(self) -> Viewer | None:
         ctx = self.context
+        if ctx.fixed_viewer is not None:
+            return ctx.fixed_viewer
         if ctx.connection_viewer is not None:
             current = await viewers.refresh(ctx.connection_viewer)
             if current is None:

@@ -165,13 +165,7 @@ async def mark_notifications_read(info: strawberry.Info, ids: Optional[list[stra
 
 async def notifications(info: strawberry.Info, unread_only: bool = False, first: int = 50) -> list[Notification]:
     rows = await notification_actions.listed(await require_viewer(info), unread_only=unread_only, first=page_size(first, info))
-    return [
-        Notification(
-            id=strawberry.ID(str(n.id)), kind=n.kind, text=n.text, created_at=n.created_at, read=n.read_at is not None,
-            work_item_ref=n.work_item.ref if n.work_item else None,
-        )
-        for n in rows
-    ]
+    return [Notification.from_model(n) for n in rows]
 
 
 async def unread_notification_count(info: strawberry.Info) -> int:

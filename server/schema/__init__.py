@@ -33,7 +33,7 @@ from server.schema.work_items import (
     WorkItemFilter,
     WorkItemUpdate,
 )
-from server.subscriptions.work_item import work_item_updated
+from server.schema.live.root import Subscription
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
@@ -104,14 +104,6 @@ class CoreMutation:
 # Each area contributes its own root fields; merged here in a fixed order.
 Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery))
 Mutation = merge_types("Mutation", (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation))
-
-
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(description="The item's state, then every change to it.")
-    async def work_item_updated(self, info: strawberry.Info, ref: str) -> AsyncGenerator[WorkItemUpdate, None]:
-        async for update in work_item_updated(info, ref):
-            yield update
 
 
 class OperationScopeExtension(SchemaExtension):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Optional
+from typing import Any, Optional
 
 import strawberry
 
@@ -111,3 +111,11 @@ class Notification:
     created_at: datetime
     read: bool
     work_item_ref: Optional[str]
+
+    @classmethod
+    def from_model(cls, row: Any) -> "Notification":
+        """A notification row, with its work item loaded."""
+        return cls(
+            id=strawberry.ID(str(row.id)), kind=row.kind, text=row.text, created_at=row.created_at,
+            read=row.read_at is not None, work_item_ref=row.work_item.ref if row.work_item else None,
+        )

@@ -1,20 +1,20 @@
-"""Watching a live connection's identity: when it loses access, the connection is closed at once.
+"""Watching a live connection's identity: its scope is held in memory, and read again (or the
+connection closed) the moment an access-change event for it is committed.
 
-Operations re-check the viewer anyway (server.resolvers.context, and every subscription push), but a
-connection that sends nothing and receives nothing would stay open after its API key is revoked. A
-connection therefore watches `access:<subject>:<id>`, the channel its identity's `AccessRevoked`
-events are published on (in every process, through the bus), and calls its close callback on the
-first one. A revocation published while this process had lost the broker would be missed, so
-each time the broker connection comes back the watch checks the identity again and closes the
-connection if it lost access meanwhile.
+A connection keeps the viewer it authenticated as (departments, teams, role) and authorises every
+push against it without asking the database. What can change that scope — department grants,
+group membership, deactivation, an API key's revocation — emits an `AccessRevoked` event on
+`access:<subject>:<id>` (server/domain/events.py). The watch listens there through the event hub,
+which delivers every committed event in order and reads from the log whatever the broker lost,
+so no change is missed, even across a broker outage:
 
-    watch = AccessWatch(viewer, on_revoked=close_the_socket)
-    await watch.start()   # returns once the broker subscription is confirmed
+    watch = AccessWatch(viewer, on_changed=use_new_scope, on_revoked=close_the_socket)
+    await watch.start()   # listening from here on
     ...
     await watch.stop()    # when the connection ends
 
-or `async with AccessWatch(viewer, on_revoked=...):`. A revocation committed before `start()`
-returns is not seen by the watch: check the identity again after starting it.
+A change committed before `start()` returns is not seen by the watch: check the identity again
+after starting it (`Connections.accept` does).
 """
 
 from __future__ import annotations
@@ -23,19 +23,16 @@ import asyncio
 import logging
 from typing import Awaitable, Callable
 
+from server.domain.events import AccessRevoked
 from server.domain.viewer import Viewer, ViewerKind, refresh
 from server.subscriptions import bus
-from server.domain.events import AccessRevoked
 
 log = logging.getLogger(__name__)
 
-# The identities whose connections are watched, and their channel subject. Only API key
-# revocation emits an AccessRevoked event so far; watching users as well (deactivation) is adding
-# USER here once something emits it.
-SUBJECTS: dict[ViewerKind, str] = {ViewerKind.API_KEY: "api_key"}
+SUBJECTS: dict[ViewerKind, str] = {ViewerKind.API_KEY: "api_key", ViewerKind.USER: "user"}
 
-# called once: with the event, or with None when a re-check after a broker outage found access gone
 OnRevoked = Callable[[AccessRevoked | None], Awaitable[None]]
+OnChanged = Callable[[Viewer], Awaitable[None]]
 
 
 def is_watched(viewer: Viewer) -> bool:
@@ -47,69 +44,56 @@ def access_channel(viewer: Viewer) -> str:
 
 
 class WatchUnavailable(Exception):
-    """The broker subscription could not be made: revocations would not reach this connection."""
+    """There is no event hub: access changes would not reach this connection."""
+
+
+async def _noop(viewer: Viewer) -> None:
+    return None
 
 
 class AccessWatch:
-    def __init__(self, viewer: Viewer, on_revoked: OnRevoked) -> None:
+    def __init__(self, viewer: Viewer, on_revoked: OnRevoked, on_changed: OnChanged = _noop) -> None:
         self.viewer = viewer
         self.channel = access_channel(viewer)
         self._on_revoked = on_revoked
-        self._task: asyncio.Task[None] | None = None  # strong reference: the task lives as long as the watch
-        self._recheck: asyncio.Task[None] | None = None
-        self._recheck_wanted = False
+        self._on_changed = on_changed
+        self._task: asyncio.Task[None] | None = None  # strong reference: lives as long as the watch
         self.revoked: AccessRevoked | None = None
         self.fired = False
-        self.rechecks = 0  # re-checks completed after broker reconnects
+        self.changes = 0  # access changes applied
 
     async def start(self) -> None:
-        """Subscribe in a background task; return once the subscription is active.
-        `WatchUnavailable` when there is no bus or the broker does not confirm it."""
-        event_bus = bus.current()
-        if event_bus is None:
-            raise WatchUnavailable("no event bus in this process")
-        active: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._task = asyncio.create_task(self._watch(event_bus, active), name=f"access-watch {self.channel}")
+        hub = bus.current()
+        if hub is None:
+            raise WatchUnavailable("no event hub in this process")
+        listener = hub.listen([self.channel])
+        self._task = asyncio.create_task(self._watch(hub, listener), name=f"access-watch {self.channel}")
+
+    async def _watch(self, hub: bus.EventHub, listener: bus.Listener) -> None:
         try:
-            await asyncio.wait({active, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        except asyncio.CancelledError:
-            await self.stop()
-            raise
-        if not active.done():
-            task, self._task = self._task, None
-            error = task.exception() if not task.cancelled() else None
-            raise WatchUnavailable(f"could not subscribe to {self.channel}: {error!r}") from error
-
-    async def _watch(self, event_bus: bus.EventBus, active: asyncio.Future[None]) -> None:
-        async with event_bus.subscribe(self.channel) as envelopes:
-            stop_listening = event_bus.on_reconnect(self._schedule_recheck)
-            try:
-                active.set_result(None)
-                async for envelope in envelopes:
-                    if isinstance(envelope.event, AccessRevoked):
-                        self.revoked = envelope.event
-                        await self._fire(envelope.event)
-                        return
-            finally:
-                stop_listening()
-
-    def _schedule_recheck(self) -> None:
-        if self.fired:
-            return
-        self._recheck_wanted = True  # a check running now may have read before this reconnect
-        if self._recheck is None or self._recheck.done():
-            self._recheck = asyncio.create_task(self._check_again(), name=f"access-recheck {self.channel}")
-
-    async def _check_again(self) -> None:
-        while self._recheck_wanted and not self.fired:
-            self._recheck_wanted = False
-            try:
-                if await refresh(self.viewer) is None:
-                    await self._fire(None)
-            except Exception:
-                log.exception("Checking access on %s again failed", self.channel)
-            finally:
-                self.rechecks += 1
+            while not self.fired:
+                try:
+                    envelope = await listener.get()
+                    event = envelope.event
+                except bus.ListenerOverflow:
+                    event = None  # look again, whatever it was
+                try:
+                    current = await refresh(self.viewer)
+                except Exception:
+                    log.exception("Checking access on %s again failed", self.channel)
+                    continue
+                if current is None:
+                    self.revoked = event if isinstance(event, AccessRevoked) else None
+                    await self._fire(self.revoked)
+                    return
+                self.viewer = current
+                self.changes += 1
+                try:
+                    await self._on_changed(current)
+                except Exception:
+                    log.exception("Applying an access change on %s failed", self.channel)
+        finally:
+            hub.unlisten(listener)
 
     async def _fire(self, event: AccessRevoked | None) -> None:
         if self.fired:
@@ -121,11 +105,7 @@ class AccessWatch:
             log.exception("Closing a connection on %s failed", self.channel)
 
     async def stop(self) -> None:
-        """Unsubscribe (idempotent). Never call it from the `on_revoked` callback itself."""
-        recheck, self._recheck = self._recheck, None
-        if recheck is not None and not recheck.done():
-            recheck.cancel()
-            await asyncio.gather(recheck, return_exceptions=True)
+        """Stop listening (idempotent). Never call it from the callbacks themselves."""
         task, self._task = self._task, None
         if task is None:
             return
@@ -133,7 +113,7 @@ class AccessWatch:
         try:
             await task
         except asyncio.CancelledError:
-            if not task.cancelled():  # it is we who are being cancelled
+            if not task.cancelled():
                 raise
         except Exception:
             log.exception("Access watch on %s failed", self.channel)

@@ -8,6 +8,9 @@ newcomer. Here the backend's state for a channel is reconciled with its subscrib
 operation at a time per channel, in a task of its own (so a subscriber cancelled mid-way cancels
 nobody else's subscription); every subscriber waits until the backend — which returns only once
 the broker has confirmed — is subscribed.
+
+Every queue is bounded: a subscriber whose queue is full loses the message (counted in
+`dropped`). The event hub, the one subscriber that matters, reads what it lost from the event log.
 """
 
 from __future__ import annotations
@@ -21,9 +24,14 @@ from broadcaster import Broadcast, BroadcastBackend
 from broadcaster._base import Event, Subscriber
 
 
+SUBSCRIBER_QUEUE = 10_000
+
+
 class SafeBroadcast(Broadcast):
-    def __init__(self, backend: BroadcastBackend) -> None:
+    def __init__(self, backend: BroadcastBackend, *, queue_size: int = SUBSCRIBER_QUEUE) -> None:
         super().__init__(backend=backend)
+        self._queue_size = queue_size
+        self.dropped = 0
         self._active: set[str] = set()  # channels the backend is subscribed to
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}  # per channel: lock, users
         self._tasks: set[asyncio.Task[None]] = set()  # strong references to running reconciles
@@ -55,9 +63,18 @@ class SafeBroadcast(Broadcast):
             else:
                 self._locks[channel] = (lock, users - 1)
 
+    async def _listener(self) -> None:
+        while True:
+            event = await self._backend.next_published()
+            for queue in list(self._subscribers.get(event.channel, [])):
+                try:
+                    queue.put_nowait(event)
+                except asyncio.QueueFull:
+                    self.dropped += 1
+
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscriber]:
-        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        queue: asyncio.Queue[Event | None] = asyncio.Queue(maxsize=self._queue_size)
         self._subscribers.setdefault(channel, set()).add(queue)
         try:
             await self._reconciled(channel)

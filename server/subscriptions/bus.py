@@ -1,90 +1,247 @@
-"""The event bus: domain events go out on the broker after their transaction commits, and
-subscription generators receive them per channel.
+"""The event hub: committed events reach every process in cursor order, none missing, none twice.
 
-One bus per process, installed by the app's lifespan. Processes without one (the `demo` command,
-a migration) still record every event in the durable log; they only skip live delivery.
+Each process subscribes to one broker channel (`<prefix>:events`); a committing process publishes
+its transaction's events there as one message. The broker is only the fast path: the event log is
+the truth, and its cursors are dense and in commit order (server/domain/event_log.py). So one pump
+task per process delivers events to local listeners strictly in order:
+
+- an event at or below the last delivered cursor is a duplicate and is dropped;
+- an event beyond the next cursor means the broker lost some (a Redis outage, a full queue, a
+  process killed between commit and publish): the missing ones are read from the log first;
+- every `poll_interval` seconds, and at once when the broker connection comes back, the pump looks
+  at the newest cursor in the log and reads what it has not seen: events that were committed but
+  never published reach every process within that interval, whoever committed them.
+
+Listeners are local (a subscription's cohort, a connection's access watch): `listen(channels)`
+registers one at the current position, with a bounded queue; a listener that falls behind by more
+than its queue holds is marked overflowed and reads the rest from the log itself.
+
+One hub per process, installed by the app's lifespan; it is also the domain's publisher. Processes
+without one (the `demo` command, a migration) still log every event; they only skip live delivery.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import deque
 from contextlib import asynccontextmanager
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Callable, Iterable
 
 from broadcaster import Broadcast
 
-from server.domain import uow
-from server.domain.events import Envelope, EventFormatError
+from server.domain import event_log, uow
+from server.domain.events import Envelope, EventFormatError, decode_batch, encode_batch
 
 log = logging.getLogger(__name__)
 
+DEFAULT_LISTENER_QUEUE = 1000
 
-class EventBus:
-    def __init__(self, broadcast: Broadcast, prefix: str) -> None:
+
+class ListenerOverflow(Exception):
+    """The listener fell more than its queue behind; read from `position` in the log."""
+
+    def __init__(self, position: int) -> None:
+        super().__init__(position)
+        self.position = position
+
+
+class Listener:
+    """Events on some channels, delivered by the hub in cursor order into a bounded queue."""
+
+    __slots__ = ("channels", "registered_at", "position", "_queue", "_wake", "_limit", "overflowed")
+
+    def __init__(self, channels: frozenset[str], position: int, limit: int) -> None:
+        self.channels = channels
+        self.registered_at = position  # every event after it reaches this listener
+        self.position = position  # the last cursor taken from the queue (or skipped past)
+        self._queue: deque[Envelope] = deque()
+        self._wake = asyncio.Event()
+        self._limit = limit
+        self.overflowed = False
+
+    def deliver(self, envelope: Envelope) -> None:
+        if self.overflowed:
+            return
+        if len(self._queue) >= self._limit:
+            self.overflowed = True
+            self._queue.clear()
+        else:
+            self._queue.append(envelope)
+        self._wake.set()
+
+    async def get(self) -> Envelope:
+        """The next event; `ListenerOverflow` once when the queue overflowed."""
+        while not self._queue:
+            if self.overflowed:
+                self.overflowed = False
+                raise ListenerOverflow(self.position)
+            self._wake.clear()
+            await self._wake.wait()
+        envelope = self._queue.popleft()
+        self.position = envelope.cursor
+        return envelope
+
+    def pending(self) -> int:
+        return len(self._queue)
+
+
+class EventHub:
+    def __init__(self, broadcast: Broadcast, prefix: str, *, poll_interval: float = 1.0, listener_queue: int = DEFAULT_LISTENER_QUEUE) -> None:
         self._broadcast = broadcast
-        self._prefix = prefix
+        self._channel = f"{prefix}:events"
+        self.poll_interval = poll_interval
+        self.listener_queue = listener_queue
+        self.position = 0  # the last cursor delivered to local listeners
+        self._routes: dict[str, set[Listener]] = {}
+        self._wake = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
+        self._remove_reconnect: Callable[[], None] = lambda: None
+        self.gaps_filled = 0  # events read from the log because the broker did not bring them
+        self.delivered = 0
 
-    def _channel(self, name: str) -> str:
-        return f"{self._prefix}:{name}"
+    # -- publishing (the domain's Publisher) ---------------------------------------------------
 
     async def publish(self, envelopes: list[Envelope]) -> None:
-        """Publish committed events. Never raises: the change is committed and the event logged,
-        so a broker failure costs live delivery only (clients catch up from the log)."""
-        for envelope in envelopes:
-            payload = envelope.to_json()
-            for name in envelope.event.channels():
-                try:
-                    await self._broadcast.publish(self._channel(name), payload)
-                except Exception:
-                    log.exception("Could not publish %s on %s", envelope.event.type, name)
+        """Publish one transaction's committed events. Never raises: they are logged, and every
+        process reads what the broker does not bring (within `poll_interval`)."""
+        try:
+            await self._broadcast.publish(self._channel, encode_batch(envelopes).decode())
+        except Exception:
+            log.warning("Could not publish events %d..%d; processes will read them from the log", envelopes[0].cursor, envelopes[-1].cursor)
+
+    # -- listening ------------------------------------------------------------------------------
+
+    def listen(self, channels: Iterable[str]) -> Listener:
+        """A listener at the current position (call `unlisten` when done)."""
+        listener = Listener(frozenset(channels), self.position, self.listener_queue)
+        for name in listener.channels:
+            self._routes.setdefault(name, set()).add(listener)
+        return listener
+
+    def unlisten(self, listener: Listener) -> None:
+        for name in listener.channels:
+            routed = self._routes.get(name)
+            if routed is not None:
+                routed.discard(listener)
+                if not routed:
+                    del self._routes[name]
 
     @asynccontextmanager
-    async def subscribe(self, name: str) -> AsyncIterator[AsyncIterator[Envelope]]:
-        """Subscribe to one channel; the subscription is active when this is entered."""
-        async with self._broadcast.subscribe(self._channel(name)) as subscriber:
+    async def listening(self, channels: Iterable[str]) -> AsyncIterator[Listener]:
+        listener = self.listen(channels)
+        try:
+            yield listener
+        finally:
+            self.unlisten(listener)
 
-            async def envelopes() -> AsyncIterator[Envelope]:
-                async for message in subscriber:
-                    try:
-                        yield Envelope.from_json(message.message)
-                    except EventFormatError:
-                        log.exception("Dropped a malformed event on %s", name)
+    # -- the pump -------------------------------------------------------------------------------
 
-            yield envelopes()
-
-
-    def on_reconnect(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call `listener` whenever the broker connection comes back after a break, during which
-        messages may have been lost; returns the function that removes it. Brokers that cannot
-        break (in-process memory) never call it."""
+    async def start(self) -> None:
+        self.position = await event_log.last_cursor()
+        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pump = asyncio.create_task(self._run(started), name="event-hub")
+        await asyncio.wait({started, self._pump}, return_when=asyncio.FIRST_COMPLETED)
+        if self._pump.done():
+            self._pump.result()
         add = getattr(getattr(self._broadcast, "_backend", None), "add_reconnect_listener", None)
-        return add(listener) if add is not None else lambda: None
+        if add is not None:
+            self._remove_reconnect = add(self._wake.set)
+
+    async def stop(self) -> None:
+        self._remove_reconnect()
+        if self._pump is not None:
+            self._pump.cancel()
+            await asyncio.gather(self._pump, return_exceptions=True)
+            self._pump = None
+
+    async def _run(self, started: asyncio.Future[None]) -> None:
+        async with self._broadcast.subscribe(self._channel) as subscriber:
+            started.set_result(None)
+            incoming = asyncio.ensure_future(subscriber.get())
+            try:
+                while True:
+                    wake = asyncio.ensure_future(self._wake.wait())
+                    done, _ = await asyncio.wait({incoming, wake}, timeout=self.poll_interval, return_when=asyncio.FIRST_COMPLETED)
+                    wake.cancel()
+                    try:
+                        if incoming in done:
+                            message = incoming.result()
+                            incoming = asyncio.ensure_future(subscriber.get())
+                            await self._receive(message.message)
+                        else:
+                            self._wake.clear()
+                            await self._catch_up(await event_log.last_cursor())
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        log.exception("The event hub failed to deliver; retrying from the log")
+                        await asyncio.sleep(self.poll_interval)
+            finally:
+                incoming.cancel()
+
+    async def _receive(self, message: str) -> None:
+        try:
+            envelopes = decode_batch(message)
+        except EventFormatError:
+            log.exception("Dropped a malformed broker message; the log has its events")
+            return
+        for envelope in envelopes:
+            if envelope.cursor <= self.position:
+                continue
+            if envelope.cursor > self.position + 1:
+                await self._catch_up(envelope.cursor - 1)
+            if envelope.cursor == self.position + 1:
+                self._dispatch(envelope)
+
+    async def _catch_up(self, upto: int) -> None:
+        """Deliver every logged event up to `upto` not yet delivered, from the log."""
+        if upto <= self.position:
+            return
+        async for envelope in event_log.read(self.position, upto):
+            if envelope.cursor > self.position:
+                self.gaps_filled += 1
+                self._dispatch(envelope)
+        if self.position < upto:
+            log.warning("Events %d..%d are not in the log (pruned); skipped", self.position + 1, upto)
+            self.position = upto
+
+    def _dispatch(self, envelope: Envelope) -> None:
+        self.position = envelope.cursor
+        self.delivered += 1
+        reached: set[Listener] = set()
+        for name in envelope.event.channels():
+            reached.update(self._routes.get(name, ()))
+        for listener in reached:
+            listener.deliver(envelope)
 
 
-_bus: EventBus | None = None
+_hub: EventHub | None = None
 
 
-def install(bus: EventBus | None) -> None:
-    """This process's bus, also as the publisher of the domain's committed events."""
-    global _bus
-    _bus = bus
-    uow.install_publisher(bus)
+def install(hub: EventHub | None) -> None:
+    """This process's hub, also as the publisher of the domain's committed events."""
+    global _hub
+    _hub = hub
+    uow.install_publisher(hub)
 
 
-def current() -> EventBus | None:
-    return _bus
+def current() -> EventHub | None:
+    return _hub
 
 
 @asynccontextmanager
-async def running_bus(broadcast_url: str, prefix: str) -> AsyncIterator[EventBus]:
-    """Connect the broker, install the bus for this process, and take both down on exit."""
+async def running_bus(broadcast_url: str, prefix: str, *, poll_interval: float = 1.0, listener_queue: int = DEFAULT_LISTENER_QUEUE) -> AsyncIterator[EventHub]:
+    """Connect the broker, start this process's hub and install it; take both down on exit."""
     from server.subscriptions.broadcast import SafeBroadcast, backend_for
 
     broadcast = SafeBroadcast(backend_for(broadcast_url))
     async with broadcast:
-        bus = EventBus(broadcast, prefix)
-        install(bus)
+        hub = EventHub(broadcast, prefix, poll_interval=poll_interval, listener_queue=listener_queue)
+        await hub.start()
+        install(hub)
         try:
-            yield bus
+            yield hub
         finally:
             install(None)
+            await hub.stop()

@@ -12,16 +12,25 @@ strawberry's handler speaks the protocol; this module adds what Switchboard need
   the connection with 4400 (invalid message), as the protocol says;
 - operations are capped per connection and per identity; one over a cap gets an `error` message
   with code LIMIT_EXCEEDED and the connection stays open;
+- every message the server sends goes through one bounded queue per connection, written by one
+  task: subscription pushes (pre-encoded once per cohort, server/subscriptions/cohorts.py) and
+  protocol messages stay in order, and a client that reads too slowly is closed with 1013 (try
+  again later: it reconnects and resumes from its cursor) instead of memory growing;
 - when the connection ends, however it ends, its access watch stops and every slot it held is
   released.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
-from dataclasses import dataclass
+from collections import deque
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
@@ -30,10 +39,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 
 from server.domain.errors import Unauthenticated
 from server.domain.tokens import TokenSigner
-from server.domain.viewer import authenticate, refresh
+from server.domain.viewer import Viewer, authenticate, refresh
 from server.http.request_json import RequestJSONError
 from server.resolvers.context import Context, parse_bearer
 from server.subscriptions.access import AccessWatch, WatchUnavailable, is_watched
+from server.subscriptions.cohorts import ScopeChanged
 from server.subscriptions.limits import PrincipalLimits, Slot
 
 log = logging.getLogger(__name__)
@@ -44,6 +54,14 @@ ACCESS_REVOKED_CLOSE_CODE = 4403  # the code a refused connection_init closes wi
 ACCESS_REVOKED_CLOSE_REASON = "Access revoked"
 TOO_MANY_CONNECTIONS_CLOSE_CODE = 4429
 TOO_MANY_CONNECTIONS_CLOSE_REASON = "Too many connections"
+SLOW_CLIENT_CLOSE_CODE = 1013  # Try Again Later: graphql-ws clients reconnect
+SLOW_CLIENT_CLOSE_REASON = "Too far behind; reconnect and resume from your cursor"
+DEFAULT_OUTGOING_QUEUE = 1000
+
+_encode = msgspec.json.Encoder().encode
+
+# the operation a subscription resolver runs for: set by TransportWSHandler.run_operation
+current_operation: ContextVar["tuple[TransportWSHandler, Operation] | None"] = ContextVar("switchboard_ws_operation", default=None)
 
 
 class ConnectionRefused(Exception):
@@ -63,6 +81,8 @@ class ConnectionContext(Context):
     access_watch: AccessWatch | None = None
     limits: PrincipalLimits | None = None
     connection_slot: Slot | None = None
+    outgoing_queue: int = DEFAULT_OUTGOING_QUEUE
+    live_members: set = field(default_factory=set)  # cohorts.Member of this connection's subscriptions
 
 
 def _malformed_subscribe(message: dict[str, Any]) -> str | None:
@@ -87,11 +107,66 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._operation_slots: dict[Operation, Slot] = {}
+        self._outgoing: deque[str] = deque()
+        self._outgoing_ready = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+
+    # -- the outgoing queue ---------------------------------------------------------------------
+
+    def _enqueue(self, frame: str) -> None:
+        if self._closing:
+            return
+        limit = getattr(self.context, "outgoing_queue", DEFAULT_OUTGOING_QUEUE)
+        if len(self._outgoing) >= limit:
+            self._closing = True
+            self._outgoing.clear()
+            asyncio.ensure_future(self._close_slow())
+            return
+        self._outgoing.append(frame)
+        self._outgoing_ready.set()
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write(), name="ws-writer")
+
+    async def _close_slow(self) -> None:
+        log.info("Closed a WebSocket whose client fell %d messages behind", getattr(self.context, "outgoing_queue", 0))
+        try:
+            await self.websocket.close(code=SLOW_CLIENT_CLOSE_CODE, reason=SLOW_CLIENT_CLOSE_REASON)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+    async def _write(self) -> None:
+        ws = self.websocket.ws
+        try:
+            while True:
+                while self._outgoing:
+                    await ws.send_text(self._outgoing.popleft())
+                self._outgoing_ready.clear()
+                await self._outgoing_ready.wait()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the socket closed; the handler ends on its own
+            self._closing = True
+            self._outgoing.clear()
+
+    async def send_message(self, message: Any) -> None:
+        self._enqueue(_encode(message).decode())
+
+    def send_next_payload(self, op_id: str, payload: str) -> None:
+        """Queue a `next` whose payload is already encoded (the same string for a whole cohort)."""
+        self._enqueue('{"id":' + _encode(op_id).decode() + ',"type":"next","payload":' + payload + "}")
+
+    async def run_operation(self, operation: Operation) -> None:
+        current_operation.set((self, operation))
+        await super().run_operation(operation)
 
     async def handle(self) -> None:
         try:
             await super().handle()
         finally:
+            if self._writer is not None:
+                self._writer.cancel()
+                await asyncio.gather(self._writer, return_exceptions=True)
             for slot in self._operation_slots.values():
                 slot.release()
             self._operation_slots.clear()
@@ -222,12 +297,19 @@ class Connections:
             except RuntimeError:
                 pass  # already closed
 
-        watch = AccessWatch(context.connection_viewer, on_revoked=close)
+        async def changed(viewer: Viewer) -> None:
+            context.connection_viewer = viewer
+            for member in list(context.live_members):
+                member.end(ScopeChanged())  # each subscription carries on in its new cohort
+
+        watch = AccessWatch(context.connection_viewer, on_revoked=close, on_changed=changed)
         try:
             await watch.start()
         except WatchUnavailable:
             log.exception("Refused a WebSocket connection: its access cannot be watched")
             raise ConnectionRejectionError({"message": "Live access checks are unavailable; try again later."}) from None
         context.access_watch = watch  # stopped by TransportWSHandler.handle when the connection ends
-        if await refresh(context.connection_viewer) is None:
+        current = await refresh(context.connection_viewer)
+        if current is None:
             raise ConnectionRejectionError({"message": "Your access has been revoked."})
+        context.connection_viewer = current

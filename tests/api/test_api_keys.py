@@ -186,14 +186,14 @@ async def test_revoking_publishes_one_typed_event_on_the_keys_access_channel(sig
     admin = await signed_in("admin@example.com")
     revoked = (await _create(admin, "ERP", ["PL Operations"]))["apiKey"]
     other = (await _create(admin, "Payroll bureau", ["PL Operations"]))["apiKey"]
-    event_bus = bus.current()
-    async with event_bus.subscribe(f"access:api_key:{revoked['id']}") as envelopes, \
-            event_bus.subscribe(f"access:api_key:{other['id']}") as others:
+    hub = bus.current()
+    async with hub.listening([f"access:api_key:{revoked['id']}"]) as envelopes, \
+            hub.listening([f"access:api_key:{other['id']}"]) as others:
         await admin.data(REVOKE, {"id": revoked["id"]})
-        envelope = await asyncio.wait_for(envelopes.__anext__(), CLOSE_TIMEOUT)
+        envelope = await asyncio.wait_for(envelopes.get(), CLOSE_TIMEOUT)
         assert envelope.event == ApiKeyRevoked(api_key_id=int(revoked["id"]))
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(others.__anext__(), 0.2)
+            await asyncio.wait_for(others.get(), 0.2)
     logged = await EventRecord.filter(type="access.api_key_revoked").values_list("payload", flat=True)
     assert logged == [{"type": "access.api_key_revoked", "api_key_id": int(revoked["id"])}]
 

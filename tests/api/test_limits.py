@@ -26,7 +26,7 @@ from server.schema import (
     build_schema,
 )
 from server.schema.limits import measure_operations
-from server.subscriptions import work_item as work_item_subscription
+from server.schema.live import work_item as work_item_subscription
 from tests.support.client import HttpClient, ws_session
 
 DEEP = "{ workItem(ref: \"T-1002\") { " + "parent { " * MAX_DEPTH + "ref" + " }" * MAX_DEPTH + " } }"

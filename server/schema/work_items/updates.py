@@ -8,6 +8,8 @@ from typing import Optional
 
 import strawberry
 
+from server.schema.scalars import JSON
+
 from server.schema.work_items.item import WorkItem
 
 
@@ -21,6 +23,7 @@ class WorkItemEventKindEnum(str, Enum):
     ASSIGNED = "ASSIGNED"
     DUE_MISSED = "DUE_MISSED"
     EMAIL_SHARED = "EMAIL_SHARED"
+    VIEWERS_CHANGED = "VIEWERS_CHANGED"
 
 
 WorkItemEventKind = strawberry.enum(
@@ -37,4 +40,8 @@ class WorkItemUpdate:
     occurred_at: datetime
     actor_name: Optional[str]
     changed_fields: list[str]
+    values: Optional[JSON] = strawberry.field(description="UPDATED: the new values of the changed fields that are plain values, by field name.")
+    from_status: Optional[str] = strawberry.field(description="STATUS_CHANGED: the status it left.")
+    to_status: Optional[str] = strawberry.field(description="STATUS_CHANGED: the status it is in now.")
+    timeline_entry_id: Optional[strawberry.ID] = strawberry.field(description="TIMELINE_ENTRY_ADDED: the entry (read it on the item's timeline).")
     work_item: WorkItem

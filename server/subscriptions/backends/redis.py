@@ -32,13 +32,16 @@ KEEPALIVE_CHANNEL = "switchboard:backend-keepalive"
 
 
 class RedisBackend(BroadcastBackend):
-    def __init__(self, url: str, *, confirm_timeout: float = 10.0, max_backoff: float = 5.0) -> None:
+    def __init__(self, url: str, *, confirm_timeout: float = 10.0, max_backoff: float = 5.0, queue_size: int = 10_000) -> None:
         self._url = url
         self._confirm_timeout = confirm_timeout
         self._max_backoff = max_backoff
         self._channels: set[str] = {KEEPALIVE_CHANNEL}
         self._waiting: dict[str, list[asyncio.Future[None]]] = {}
-        self._queue: asyncio.Queue[Event] = asyncio.Queue()
+        # bounded: when nobody drains it fast enough, new messages are dropped (the event hub
+        # reads what it lost from the event log) instead of memory growing without limit
+        self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=queue_size)
+        self.dropped = 0
         self._connected = asyncio.Event()
         self._pubsub: redis.client.PubSub | None = None
         self._reader: asyncio.Task[None] | None = None
@@ -144,7 +147,10 @@ class RedisBackend(BroadcastBackend):
                     channel = channel.decode() if isinstance(channel, bytes) else channel
                     if kind == "message":
                         data = message["data"]
-                        await self._queue.put(Event(channel, data.decode() if isinstance(data, bytes) else data))
+                        try:
+                            self._queue.put_nowait(Event(channel, data.decode() if isinstance(data, bytes) else data))
+                        except asyncio.QueueFull:
+                            self.dropped += 1
                     elif kind == "subscribe":
                         self._confirm(channel)
             except asyncio.CancelledError:

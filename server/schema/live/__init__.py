@@ -1,0 +1,73 @@
+"""The subscription fields: each one a `Source` (server/subscriptions/cohorts.py) served through
+the cohort fan-out, and the Subscription root type.
+
+`serve` is what every subscription resolver runs: it finds the client operation it serves (set by
+the graphql-transport-ws handler), joins the operation's cohort, and pushes from there; the
+resolver itself never yields, so strawberry executes nothing per subscriber. When the
+connection's scope changes (an access event), the operation carries on from its cursor in the
+cohort of its new scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncGenerator
+
+import strawberry
+from strawberry.types.graphql import OperationType
+
+from server.domain.errors import ValidationError
+from server.resolvers.context import Context
+from server.resolvers.inputs import decode_cursor, encode_cursor
+from server.subscriptions.cohorts import Source, ScopeChanged, encode_payload, registry
+from server.subscriptions.transport import current_operation
+
+CURSOR_KIND = "Event"
+_SUBSCRIPTION = (OperationType.SUBSCRIPTION,)
+
+
+def cursor_of(position: int | None) -> str | None:
+    return encode_cursor(CURSOR_KIND, position) if position else None
+
+
+def _after(after: str | None) -> int | None:
+    return decode_cursor(after, CURSOR_KIND, "after") if after is not None else None
+
+
+async def serve(info: strawberry.Info, source: Source, args: dict[str, Any], after: str | None) -> AsyncGenerator[Any, None]:
+    running = current_operation.get()
+    if running is None:
+        raise ValidationError("Subscriptions are served over WebSocket (graphql-transport-ws) only.")
+    handler, operation = running
+    context = handler.context
+    schema = info.schema
+    position = _after(after)
+    variables = operation.variables or {}
+    document = (operation.query, operation.operation_name, encode_payload(variables, None))
+
+    async def execute(viewer: Any, value: Any) -> str:
+        result = await schema.execute(
+            operation.query,
+            variable_values=variables,
+            context_value=Context(request=None, response=None, signer=context.signer, fixed_viewer=viewer),
+            root_value=value,
+            operation_name=operation.operation_name,
+            allowed_operation_types=_SUBSCRIPTION,
+        )
+        errors = [error.formatted for error in result.errors] if result.errors else None
+        return encode_payload(result.data, errors).decode()
+
+    def send(payload: str) -> None:
+        if handler.operations.get(operation.id) is operation:  # not after the client completed it
+            handler.send_next_payload(operation.id, payload)
+
+    while True:
+        members = context.live_members
+        try:
+            await registry.run(
+                source, context.connection_viewer, args, document, position,
+                lambda viewer: execute, execute, send, on_member=members.add, off_member=members.discard,
+            )
+            return
+        except ScopeChanged as changed:
+            position = changed.position  # carry on from there in the new scope's cohort
+    yield  # an async generator for strawberry; never reached

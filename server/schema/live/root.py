@@ -1,0 +1,47 @@
+"""The Subscription root type: every field a `Source` served through the cohort fan-out
+(server/schema/live/__init__.py). Each sends its snapshot first (or, with `after`, what happened
+since that cursor), then its updates, each with its cursor."""
+
+from __future__ import annotations
+
+from typing import AsyncGenerator, Optional
+
+import strawberry
+
+from server.resolvers.inputs import to_id
+from server.schema.live import personal, serve, team
+from server.schema.live import work_item as work_item_live
+from server.schema.work_items import WorkItemUpdate
+
+AFTER = (
+    "With `after` (a cursor from an earlier message), first every change since it, in order; "
+    "RESYNC_REQUIRED when the event log no longer holds them."
+)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="The item's state (SNAPSHOT), then every change to it. " + AFTER)
+    async def work_item_updated(self, info: strawberry.Info, ref: str, after: Optional[str] = None) -> AsyncGenerator[WorkItemUpdate, None]:
+        async for update in serve(info, work_item_live.source, {"ref": ref}, after):
+            yield update
+
+    @strawberry.subscription(description="My notifications with the unread count: the newest first, then each new one and each marked read. " + AFTER)
+    async def notifications(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[personal.NotificationsUpdate, None]:
+        async for update in serve(info, personal.notifications_source, {}, after):
+            yield update
+
+    @strawberry.subscription(description="My outgoing emails: those in the outbox, then each change of state (queued, sent, failed ...). " + AFTER)
+    async def outbox_updated(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[personal.OutboxUpdate, None]:
+        async for update in serve(info, personal.outbox_source, {}, after):
+            yield update
+
+    @strawberry.subscription(description="New-information flags of my items and my teams' items: those set, then each change. " + AFTER)
+    async def new_info_flags(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[team.NewInfoFlagsUpdate, None]:
+        async for update in serve(info, team.new_info_source, {}, after):
+            yield update
+
+    @strawberry.subscription(description="Emails shared to the team's items: the latest, then each new one. " + AFTER)
+    async def shared_emails(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team.SharedEmailsUpdate, None]:
+        async for update in serve(info, team.shared_emails_source, {"team_id": to_id(team_id, "teamId")}, after):
+            yield update

@@ -1,0 +1,143 @@
+"""Team streams: `newInfoFlags` (the viewer's and their teams' items whose new-information flag
+changes) and `sharedEmails(teamId)` (emails shared to one of a team's items)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Hashable, Optional
+
+import strawberry
+from tortoise import Tortoise
+
+from models.email import EmailShare
+from models.work_item import WorkItem as WorkItemModel
+from server.domain import visibility
+from server.domain.errors import Forbidden, NotFound
+from server.domain.events import EmailShared, Envelope, WorkItemAssigned, WorkItemFieldsChanged, assignee_channel, team_channel
+from server.domain.viewer import Viewer
+from server.schema.live import cursor_of
+from server.schema.work_items import WorkItem
+from server.subscriptions.cohorts import Opened
+
+SNAPSHOT_ITEMS = 100
+
+
+@strawberry.type(description="A work item's new-information flag.")
+class NewInfoFlag:
+    has_new_info: bool
+    work_item: WorkItem
+
+
+@strawberry.type(description="Flags of the viewer's and their teams' items: those set (snapshot), then each change.")
+class NewInfoFlagsUpdate:
+    snapshot: bool
+    cursor: Optional[str]
+    flags: list[NewInfoFlag]
+
+
+@strawberry.type(description="An email shared to one of the team's items.")
+class SharedEmail:
+    email_id: strawberry.ID
+    subject: str
+    shared_from: Optional[str] = strawberry.field(description="The reference of the item it was shared from.")
+    shared_at: datetime
+    work_item: WorkItem
+
+
+@strawberry.type(description="Emails shared to a team's items: the latest (snapshot), then each new one.")
+class SharedEmailsUpdate:
+    snapshot: bool
+    cursor: Optional[str]
+    emails: list[SharedEmail]
+
+
+def _users_only(viewer: Viewer) -> None:
+    if not viewer.is_user:
+        raise Forbidden("Only employees follow their teams' work live.")
+
+
+async def _teammates(viewer: Viewer) -> frozenset[int]:
+    """The viewer and every member of the teams they belong to or lead."""
+    teams = sorted(viewer.team_ids | viewer.led_team_ids)
+    people = {viewer.id}
+    if teams:
+        conn = Tortoise.get_connection("default")
+        marks = ", ".join(f"${i}" if conn.capabilities.dialect == "postgres" else "?" for i in range(1, len(teams) + 1))
+        rows = await conn.execute_query_dict(f"SELECT DISTINCT user_id FROM team_member WHERE team_id IN ({marks})", teams)
+        people.update(int(r["user_id"]) for r in rows)
+    return frozenset(people)
+
+
+class NewInfoFlagsSource:
+    name = "newInfoFlags"
+    states = False
+
+    async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
+        _users_only(viewer)
+        people = await _teammates(viewer)
+        return Opened(channels=frozenset(assignee_channel(u) for u in people), key=(viewer.id, people), state=people)
+
+    async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
+        return await visibility.scope_key(viewer)
+
+    async def snapshot(self, viewer: Viewer, opened: Opened, cursor: int) -> NewInfoFlagsUpdate:
+        rows = await visibility.visible_work_items(viewer).filter(assignee_id__in=sorted(opened.state), has_new_info=True).order_by("-updated_at").limit(SNAPSHOT_ITEMS)
+        return NewInfoFlagsUpdate(snapshot=True, cursor=cursor_of(cursor), flags=[NewInfoFlag(has_new_info=True, work_item=WorkItem.from_model(r)) for r in rows])
+
+    async def on_event(self, viewer: Viewer, opened: Opened, envelope: Envelope) -> NewInfoFlagsUpdate | None:
+        event = envelope.event
+        flag_changed = isinstance(event, WorkItemFieldsChanged) and "hasNewInfo" in event.fields
+        # an item assigned into or out of the group carries its flag with it
+        moved = isinstance(event, WorkItemAssigned) and event.item.has_new_info
+        if not (flag_changed or moved) or visibility.visible_event(viewer, event) is None:
+            return None
+        row = await WorkItemModel.get_or_none(id=event.work_item_id)
+        if row is None:
+            return None
+        shown = event.item.has_new_info and event.item.assignee_id in opened.state
+        return NewInfoFlagsUpdate(snapshot=False, cursor=cursor_of(envelope.cursor), flags=[NewInfoFlag(has_new_info=shown, work_item=WorkItem.from_model(row))])
+
+
+class SharedEmailsSource:
+    name = "sharedEmails"
+    states = False
+
+    async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
+        _users_only(viewer)
+        team_id = args["team_id"]
+        if not (viewer.is_admin or team_id in viewer.team_ids or team_id in viewer.led_team_ids):
+            raise NotFound(f"No team {team_id} exists.", field="teamId")
+        return Opened(channels=frozenset({team_channel(team_id)}), key=team_id, state=team_id)
+
+    async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
+        return await visibility.scope_key(viewer)
+
+    async def _shared(self, viewer: Viewer, **filters: Any) -> list[SharedEmail]:
+        visible = visibility.visible_work_items(viewer).filter(**filters)
+        ids = await visible.values_list("id", flat=True)
+        shares = await EmailShare.filter(work_item_id__in=ids).order_by("-id").limit(20).prefetch_related("email", "work_item", "email__work_item")
+        return [
+            SharedEmail(
+                email_id=strawberry.ID(str(s.email_id)), subject=s.email.subject, shared_at=s.created_at,
+                shared_from=s.email.work_item.ref if s.email.work_item else None, work_item=WorkItem.from_model(s.work_item),
+            )
+            for s in shares
+        ]
+
+    async def snapshot(self, viewer: Viewer, opened: Opened, cursor: int) -> SharedEmailsUpdate:
+        return SharedEmailsUpdate(snapshot=True, cursor=cursor_of(cursor), emails=await self._shared(viewer, team_id=opened.state))
+
+    async def on_event(self, viewer: Viewer, opened: Opened, envelope: Envelope) -> SharedEmailsUpdate | None:
+        event = envelope.event
+        if not isinstance(event, EmailShared) or event.team_id != opened.state or visibility.visible_event(viewer, event) is None:
+            return None
+        shares = await EmailShare.filter(email_id=event.email_id, work_item_id=event.work_item_id).prefetch_related("email", "work_item")
+        emails = [
+            SharedEmail(email_id=strawberry.ID(str(s.email_id)), subject=s.email.subject, shared_at=s.created_at, shared_from=event.shared_from, work_item=WorkItem.from_model(s.work_item))
+            for s in shares
+        ]
+        return SharedEmailsUpdate(snapshot=False, cursor=cursor_of(envelope.cursor), emails=emails) if emails else None
+
+
+new_info_source = NewInfoFlagsSource()
+shared_emails_source = SharedEmailsSource()

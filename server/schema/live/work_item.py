@@ -1,0 +1,100 @@
+"""`workItemUpdated(ref, after)`: the item's state first, then every change to it.
+
+Each push is decided from the event alone (its header says who may see the item now): a viewer
+who can no longer see the item gets NOT_FOUND and the subscription ends; an event they may not be
+told of (an internal note for a portal requester, anything from while the item was in a department
+they do not see) is not pushed (`visibility.visible_event`). The item is read once per cohort per
+push, for the selection.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Hashable
+
+from models.work_item import WorkItem as WorkItemModel
+from server.domain import clock, visibility
+from server.domain.events import (
+    EmailShared,
+    Envelope,
+    ItemViewersChanged,
+    TimelineEntryAdded,
+    WorkItemAssigned,
+    WorkItemCreated,
+    WorkItemDueMissed,
+    WorkItemEvent,
+    WorkItemFieldsChanged,
+    WorkItemStatusChanged,
+    WorkItemSubmitted,
+    work_item_channel,
+)
+from server.domain.viewer import Viewer
+from server.schema.live import cursor_of
+from server.schema.work_items import WorkItem, WorkItemEventKindEnum, WorkItemUpdate
+from server.subscriptions.cohorts import Opened
+
+KINDS = {
+    WorkItemCreated: WorkItemEventKindEnum.CREATED,
+    WorkItemFieldsChanged: WorkItemEventKindEnum.UPDATED,
+    WorkItemSubmitted: WorkItemEventKindEnum.SUBMITTED,
+    TimelineEntryAdded: WorkItemEventKindEnum.TIMELINE_ENTRY_ADDED,
+    WorkItemStatusChanged: WorkItemEventKindEnum.STATUS_CHANGED,
+    WorkItemAssigned: WorkItemEventKindEnum.ASSIGNED,
+    WorkItemDueMissed: WorkItemEventKindEnum.DUE_MISSED,
+    EmailShared: WorkItemEventKindEnum.EMAIL_SHARED,
+    ItemViewersChanged: WorkItemEventKindEnum.VIEWERS_CHANGED,
+}
+
+
+def _update(kind: WorkItemEventKindEnum, item: WorkItemModel, envelope: Envelope | None, cursor: int | None) -> WorkItemUpdate:
+    event = envelope.event if envelope else None
+    return WorkItemUpdate(
+        kind=kind,
+        cursor=cursor_of(cursor),
+        occurred_at=datetime.fromisoformat(envelope.occurred_at) if envelope else clock.now(),
+        actor_name=getattr(event, "actor_name", None),
+        changed_fields=list(event.fields) if isinstance(event, WorkItemFieldsChanged) else [],
+        values=dict(event.values) if isinstance(event, WorkItemFieldsChanged) else None,
+        from_status=event.from_status if isinstance(event, WorkItemStatusChanged) else None,
+        to_status=event.to_status if isinstance(event, WorkItemStatusChanged) else None,
+        timeline_entry_id=str(event.entry_id) if isinstance(event, TimelineEntryAdded) else None,
+        work_item=WorkItem.from_model(item),
+    )
+
+
+class WorkItemSource:
+    name = "workItemUpdated"
+    states = False
+
+    async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
+        item = await visibility.get_work_item(viewer, args["ref"])
+        return Opened(channels=frozenset({work_item_channel(item.id)}), key=item.id, state=(item.id, item.ref))
+
+    async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
+        return await visibility.scope_key(viewer)
+
+    async def snapshot(self, viewer: Viewer, opened: Opened, cursor: int) -> WorkItemUpdate:
+        item_id, ref = opened.state
+        item = await visibility.visible_work_items(viewer).get_or_none(id=item_id)
+        if item is None:
+            raise visibility.not_found(ref)
+        return _update(WorkItemEventKindEnum.SNAPSHOT, item, None, cursor)
+
+    async def on_event(self, viewer: Viewer, opened: Opened, envelope: Envelope) -> WorkItemUpdate | None:
+        item_id, ref = opened.state
+        event = envelope.event
+        if isinstance(event, WorkItemEvent):
+            if event.work_item_id != item_id:
+                return None
+            if not visibility.can_see_now(viewer, event):
+                raise visibility.not_found(ref)
+        shown = visibility.visible_event(viewer, event) if isinstance(event, WorkItemEvent) else event
+        if shown is None:
+            return None
+        item = await WorkItemModel.get_or_none(id=item_id)
+        if item is None:
+            raise visibility.not_found(ref)
+        return _update(KINDS.get(type(shown), WorkItemEventKindEnum.UPDATED), item, Envelope(envelope.cursor, envelope.occurred_at, shown), envelope.cursor)
+
+
+source = WorkItemSource()
