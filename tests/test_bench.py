@@ -34,3 +34,24 @@ def test_bench_prints_every_operation_against_the_baseline(script, options):
     for name, (rps, p50, p99, ratio) in rows.items():
         assert float(rps) > 0 and 0 < float(p50) <= float(p99), (name, result.stdout)
     assert float(rows["baseline { __typename }"][3].rstrip("x")) == 1.0
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="one short run on the embedded defaults is enough")
+def test_fanout_prints_both_systems_and_their_ratios():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run(
+        [sys.executable, "bench/fanout.py", "--subscribers", "20", "--rate", "4", "--seconds", "1", "--grace", "5",
+         "--settle", "0.2", "--timeout", "100"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    rows = {line.split()[0]: line.split()[1:] for line in lines if line.startswith(("switchboard ", "raw "))}
+    assert list(rows) == ["switchboard", "raw"], result.stdout
+    for name, (rate, events, per_s, offered, p50, p99, missing, idle, busy) in rows.items():
+        assert (float(rate), int(events), float(offered)) == (4.0, 4, 80.0), (name, result.stdout)
+        assert int(missing) < 80 and float(per_s) > 0 and 0 < float(p50) <= float(p99), (name, result.stdout)
+        assert all(float(ms) > 0 for ms in idle.split("/") + busy.split("/")), (name, result.stdout)
+    assert int(rows["raw"][6]) == 0, result.stdout
+    assert any(line.startswith("memory per idle subscribed connection, switchboard:") for line in lines), result.stdout
+    assert any(line.startswith("ratio switchboard/raw at 4 events/s: deliveries/s ") for line in lines), result.stdout
