@@ -175,7 +175,7 @@ def apply_criteria(query: QuerySet[WorkItem], viewer: Viewer, criteria: Criteria
     if c.due_after is not None:
         query = query.filter(due_at__gt=_utc(c.due_after))
     if c.overdue is not None:
-        query = query.filter(_overdue() if c.overdue else ~_overdue())
+        query = query.filter(overdue_condition() if c.overdue else ~overdue_condition())
     if c.has_new_info is not None:
         query = query.filter(has_new_info=c.has_new_info)
     if c.needs_attention is not None:
@@ -193,7 +193,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
-def _overdue() -> Q:
+def overdue_condition() -> Q:
     """Past its due date while its SLA clock runs — `sla.is_overdue` as a query: open, due before
     now, and not paused before the due date (WAITING since before it in a department that adds
     waiting time to the due date)."""
