@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
     signer = TokenSigner(settings.secret_key, settings.token_ttl_seconds)
     limits = PrincipalLimits(settings.max_connections_per_principal, settings.max_subscriptions_per_principal)
     graphql = GraphQLApp(build_schema(production=settings.production), signer, production=settings.production, limits=limits)
+    graphql.connections.outgoing_queue = settings.ws_outgoing_queue
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
                 await stack.enter_async_context(bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix))
                 if settings.scheduler_enabled:
                     # entered last, so it stops first: before the bus and the database go down
-                    await stack.enter_async_context(running_scheduler(settings.scheduler_interval))
+                    await stack.enter_async_context(running_scheduler(settings.scheduler_interval, settings.event_retention_days))
             yield
 
     routes = [

@@ -75,7 +75,7 @@ async def _worker(settings: Settings, once: bool) -> "SweepReport | None":
             for signum in signals:
                 loop.add_signal_handler(signum, stop.set)
             try:
-                async with running_scheduler(settings.scheduler_interval):
+                async with running_scheduler(settings.scheduler_interval, settings.event_retention_days):
                     await stop.wait()
             finally:
                 for signum in signals:

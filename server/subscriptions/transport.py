@@ -259,9 +259,10 @@ class Connections:
     def __init__(self, signer: TokenSigner, limits: PrincipalLimits) -> None:
         self.signer = signer
         self.limits = limits
+        self.outgoing_queue = DEFAULT_OUTGOING_QUEUE
 
     def context(self, websocket: Any, response: Any) -> ConnectionContext:
-        return ConnectionContext(request=websocket, response=response, signer=self.signer, limits=self.limits)
+        return ConnectionContext(request=websocket, response=response, signer=self.signer, limits=self.limits, outgoing_queue=self.outgoing_queue)
 
     async def accept(self, context: Context) -> dict[str, object]:
         """The connection_ack payload, or `ConnectionRejectionError` (4403) / `ConnectionRefused`."""

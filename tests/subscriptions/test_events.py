@@ -209,3 +209,23 @@ async def test_replay_by_channel_and_retention(settings):
     with pytest.raises(event_log.ResyncRequired):
         await event_log.check_cursor(last + 1000)
     assert await event_log.check_cursor(last) == last  # nothing after it was lost
+
+
+async def test_the_scheduler_prunes_events_past_the_retention(settings):
+    from server.worker import prune_forever
+
+    async with unit_of_work() as uow:
+        uow.emit(_changed(919191, 1))
+    logged = await event_log.last_cursor()
+    pruner = asyncio.create_task(prune_forever(retention_days=-1, every=0.05))  # everything is past it
+    try:
+        for _ in range(100):
+            if not await EventRecord.filter(id=logged).exists():
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        pruner.cancel()
+        await asyncio.gather(pruner, return_exceptions=True)
+    assert not await EventRecord.filter(id=logged).exists()
+    with pytest.raises(event_log.ResyncRequired):
+        await event_log.check_cursor(logged - 1)
