@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 MUTATION = """mutation($ref: String!, $title: String!) {
     updateWorkItem(ref: $ref, input: {title: $title}) { ref version } }"""
 LOGIN = 'mutation { login(email: "jane@example.com", password: "demo") { token } }'
-SUBSCRIPTION = "subscription($ref: String!) { workItemUpdated(ref: $ref) { kind cursor workItem { ref title version } } }"
+SUBSCRIPTION = "subscription($ref: String!) { workItemUpdated(ref: $ref) { kind cursor values workItem { ref title version } } }"
 
 
 class Processes:

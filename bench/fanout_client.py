@@ -27,7 +27,7 @@ import time
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-SUBSCRIPTION = "subscription($ref: String!) { workItemUpdated(ref: $ref) { kind cursor workItem { ref title version } } }"
+SUBSCRIPTION = "subscription($ref: String!) { workItemUpdated(ref: $ref) { kind cursor values workItem { ref title version } } }"
 
 
 def say(payload: dict) -> None:
@@ -93,7 +93,13 @@ class Client:
                 kind = msg.get("type")
                 if kind == "next":
                     try:
-                        title = msg["payload"]["data"]["workItemUpdated"]["workItem"]["title"]
+                        update = msg["payload"]["data"]["workItemUpdated"]
+                        # the event's own value where the push carries it (UPDATED), else the
+                        # item as it was when pushed
+                        values = update.get("values") or {}
+                        title = values.get("title") or update["workItem"]["title"]
+                        if update.get("values") is None and update.get("kind") not in (None, "UPDATED"):
+                            continue  # the edit's timeline entry: not a delivery of its own
                     except (KeyError, TypeError):
                         self.errors.append(f"unexpected next: {raw[:200]}")
                         continue

@@ -37,7 +37,7 @@ from server.settings import load_settings  # noqa: E402
 
 def message(op_id: str, kind: str, ref: str, title: str, version: int) -> str:
     return json.dumps({"id": op_id, "type": "next", "payload": {"data": {"workItemUpdated": {
-        "kind": kind, "cursor": f"RXZlbnQ6{version:08d}",
+        "kind": kind, "cursor": f"RXZlbnQ6{version:08d}", "values": {"title": title},
         "workItem": {"ref": ref, "title": title, "version": version}}}}})
 
 

@@ -44,6 +44,8 @@ class Settings:
     # per identity (user, portal contact or API key), counted in each server process
     max_connections_per_principal: int  # open WebSocket connections
     max_subscriptions_per_principal: int  # operations running over its WebSockets
+    ws_ping_interval: float = 20.0  # seconds between the server's WebSocket pings
+    ws_ping_timeout: float = 20.0  # seconds a client has to answer one before it is dropped (1011)
     ws_outgoing_queue: int = 1000  # messages queued for one WebSocket before a slow client is closed (1013)
     event_retention_days: float = 7.0  # the event log keeps this long; older cursors get RESYNC_REQUIRED
 
@@ -187,6 +189,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         limit_concurrency=_int(env, "SWITCHBOARD_LIMIT_CONCURRENCY", 1000, 1, 1_000_000),
         max_connections_per_principal=_int(env, "SWITCHBOARD_MAX_CONNECTIONS_PER_PRINCIPAL", 10, 1, 100_000),
         max_subscriptions_per_principal=_int(env, "SWITCHBOARD_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", 100, 1, 1_000_000),
+        ws_ping_interval=_float(env, "SWITCHBOARD_WS_PING_INTERVAL", 20.0, 0.05, 3600.0),
+        ws_ping_timeout=_float(env, "SWITCHBOARD_WS_PING_TIMEOUT", 20.0, 0.05, 3600.0),
         ws_outgoing_queue=_int(env, "SWITCHBOARD_WS_OUTGOING_QUEUE", 1000, 10, 1_000_000),
         event_retention_days=_float(env, "SWITCHBOARD_EVENT_RETENTION_DAYS", 7.0, 0.01, 3650.0),
     )

@@ -16,6 +16,7 @@ fill a gap in what the broker delivered by reading the log (server/subscriptions
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import AsyncIterator, Iterable
 
@@ -25,6 +26,8 @@ from models.event import EventChannel, EventRecord
 from server.domain import clock
 from server.domain.errors import DomainError
 from server.domain.events import DomainEvent, Envelope, EventFormatError, WorkItemEvent, from_dict
+
+log = logging.getLogger(__name__)
 
 READ_PAGE = 500
 PRUNE_BATCH = 5000
@@ -83,15 +86,14 @@ async def append(events: list[DomainEvent]) -> list[Envelope]:
     return envelopes
 
 
-async def last_cursor() -> int:
-    """The newest committed cursor (0 before any event)."""
-    rows = await _connection().execute_query_dict("SELECT last_id FROM event_sequence WHERE id = 1")
-    return int(rows[0]["last_id"]) if rows else 0
-
-
 async def _bounds() -> tuple[int, int]:
+    """The newest committed cursor and the newest pruned one (0, 0 before any event)."""
     rows = await _connection().execute_query_dict("SELECT last_id, pruned_through FROM event_sequence WHERE id = 1")
     return (int(rows[0]["last_id"]), int(rows[0]["pruned_through"])) if rows else (0, 0)
+
+
+async def last_cursor() -> int:
+    return (await _bounds())[0]
 
 
 async def check_cursor(cursor: int, field: str = "after") -> int:
@@ -116,8 +118,8 @@ def _envelope(event_id: int, created_at: datetime | str, payload: dict) -> Envel
 
 async def read(after: int, upto: int, channels: Iterable[str] | None = None) -> AsyncIterator[Envelope]:
     """Events with `after` < cursor <= `upto`, in cursor order; only those on `channels` when
-    given. An event whose logged form no longer parses is skipped (it is logged by the caller's
-    error handling only once: here it raises nothing)."""
+    given. An event whose logged form no longer parses is skipped with a warning (replay goes on:
+    one bad row must not stop every client behind it)."""
     names = sorted(set(channels)) if channels is not None else None
     if names is not None and not names:
         return
@@ -139,7 +141,8 @@ async def read(after: int, upto: int, channels: Iterable[str] | None = None) -> 
         for event_id, created_at, payload in rows:
             try:
                 yield _envelope(event_id, created_at, payload)
-            except EventFormatError:
+            except EventFormatError as exc:
+                log.warning("Skipped logged event %s: %s", event_id, exc)
                 continue
         position = max(position, rows[-1][0])
 

@@ -106,8 +106,9 @@ def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Co
         "port": settings.port,
         "http": protocol_class(settings),
         "ws": "websockets-sansio",
-        "ws_ping_interval": 20,
-        "ws_ping_timeout": 20,
+        # the server pings every client; one that does not answer in time is dropped (1011)
+        "ws_ping_interval": settings.ws_ping_interval,
+        "ws_ping_timeout": settings.ws_ping_timeout,
         "lifespan": "on",
         "log_level": "info",
         "timeout_keep_alive": settings.keep_alive_timeout,

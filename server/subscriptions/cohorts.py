@@ -219,13 +219,17 @@ class Registry:
         finally:
             off_member(member)
             cohort.detach(member)
+            if member.ended.done() and not member.ended.cancelled():
+                member.ended.exception()  # retrieved: it ended this run, or a cancelled one
+            else:
+                member.ended.cancel()
 
     async def _first_messages(self, source: Source, opened: Opened, member: Member, after: int | None, hub: bus.EventHub) -> None:
         if after is not None:
-            last = await event_log.check_cursor(after)
+            await event_log.check_cursor(after)
             if not source.states:
                 member.position = after
-                await self._replay(source, opened, member, max(hub.position, min(last, hub.position)))
+                await self._replay(source, opened, member, hub.position)  # the cohort brings the rest
                 return
         cursor = await event_log.last_cursor()
         value = await source.snapshot(member.viewer, opened, cursor)

@@ -28,7 +28,7 @@ import sys
 from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
 
@@ -152,9 +152,12 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
     async def send_message(self, message: Any) -> None:
         self._enqueue(_encode(message).decode())
 
-    def send_next_payload(self, op_id: str, payload: str) -> None:
-        """Queue a `next` whose payload is already encoded (the same string for a whole cohort)."""
-        self._enqueue('{"id":' + _encode(op_id).decode() + ',"type":"next","payload":' + payload + "}")
+    def next_sender(self, op_id: str) -> Callable[[str], None]:
+        """A function queueing a `next` of `op_id` whose payload is already encoded (the same
+        string for a whole cohort): the frame is the payload between a prefix and a brace."""
+        prefix = '{"id":' + _encode(op_id).decode() + ',"type":"next","payload":'
+        enqueue = self._enqueue
+        return lambda payload: enqueue(prefix + payload + "}")
 
     async def run_operation(self, operation: Operation) -> None:
         current_operation.set((self, operation))

@@ -10,19 +10,45 @@ cohort of its new scope.
 
 from __future__ import annotations
 
-from typing import Any, AsyncGenerator
+from typing import Any, AsyncGenerator, Hashable
 
 import strawberry
 from strawberry.types.graphql import OperationType
 
-from server.domain.errors import ValidationError
+from server.domain import visibility
+from server.domain.errors import Forbidden, ValidationError
+from server.domain.events import user_channel
+from server.domain.viewer import Viewer
 from server.resolvers.context import Context
 from server.resolvers.inputs import decode_cursor, encode_cursor
-from server.subscriptions.cohorts import Source, ScopeChanged, encode_payload, registry
+from server.subscriptions.cohorts import Opened, ScopeChanged, Source, encode_payload, registry
 from server.subscriptions.transport import current_operation
 
 CURSOR_KIND = "Event"
 _SUBSCRIPTION = (OperationType.SUBSCRIPTION,)
+
+
+class ScopedSource:
+    """What most sources share: whole-state streams are the exception, and two viewers with the
+    same scope key (visibility.scope_key) see the same answer."""
+
+    states = False
+
+    async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
+        return await visibility.scope_key(viewer)
+
+
+def require_staff(viewer: Viewer) -> None:
+    if not viewer.is_user:
+        raise Forbidden("Only employees have notifications, an outbox and their teams' streams.")
+
+
+class OwnStream(ScopedSource):
+    """A stream of the viewer's own channel (`user:<id>`): one employee's, whoever asks."""
+
+    async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
+        require_staff(viewer)
+        return Opened(channels=frozenset({user_channel(viewer.id)}), key=viewer.id)
 
 
 def cursor_of(position: int | None) -> str | None:
@@ -56,9 +82,11 @@ async def serve(info: strawberry.Info, source: Source, args: dict[str, Any], aft
         errors = [error.formatted for error in result.errors] if result.errors else None
         return encode_payload(result.data, errors).decode()
 
+    send_next = handler.next_sender(operation.id)
+
     def send(payload: str) -> None:
         if handler.operations.get(operation.id) is operation:  # not after the client completed it
-            handler.send_next_payload(operation.id, payload)
+            send_next(payload)
 
     while True:
         members = context.live_members

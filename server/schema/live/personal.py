@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any, Hashable, Optional
+from typing import Any, Optional
 
 import strawberry
 
@@ -17,11 +17,10 @@ from tortoise.expressions import Subquery
 from models.email import Email
 from models.enums import EmailStatus
 from server.domain import notifications, visibility
-from server.domain.errors import Forbidden
-from server.domain.events import Envelope, NotificationCreated, NotificationsRead, OutboxEmailChanged, user_channel
+from server.domain.events import Envelope, NotificationCreated, NotificationsRead, OutboxEmailChanged
 from server.domain.viewer import Viewer
 from server.schema.lifecycle import Notification
-from server.schema.live import cursor_of
+from server.schema.live import OwnStream, cursor_of
 from server.subscriptions.cohorts import Opened
 
 SNAPSHOT_NOTIFICATIONS = 20
@@ -68,21 +67,8 @@ class OutboxUpdate:
     emails: list[OutboxEmail]
 
 
-def _users_only(viewer: Viewer) -> None:
-    if not viewer.is_user:
-        raise Forbidden("Only employees have notifications and an outbox.")
-
-
-class NotificationsSource:
+class NotificationsSource(OwnStream):
     name = "notifications"
-    states = False
-
-    async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
-        _users_only(viewer)
-        return Opened(channels=frozenset({user_channel(viewer.id)}), key=viewer.id)
-
-    async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
-        return await visibility.scope_key(viewer)
 
     async def snapshot(self, viewer: Viewer, opened: Opened, cursor: int) -> NotificationsUpdate:
         rows = await notifications.listed(viewer, unread_only=False, first=SNAPSHOT_NOTIFICATIONS)
@@ -109,19 +95,11 @@ class NotificationsSource:
 
 
 # what is still in the outbox (a sent or cancelled email has left it)
-OUTBOX_STATUSES = tuple(s for s in EmailStatus if s in (EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.RETRY_PENDING, EmailStatus.FAILED, EmailStatus.CONNECTOR_DISABLED))
+OUTBOX_STATUSES = (EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.RETRY_PENDING, EmailStatus.FAILED, EmailStatus.CONNECTOR_DISABLED)
 
 
-class OutboxSource:
+class OutboxSource(OwnStream):
     name = "outboxUpdated"
-    states = False
-
-    async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
-        _users_only(viewer)
-        return Opened(channels=frozenset({user_channel(viewer.id)}), key=viewer.id)
-
-    async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
-        return await visibility.scope_key(viewer)
 
     async def _emails(self, viewer: Viewer, **filters: Any) -> list[OutboxEmail]:
         visible = visibility.visible_work_items(viewer).values("id")

@@ -4,7 +4,7 @@ changes) and `sharedEmails(teamId)` (emails shared to one of a team's items)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Hashable, Optional
+from typing import Any, Optional
 
 import strawberry
 from tortoise import Tortoise
@@ -12,10 +12,10 @@ from tortoise import Tortoise
 from models.email import EmailShare
 from models.work_item import WorkItem as WorkItemModel
 from server.domain import visibility
-from server.domain.errors import Forbidden, NotFound
+from server.domain.errors import NotFound
 from server.domain.events import EmailShared, Envelope, WorkItemAssigned, WorkItemFieldsChanged, assignee_channel, team_channel
 from server.domain.viewer import Viewer
-from server.schema.live import cursor_of
+from server.schema.live import ScopedSource, cursor_of, require_staff
 from server.schema.work_items import WorkItem
 from server.subscriptions.cohorts import Opened
 
@@ -51,11 +51,6 @@ class SharedEmailsUpdate:
     emails: list[SharedEmail]
 
 
-def _users_only(viewer: Viewer) -> None:
-    if not viewer.is_user:
-        raise Forbidden("Only employees follow their teams' work live.")
-
-
 async def _teammates(viewer: Viewer) -> frozenset[int]:
     """The viewer and every member of the teams they belong to or lead."""
     teams = sorted(viewer.team_ids | viewer.led_team_ids)
@@ -68,17 +63,13 @@ async def _teammates(viewer: Viewer) -> frozenset[int]:
     return frozenset(people)
 
 
-class NewInfoFlagsSource:
+class NewInfoFlagsSource(ScopedSource):
     name = "newInfoFlags"
-    states = False
 
     async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
-        _users_only(viewer)
+        require_staff(viewer)
         people = await _teammates(viewer)
         return Opened(channels=frozenset(assignee_channel(u) for u in people), key=(viewer.id, people), state=people)
-
-    async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
-        return await visibility.scope_key(viewer)
 
     async def snapshot(self, viewer: Viewer, opened: Opened, cursor: int) -> NewInfoFlagsUpdate:
         rows = await visibility.visible_work_items(viewer).filter(assignee_id__in=sorted(opened.state), has_new_info=True).order_by("-updated_at").limit(SNAPSHOT_ITEMS)
@@ -98,19 +89,15 @@ class NewInfoFlagsSource:
         return NewInfoFlagsUpdate(snapshot=False, cursor=cursor_of(envelope.cursor), flags=[NewInfoFlag(has_new_info=shown, work_item=WorkItem.from_model(row))])
 
 
-class SharedEmailsSource:
+class SharedEmailsSource(ScopedSource):
     name = "sharedEmails"
-    states = False
 
     async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
-        _users_only(viewer)
+        require_staff(viewer)
         team_id = args["team_id"]
         if not (viewer.is_admin or team_id in viewer.team_ids or team_id in viewer.led_team_ids):
             raise NotFound(f"No team {team_id} exists.", field="teamId")
         return Opened(channels=frozenset({team_channel(team_id)}), key=team_id, state=team_id)
-
-    async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
-        return await visibility.scope_key(viewer)
 
     async def _shared(self, viewer: Viewer, **filters: Any) -> list[SharedEmail]:
         visible = visibility.visible_work_items(viewer).filter(**filters)
