@@ -17,6 +17,7 @@ from server.resolvers import work_items as work_item_resolvers
 from server.resolvers.context import begin_operation
 from server.schema.admin import AdminMutation, AdminQuery, WorkItemMoveMutation
 from server.schema.api_keys import ApiKeyMutation, ApiKeyQuery
+from server.schema.item_viewers import ItemViewerMutation
 from server.schema.links import LinkMutation
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
@@ -104,7 +105,7 @@ class CoreMutation:
 
 # Each area contributes its own root fields; merged here in a fixed order.
 Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery))
-Mutation = merge_types("Mutation", (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation))
+Mutation = merge_types("Mutation", (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation))
 
 
 class OperationScopeExtension(SchemaExtension):

@@ -232,8 +232,11 @@ def current() -> EventHub | None:
 
 @asynccontextmanager
 async def running_bus(broadcast_url: str, prefix: str, *, poll_interval: float = 1.0, listener_queue: int = DEFAULT_LISTENER_QUEUE) -> AsyncIterator[EventHub]:
-    """Connect the broker, start this process's hub and install it; take both down on exit."""
+    """Connect the broker, start this process's hub and install it, with the heartbeat that
+    vouches for this process's open-item rows (server/subscriptions/item_viewers.py); take them
+    down on exit."""
     from server.subscriptions.broadcast import SafeBroadcast, backend_for
+    from server.subscriptions.item_viewers import running_heartbeat
 
     broadcast = SafeBroadcast(backend_for(broadcast_url))
     async with broadcast:
@@ -241,7 +244,8 @@ async def running_bus(broadcast_url: str, prefix: str, *, poll_interval: float =
         await hub.start()
         install(hub)
         try:
-            yield hub
+            async with running_heartbeat():
+                yield hub
         finally:
             install(None)
             await hub.stop()

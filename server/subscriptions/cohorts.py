@@ -190,13 +190,17 @@ class Registry:
         send: Send,
         on_member: Callable[[Member], None] = lambda member: None,
         off_member: Callable[[Member], None] = lambda member: None,
+        on_opened: Callable[[Viewer, Opened], Awaitable[None]] | None = None,
     ) -> None:
         """Serve one client operation until it ends (cancelled by the client's `complete`, or an
-        error raised from here: before the first message for a refused subscription)."""
+        error raised from here: before the first message for a refused subscription).
+        `on_opened` runs once the arguments are checked, before the first message."""
         hub = bus.current()
         if hub is None:
             raise Unavailable("Live updates are not available on this server process.")
         opened = await source.open(viewer, args)
+        if on_opened is not None:
+            await on_opened(viewer, opened)
         member = Member(viewer=viewer, execute=member_execute, send=send)
         on_member(member)
         key = (source.name, document, opened.key, await source.visibility(viewer, opened))

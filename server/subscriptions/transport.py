@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import uuid
 from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class ConnectionContext(Context):
     connection_slot: Slot | None = None
     outgoing_queue: int = DEFAULT_OUTGOING_QUEUE
     live_members: set = field(default_factory=set)  # cohorts.Member of this connection's subscriptions
+    connection_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # unique across processes
 
 
 def _malformed_subscribe(message: dict[str, Any]) -> str | None:

@@ -6,6 +6,10 @@ the graphql-transport-ws handler), joins the operation's cohort, and pushes from
 resolver itself never yields, so strawberry executes nothing per subscriber. When the
 connection's scope changes (an access event), the operation carries on from its cursor in the
 cohort of its new scope.
+
+A source with `tracked_item(opened)` records who has its item open: an employee's operation is
+written once its arguments are checked (before its snapshot) and removed when it ends, however it
+ends (server/subscriptions/item_viewers.py); a scope change keeps the same row.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from server.domain.viewer import Viewer
 from server.resolvers.context import Context
 from server.resolvers.inputs import decode_cursor, encode_cursor
 from server.subscriptions.cohorts import Opened, ScopeChanged, Source, encode_payload, registry
+from server.subscriptions.item_viewers import Tracked, operation_key
 from server.subscriptions.transport import current_operation
 
 CURSOR_KIND = "Event"
@@ -88,14 +93,26 @@ async def serve(info: strawberry.Info, source: Source, args: dict[str, Any], aft
         if handler.operations.get(operation.id) is operation:  # not after the client completed it
             send_next(payload)
 
-    while True:
-        members = context.live_members
-        try:
-            await registry.run(
-                source, context.connection_viewer, args, document, position,
-                lambda viewer: execute, execute, send, on_member=members.add, off_member=members.discard,
-            )
-            return
-        except ScopeChanged as changed:
-            position = changed.position  # carry on from there in the new scope's cohort
+    tracked_item = getattr(source, "tracked_item", None)
+    tracked = Tracked(operation_key(context.connection_id, operation.id)) if tracked_item is not None else None
+
+    async def on_opened(viewer: Viewer, opened: Opened) -> None:
+        if tracked is not None and viewer.is_user and not tracked.open:
+            await tracked.opened(tracked_item(opened), viewer.id)
+
+    members = context.live_members
+    try:
+        while True:
+            try:
+                await registry.run(
+                    source, context.connection_viewer, args, document, position,
+                    lambda viewer: execute, execute, send, on_member=members.add, off_member=members.discard,
+                    on_opened=on_opened,
+                )
+                return
+            except ScopeChanged as changed:
+                position = changed.position  # carry on from there in the new scope's cohort
+    finally:
+        if tracked is not None:
+            await tracked.closed()
     yield  # an async generator for strawberry; never reached

@@ -5,6 +5,12 @@ who can no longer see the item gets NOT_FOUND and the subscription ends; an even
 told of (an internal note for a portal requester, anything from while the item was in a department
 they do not see) is not pushed (`visibility.visible_event`). The item is read once per cohort per
 push, for the selection.
+
+Who else has the item open (`viewers`): an employee's subscription is recorded while it runs
+(`tracked_item`, server/domain/item_viewers.py). The list is read for the SNAPSHOT (per
+subscriber) and for each VIEWERS_CHANGED (once per cohort), and is empty on every other kind.
+A portal requester is never told of staff: VIEWERS_CHANGED is withheld from them and their
+snapshot lists nobody; an employee is told only while they may see the item.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from datetime import datetime
 from typing import Any, Hashable
 
 from models.work_item import WorkItem as WorkItemModel
-from server.domain import clock, visibility
+from server.domain import clock, item_viewers, visibility
 from server.domain.events import (
     EmailShared,
     Envelope,
@@ -30,7 +36,9 @@ from server.domain.events import (
 )
 from server.domain.viewer import Viewer
 from server.schema.live import cursor_of
+from server.schema.org import User
 from server.schema.work_items import WorkItem, WorkItemEventKindEnum, WorkItemUpdate
+from server.schema.work_items.updates import ItemViewer
 from server.subscriptions.cohorts import Opened
 
 KINDS = {
@@ -46,7 +54,18 @@ KINDS = {
 }
 
 
-def _update(kind: WorkItemEventKindEnum, item: WorkItemModel, envelope: Envelope | None, cursor: int | None) -> WorkItemUpdate:
+async def _viewers(viewer: Viewer, item_id: int) -> list[ItemViewer]:
+    if not viewer.is_user and not viewer.is_api_key:
+        return []  # never staff to a requester
+    return [
+        ItemViewer(user=User(id=str(row.user_id), name=row.name, email=row.email, role=row.role), editing=row.editing)
+        for row in await item_viewers.viewers(item_id)
+    ]
+
+
+def _update(
+    kind: WorkItemEventKindEnum, item: WorkItemModel, envelope: Envelope | None, cursor: int | None, viewers: list[ItemViewer] | None = None
+) -> WorkItemUpdate:
     event = envelope.event if envelope else None
     return WorkItemUpdate(
         kind=kind,
@@ -59,12 +78,17 @@ def _update(kind: WorkItemEventKindEnum, item: WorkItemModel, envelope: Envelope
         to_status=event.to_status if isinstance(event, WorkItemStatusChanged) else None,
         timeline_entry_id=str(event.entry_id) if isinstance(event, TimelineEntryAdded) else None,
         work_item=WorkItem.from_model(item),
+        viewers=viewers or [],
     )
 
 
 class WorkItemSource:
     name = "workItemUpdated"
     states = False
+
+    def tracked_item(self, opened: Opened) -> int:
+        """The work item whose open-by list this subscription counts in (employees only)."""
+        return opened.state[0]
 
     async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
         item = await visibility.get_work_item(viewer, args["ref"])
@@ -78,23 +102,35 @@ class WorkItemSource:
         item = await visibility.visible_work_items(viewer).get_or_none(id=item_id)
         if item is None:
             raise visibility.not_found(ref)
-        return _update(WorkItemEventKindEnum.SNAPSHOT, item, None, cursor)
+        return _update(WorkItemEventKindEnum.SNAPSHOT, item, None, cursor, await _viewers(viewer, item.id))
 
     async def on_event(self, viewer: Viewer, opened: Opened, envelope: Envelope) -> WorkItemUpdate | None:
         item_id, ref = opened.state
         event = envelope.event
+        if isinstance(event, ItemViewersChanged):
+            return await self._viewers_changed(viewer, item_id, envelope)
         if isinstance(event, WorkItemEvent):
             if event.work_item_id != item_id:
                 return None
             if not visibility.can_see_now(viewer, event):
                 raise visibility.not_found(ref)
-        shown = visibility.visible_event(viewer, event) if isinstance(event, WorkItemEvent) else event
+        shown = visibility.visible_event(viewer, event) if isinstance(event, WorkItemEvent) else None
         if shown is None:
             return None
         item = await WorkItemModel.get_or_none(id=item_id)
         if item is None:
             raise visibility.not_found(ref)
         return _update(KINDS.get(type(shown), WorkItemEventKindEnum.UPDATED), item, Envelope(envelope.cursor, envelope.occurred_at, shown), envelope.cursor)
+
+    async def _viewers_changed(self, viewer: Viewer, item_id: int, envelope: Envelope) -> WorkItemUpdate | None:
+        """Staff only, and only while they may see the item as it is now."""
+        event = envelope.event
+        if event.work_item_id != item_id or not (viewer.is_user or viewer.is_api_key):
+            return None
+        item = await WorkItemModel.get_or_none(id=item_id)
+        if item is None or not visibility.can_see(viewer, item):
+            return None
+        return _update(WorkItemEventKindEnum.VIEWERS_CHANGED, item, envelope, envelope.cursor, await _viewers(viewer, item_id))
 
 
 source = WorkItemSource()

@@ -8,6 +8,7 @@ from typing import Optional
 
 import strawberry
 
+from server.schema.org import User
 from server.schema.scalars import JSON
 
 from server.schema.work_items.item import WorkItem
@@ -33,6 +34,12 @@ WorkItemEventKind = strawberry.enum(
 )
 
 
+@strawberry.type(description="An employee who has the work item open (SPEC §6 collision warning).")
+class ItemViewer:
+    user: User
+    editing: bool = strawberry.field(description="They said they are editing it (setWorkItemEditing).")
+
+
 @strawberry.type
 class WorkItemUpdate:
     kind: WorkItemEventKind
@@ -45,3 +52,10 @@ class WorkItemUpdate:
     to_status: Optional[str] = strawberry.field(description="STATUS_CHANGED: the status it is in now.")
     timeline_entry_id: Optional[strawberry.ID] = strawberry.field(description="TIMELINE_ENTRY_ADDED: the entry (read it on the item's timeline).")
     work_item: WorkItem
+    viewers: list[ItemViewer] = strawberry.field(
+        default_factory=list,
+        description=(
+            "SNAPSHOT and VIEWERS_CHANGED: the employees who have the item open now, you included, each once "
+            "however many tabs, by name. Empty for every other kind, and always empty for a portal requester."
+        ),
+    )
