@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the services the test suite needs are running on 127.0.0.1:
 #   PostgreSQL 5432 (trust auth for role postgres, database "test") and Redis 6379;
-# and the npm package graphql-http (the GraphQL-over-HTTP audits the suite runs on Node.js),
+# and the npm packages graphql-http (the GraphQL-over-HTTP audits the suite runs on Node.js) and
+# graphql-ws with ws (the reference graphql-transport-ws client the suite runs on Node.js),
 # installed outside the repository into $SWITCHBOARD_NPM_CACHE (default ~/.cache/switchboard/npm).
 # On Debian, missing services are installed with apt-get (run as root). Idempotent: a service that
 # already answers is left alone. To add a service, write an ensure_<name> function and call it at
@@ -171,6 +172,34 @@ ensure_graphql_http() {
     say "graphql-http: installed $GRAPHQL_HTTP_VERSION into $NPM_CACHE (node $(node --version))"
 }
 
+# ------------------------------------------- graphql-ws reference client (Node.js, npm; same cache)
+
+# tests/subscriptions/test_graphql_ws_client.py runs tests/support/graphql_ws_client.cjs: graphql-ws's
+# client, with ws as its WebSocket (Node 20 has no global WebSocket)
+GRAPHQL_WS_VERSION=6.4.2
+WS_VERSION=8.23.0
+
+npm_installed() {  # npm_installed PACKAGE VERSION
+    [ -f "$NPM_CACHE/node_modules/$1/package.json" ] &&
+        grep -q "\"version\": \"$2\"" "$NPM_CACHE/node_modules/$1/package.json"
+}
+
+ensure_graphql_ws() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm
+    fi
+    if npm_installed graphql-ws "$GRAPHQL_WS_VERSION" && npm_installed ws "$WS_VERSION"; then
+        say "graphql-ws: $GRAPHQL_WS_VERSION (ws $WS_VERSION) already in $NPM_CACHE (node $(node --version))"
+        return
+    fi
+    mkdir -p "$NPM_CACHE"
+    npm install --prefix "$NPM_CACHE" --no-audit --no-fund --loglevel=error \
+        "graphql-ws@$GRAPHQL_WS_VERSION" "ws@$WS_VERSION" "graphql@$GRAPHQL_JS_VERSION"
+    npm_installed graphql-ws "$GRAPHQL_WS_VERSION" && npm_installed ws "$WS_VERSION" ||
+        die "graphql-ws: npm install into $NPM_CACHE did not install graphql-ws $GRAPHQL_WS_VERSION and ws $WS_VERSION"
+    say "graphql-ws: installed $GRAPHQL_WS_VERSION (ws $WS_VERSION) into $NPM_CACHE (node $(node --version))"
+}
+
 # ------------------------------------------------------------------------------------------ Chromium
 
 # tests/test_graphiql.py drives GraphiQL in headless Chromium (Debian's package: /usr/bin/chromium)
@@ -186,4 +215,5 @@ ensure_chromium() {
 ensure_postgres
 ensure_redis
 ensure_graphql_http
+ensure_graphql_ws
 ensure_chromium

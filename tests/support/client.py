@@ -137,9 +137,10 @@ class WsSession:
 
 
 @asynccontextmanager
-async def ws_session(base_url: str, token: str | None = None, *, init: bool = True, subprotocol: str = "graphql-transport-ws") -> AsyncIterator[WsSession]:
+async def ws_session(base_url: str, token: str | None = None, *, init: bool = True, subprotocol: str = "graphql-transport-ws", **connect_options: Any) -> AsyncIterator[WsSession]:
+    """`connect_options` go to websockets' `connect` (max_queue, sock, ...)."""
     url = base_url.replace("http://", "ws://") + "/graphql"
-    async with connect(url, subprotocols=[subprotocol], open_timeout=TIMEOUT) as socket:
+    async with connect(url, subprotocols=[subprotocol], open_timeout=TIMEOUT, **connect_options) as socket:
         session = WsSession(socket)
         if init:
             ack = await session.init(token)

@@ -1,0 +1,131 @@
+"""State + events == refetch: a client that keeps the snapshot and applies every pushed message
+ends with what a fresh query returns, after a random (seeded) sequence of mutations by jane, lena
+and the admin on one ticket.
+
+- workItemUpdated: each message's `workItem` replaces the item's fields;
+- notifications: CREATED prepends the new ones, READ marks those read, unreadCount is replaced.
+
+Mutations the server refuses (taking work that is already taken, say) are part of the sequence:
+they push nothing and change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+
+from tests.support.client import HttpClient, WsSession, ws_session
+
+REF = "T-1003"
+ITEM_FIELDS = "ref title description status priority version hasNewInfo assignee { id name } updatedAt"
+WORK_ITEM = f"""subscription($ref: String!) {{
+  workItemUpdated(ref: $ref) {{ kind cursor workItem {{ {ITEM_FIELDS} }} }}
+}}"""
+NOTIFICATION_FIELDS = "id kind text read workItemRef"
+NOTIFICATIONS = f"subscription {{ notifications {{ kind cursor unreadCount notifications {{ {NOTIFICATION_FIELDS} }} }} }}"
+REFETCH = f"""query($ref: String!) {{
+  workItem(ref: $ref) {{ {ITEM_FIELDS} }}
+  notifications(first: 100) {{ {NOTIFICATION_FIELDS} }}
+  unreadNotificationCount
+}}"""
+STEPS = 20
+QUIET = 1.5  # no message for this long: everything has arrived (the hub polls the log every second)
+
+
+class Mirror:
+    """What the client shows, from the snapshots and every message after them."""
+
+    def __init__(self) -> None:
+        self.item: dict | None = None
+        self.notifications: list[dict] = []
+        self.unread: int | None = None
+        self.kinds: list[str] = []  # field.kind of every message after the snapshots
+
+    def apply(self, field: str, update: dict) -> None:
+        if field == "workItemUpdated":
+            self.item = update["workItem"]
+            return
+        kind, rows = update["kind"], update["notifications"]
+        if kind == "SNAPSHOT":
+            self.notifications = list(rows)
+        elif kind == "CREATED":
+            known = {n["id"] for n in self.notifications}
+            self.notifications[:0] = [n for n in rows if n["id"] not in known]
+        elif kind == "READ":
+            read = {n["id"] for n in rows}
+            self.notifications = [{**n, "read": True} if n["id"] in read else n for n in self.notifications]
+        else:
+            raise AssertionError(f"unknown notifications kind {kind}")
+        self.unread = update["unreadCount"]
+
+
+async def _drain(session: WsSession, ops: dict[str, str], mirror: Mirror, timeout: float) -> int:
+    """Apply messages until none came for `timeout` seconds; how many were applied."""
+    applied = 0
+    while True:
+        try:
+            message = await session.receive(timeout=timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            return applied
+        assert message["type"] == "next" and not message["payload"].get("errors"), message
+        field = ops[message["id"]]
+        mirror.apply(field, message["payload"]["data"][field])
+        mirror.kinds.append(f"{field}.{message['payload']['data'][field]['kind']}")
+        applied += 1
+
+
+def _steps(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, dict]]:
+    """(actor, document, variables) for each step of the sequence."""
+    update = 'mutation($r: String!, $t: String, $d: String) { updateWorkItem(ref: $r, input: {title: $t, description: $d}) { version } }'
+    assign = 'mutation($r: String!, $u: ID) { assignWorkItem(ref: $r, userId: $u) { workItem { ref } } }'
+    choices = [
+        lambda actor: (actor, update, {"r": REF, "t": f"{actor} title {rng.randrange(1000)}"}),
+        lambda actor: (actor, update, {"r": REF, "d": f"{actor} wrote {rng.randrange(1000)}"}),
+        lambda actor: (actor, assign, {"r": REF, "u": ids[rng.choice(["jane", "lena"])]}),
+        # handed to jane by someone else: a notification for her
+        lambda actor: (rng.choice(["lena", "admin"]), assign, {"r": REF, "u": ids["jane"]}),
+        lambda actor: (actor, 'mutation($r: String!) { startWork(ref: $r) { notices } }', {"r": REF}),
+        lambda actor: (actor, 'mutation($r: String!, $b: String!) { addNote(ref: $r, input: {body: $b}) { entry { id } } }', {"r": REF, "b": f"note by {actor}"}),
+        lambda actor: ("jane", "mutation { markNotificationsRead }", {}),
+        lambda actor: (actor, 'mutation($r: String!) { markWorkItemNew(ref: $r) { workItem { ref } } }', {"r": REF}),
+        lambda actor: (actor, 'mutation($r: String!) { markWorkItemRead(ref: $r) { workItem { ref } } }', {"r": REF}),
+    ]
+    return [rng.choice(choices)(rng.choice(["jane", "lena", "admin"])) for _ in range(STEPS)]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+async def test_snapshot_plus_pushed_messages_equals_a_fresh_query(live_server, signed_in, seed: int):
+    users = {name: await signed_in(f"{name}@example.com") for name in ("jane", "lena", "admin")}
+    ids = {name: (await client.data("{ viewer { id } }"))["viewer"]["id"] for name, client in users.items()}
+    jane: HttpClient = users["jane"]
+    mirror = Mirror()
+    async with ws_session(live_server.url, jane.token) as session:
+        ops = {await session.subscribe(WORK_ITEM, {"ref": REF}): "workItemUpdated", await session.subscribe(NOTIFICATIONS): "notifications"}
+        while mirror.item is None or mirror.unread is None:  # both snapshots
+            message = await session.receive()
+            field = ops[message["id"]]
+            update = message["payload"]["data"][field]
+            assert update["kind"] == "SNAPSHOT", update
+            mirror.apply(field, update)
+
+        succeeded, pushed = 0, 0
+        for actor, document, variables in _steps(random.Random(seed), ids):
+            result = await users[actor].post(document, variables)
+            if not result.get("errors"):
+                succeeded += 1
+            # refused mutations are expected (the code says which rule): they change nothing
+            assert all(e.get("extensions", {}).get("code") for e in result.get("errors", [])), result
+            pushed += await _drain(session, ops, mirror, timeout=0.05)
+        pushed += await _drain(session, ops, mirror, timeout=QUIET)
+
+    fresh = await jane.data(REFETCH, {"ref": REF})
+    assert succeeded >= STEPS // 3, f"only {succeeded} of {STEPS} mutations succeeded"
+    assert pushed == len(mirror.kinds)
+    # the sequence exercised both streams' kinds of change
+    for kind in ("workItemUpdated.UPDATED", "workItemUpdated.ASSIGNED", "notifications.CREATED", "notifications.READ"):
+        assert kind in mirror.kinds, (kind, mirror.kinds)
+    assert mirror.item == fresh["workItem"]
+    assert mirror.unread == fresh["unreadNotificationCount"]
+    assert mirror.notifications == fresh["notifications"][: len(mirror.notifications)]
