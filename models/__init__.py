@@ -15,5 +15,6 @@ MODEL_MODULES = [
     "models.email",
     "models.notification",
     "models.event",
+    "models.presence",
 ]
 MIGRATIONS_MODULE = "models.migrations"

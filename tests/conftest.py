@@ -16,6 +16,7 @@ from server.domain import demo as demo_data
 from server.http.server import uvicorn_config
 from server.settings import Settings, load_settings
 from server.subscriptions import bus
+from server.subscriptions import presence as live_presence
 from tests.support import backends
 from tests.support.client import HttpClient
 from tests.support.database import truncate_all
@@ -52,6 +53,10 @@ async def settings(backend: backends.TestBackend) -> AsyncIterator[Settings]:
 @pytest.fixture(autouse=True)
 async def clean_database(settings: Settings) -> AsyncIterator[None]:
     yield
+    # the test's WebSockets are closed; let the server record their ends before emptying tables
+    deadline = asyncio.get_running_loop().time() + 5
+    while live_presence.held() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
     await truncate_all()
 
 

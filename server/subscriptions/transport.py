@@ -16,8 +16,11 @@ strawberry's handler speaks the protocol; this module adds what Switchboard need
   task: subscription pushes (pre-encoded once per cohort, server/subscriptions/cohorts.py) and
   protocol messages stay in order, and a client that reads too slowly is closed with 1013 (try
   again later: it reconnects and resumes from its cursor) instead of memory growing;
-- when the connection ends, however it ends, its access watch stops and every slot it held is
-  released.
+- a user's connection counts towards their presence (server/subscriptions/presence.py) from its
+  accepted connection_init until it ends; a `ping` whose payload is `{"presence": "AWAY"}` or
+  `{"presence": "ONLINE"}` marks the connection away or back (the pong is sent as ever);
+- when the connection ends, however it ends, its access watch stops, every slot it held is
+  released and it stops counting towards presence.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from server.http.request_json import RequestJSONError
 from server.resolvers.context import Context, parse_bearer
 from server.subscriptions.access import AccessWatch, WatchUnavailable, is_watched
 from server.subscriptions.cohorts import ScopeChanged
+from server.subscriptions import presence
 from server.subscriptions.limits import PrincipalLimits, Slot
 
 log = logging.getLogger(__name__)
@@ -83,6 +87,8 @@ class ConnectionContext(Context):
     connection_slot: Slot | None = None
     outgoing_queue: int = DEFAULT_OUTGOING_QUEUE
     live_members: set = field(default_factory=set)  # cohorts.Member of this connection's subscriptions
+    presence_user_id: int | None = None  # a user's connection, counted towards their presence
+    presence_connection_id: str = ""
 
 
 def _malformed_subscribe(message: dict[str, Any]) -> str | None:
@@ -177,6 +183,20 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             if watch is not None:
                 self.context.access_watch = None
                 await watch.stop()
+            user_id = getattr(self.context, "presence_user_id", None)
+            if user_id is not None:
+                self.context.presence_user_id = None
+                await presence.disconnected(user_id, self.context.presence_connection_id)
+
+    async def handle_ping(self, message: Any) -> None:
+        await super().handle_ping(message)  # the pong first: presence is a hint, never a delay
+        payload = message.get("payload")
+        user_id = getattr(self.context, "presence_user_id", None)
+        if user_id is None or not isinstance(payload, dict):
+            return
+        said = payload.get("presence")
+        if said in ("AWAY", "ONLINE"):
+            await presence.set_away(user_id, self.context.presence_connection_id, said == "AWAY")
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict):
@@ -282,6 +302,10 @@ class Connections:
                 raise ConnectionRefused(TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_CLOSE_REASON)
             if is_watched(viewer):
                 await self._watch_access(context)
+            if viewer.is_user:  # released by TransportWSHandler.handle
+                context.presence_user_id = viewer.id
+                context.presence_connection_id = presence.new_connection_id()
+                await presence.connected(viewer.id, context.presence_connection_id)
         return {"viewer": {"kind": viewer.kind.value, "id": str(viewer.id), "name": viewer.name}}
 
     async def _watch_access(self, context: ConnectionContext) -> None:

@@ -86,10 +86,12 @@ class ServerProcess:
 
 
 @asynccontextmanager
-async def two_servers(backend: backends.TestBackend, settings: Settings, log_dir: Path) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
-    """Servers A and B on the run's database and broker, healthy; always stopped on the way out.
-    Their output is printed after they stop (pytest shows it with a failing test)."""
-    env = {**os.environ, **backend.environ(), "SWITCHBOARD_SECRET_KEY": settings.secret_key}
+async def two_servers(
+    backend: backends.TestBackend, settings: Settings, log_dir: Path, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[tuple[ServerProcess, ServerProcess]]:
+    """Servers A and B on the run's database and broker (and `extra_env`), healthy; always stopped
+    on the way out. Their output is printed after they stop (pytest shows it with a failing test)."""
+    env = {**os.environ, **backend.environ(), "SWITCHBOARD_SECRET_KEY": settings.secret_key, **(extra_env or {})}
     servers = (ServerProcess("A", env, log_dir / "server-a.log"), ServerProcess("B", env, log_dir / "server-b.log"))
     try:
         for server in servers:
