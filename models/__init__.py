@@ -16,5 +16,6 @@ MODEL_MODULES = [
     "models.notification",
     "models.event",
     "models.item_viewer",
+    "models.presence",
 ]
 MIGRATIONS_MODULE = "models.migrations"

@@ -3,8 +3,8 @@
 The lifespan connects the database (checking it is migrated) and the event bus (Redis when
 `REDIS_URL` is set, in-process memory otherwise), then runs the scheduler of timed transitions
 unless `SWITCHBOARD_SCHEDULER=false` (several processes may run it at once; each transition fires
-once). Several processes started this way against one PostgreSQL and one Redis serve one
-organisation.
+once), and the process's presence heartbeat and sweep (server/subscriptions/presence.py).
+Several processes started this way against one PostgreSQL and one Redis serve one organisation.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from server.resolvers.context import Context, parse_bearer
 from server.schema import MAX_SUBSCRIPTIONS_PER_CONNECTION, build_schema
 from server.settings import Settings, load_settings
 from server.subscriptions import bus
+from server.subscriptions.presence import running_presence
 from server.subscriptions.limits import PrincipalLimits
 from server.subscriptions.transport import Connections, TransportWSHandler
 from server.worker import running_scheduler
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
                 if settings.scheduler_enabled:
                     # entered last, so it stops first: before the bus and the database go down
                     await stack.enter_async_context(running_scheduler(settings.scheduler_interval, settings.event_retention_days))
+            # also under the test harness (which connects the database and the bus itself)
+            await stack.enter_async_context(running_presence(settings.presence_heartbeat, settings.presence_timeout))
             # what start-up built (the schema, its caches, the models) lives as long as the
             # process: out of the collector's generations, so collections stay short however many
             # connections are open, and pages shared after fork stay shared

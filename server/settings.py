@@ -48,6 +48,8 @@ class Settings:
     ws_ping_timeout: float = 20.0  # seconds a client has to answer one before it is dropped (1011)
     ws_outgoing_queue: int = 1000  # messages queued for one WebSocket before a slow client is closed (1013)
     event_retention_days: float = 7.0  # the event log keeps this long; older cursors get RESYNC_REQUIRED
+    presence_heartbeat: float = 20.0  # seconds between two presence heartbeats (and sweeps) of a process
+    presence_timeout: float = 60.0  # a connection not seen this long (its process died) is OFFLINE
 
     @property
     def is_postgres(self) -> bool:
@@ -162,6 +164,14 @@ def _secret_key(env: dict[str, str], var_dir: Path) -> str:
         ) from None
 
 
+def _presence(env: dict[str, str]) -> dict[str, float]:
+    heartbeat = _float(env, "SWITCHBOARD_PRESENCE_HEARTBEAT", 20.0, 0.1, 3600.0)
+    timeout = _float(env, "SWITCHBOARD_PRESENCE_TIMEOUT", 60.0, 1.0, 86400.0)
+    if heartbeat >= timeout:
+        raise ConfigError(f"SWITCHBOARD_PRESENCE_HEARTBEAT: must be less than SWITCHBOARD_PRESENCE_TIMEOUT ({timeout:g}), got {heartbeat:g}")
+    return {"presence_heartbeat": heartbeat, "presence_timeout": timeout}
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     var_dir = Path(env.get("SWITCHBOARD_VAR_DIR") or DEFAULT_VAR_DIR)
@@ -193,4 +203,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ws_ping_timeout=_float(env, "SWITCHBOARD_WS_PING_TIMEOUT", 20.0, 0.05, 3600.0),
         ws_outgoing_queue=_int(env, "SWITCHBOARD_WS_OUTGOING_QUEUE", 1000, 10, 1_000_000),
         event_retention_days=_float(env, "SWITCHBOARD_EVENT_RETENTION_DAYS", 7.0, 0.01, 3650.0),
+        **_presence(env),
     )

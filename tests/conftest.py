@@ -19,6 +19,7 @@ from models.item_viewer import ItemViewer
 from server.subscriptions import bus
 from server.subscriptions import item_viewers as live_item_viewers
 from server.subscriptions.process import PROCESS_ID
+from server.subscriptions import presence as live_presence
 from tests.support import backends
 from tests.support.client import HttpClient
 from tests.support.database import truncate_all
@@ -67,6 +68,10 @@ async def _open_items_closed() -> None:
 async def clean_database(settings: Settings) -> AsyncIterator[None]:
     yield
     await _open_items_closed()
+    # the test's WebSockets are closed; let the server record their ends before emptying tables
+    deadline = asyncio.get_running_loop().time() + 5
+    while live_presence.held() and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.01)
     await truncate_all()
 
 

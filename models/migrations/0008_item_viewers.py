@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('switchboard', '0006_event_cursors')]
+    dependencies = [('switchboard', '0007_presence')]
 
     initial = False
 

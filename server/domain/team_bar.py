@@ -47,10 +47,11 @@ async def everyone_offline(user_ids: Sequence[int]) -> Mapping[int, Presence]:
 _presence: PresenceProvider = everyone_offline
 
 
-def use_presence(provider: PresenceProvider | None) -> None:
-    """Install where presence comes from (None: everyone OFFLINE again)."""
+def use_presence(provider: PresenceProvider | None) -> PresenceProvider:
+    """Install where presence comes from (None: everyone OFFLINE again); the one it replaces."""
     global _presence
-    _presence = provider or everyone_offline
+    previous, _presence = _presence, provider or everyone_offline
+    return previous
 
 
 async def presence_of(user_ids: Sequence[int]) -> dict[int, Presence]:

@@ -16,8 +16,11 @@ strawberry's handler speaks the protocol; this module adds what Switchboard need
   task: subscription pushes (pre-encoded once per cohort, server/subscriptions/cohorts.py) and
   protocol messages stay in order, and a client that reads too slowly is closed with 1013 (try
   again later: it reconnects and resumes from its cursor) instead of memory growing;
-- when the connection ends, however it ends, its access watch stops and every slot it held is
-  released.
+- a user's connection counts towards their presence (server/subscriptions/presence.py) from its
+  accepted connection_init until it ends; a `ping` whose payload is `{"presence": "AWAY"}` or
+  `{"presence": "ONLINE"}` marks the connection away or back (the pong is sent as ever);
+- when the connection ends, however it ends, its access watch stops, every slot it held is
+  released and it stops counting towards presence.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from server.http.request_json import RequestJSONError
 from server.resolvers.context import Context, parse_bearer
 from server.subscriptions.access import AccessWatch, WatchUnavailable, is_watched
 from server.subscriptions.cohorts import ScopeChanged
+from server.subscriptions import presence
 from server.subscriptions.limits import PrincipalLimits, Slot
 
 log = logging.getLogger(__name__)
@@ -85,6 +89,7 @@ class ConnectionContext(Context):
     outgoing_queue: int = DEFAULT_OUTGOING_QUEUE
     live_members: set = field(default_factory=set)  # cohorts.Member of this connection's subscriptions
     connection_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # unique across processes
+    presence_user_id: int | None = None  # a user's connection, counted towards their presence
 
 
 def _malformed_subscribe(message: dict[str, Any]) -> str | None:
@@ -182,6 +187,20 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             if watch is not None:
                 self.context.access_watch = None
                 await watch.stop()
+            user_id = getattr(self.context, "presence_user_id", None)
+            if user_id is not None:
+                self.context.presence_user_id = None
+                await presence.disconnected(user_id, self.context.connection_id)
+
+    async def handle_ping(self, message: Any) -> None:
+        await super().handle_ping(message)  # the pong first: presence is a hint, never a delay
+        payload = message.get("payload")
+        user_id = getattr(self.context, "presence_user_id", None)
+        if user_id is None or not isinstance(payload, dict):
+            return
+        said = payload.get("presence")
+        if said in ("AWAY", "ONLINE"):
+            await presence.set_away(user_id, self.context.connection_id, said == "AWAY")
 
     async def handle_message(self, message: Any) -> None:
         if not isinstance(message, dict):
@@ -287,6 +306,9 @@ class Connections:
                 raise ConnectionRefused(TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_CLOSE_REASON)
             if is_watched(viewer):
                 await self._watch_access(context)
+            if viewer.is_user:  # released by TransportWSHandler.handle
+                context.presence_user_id = viewer.id
+                await presence.connected(viewer.id, context.connection_id)
         return {"viewer": {"kind": viewer.kind.value, "id": str(viewer.id), "name": viewer.name}}
 
     async def _watch_access(self, context: ConnectionContext) -> None:

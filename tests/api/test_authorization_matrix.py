@@ -214,7 +214,10 @@ COVERED = (
        "Subscription.notifications", "Subscription.newInfoFlags", "Subscription.sharedEmails",
        # a member's current item is hidden from a bar reader who may not see it:
        # tests/api/test_team_bar.py
-       "Query.teamBar", "Query.myTeamBars"}
+       "Query.teamBar", "Query.myTeamBars",
+       # live: snapshot and pushes per viewer, outsiders NOT_FOUND, contacts and API keys FORBIDDEN:
+       # tests/subscriptions/test_team_bar_live.py
+       "Subscription.teamBar"}
 )
 
 

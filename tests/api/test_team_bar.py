@@ -166,11 +166,11 @@ async def test_presence_comes_from_the_installed_provider_once_per_bar(signed_in
         return {jane.id: Presence.ONLINE}
 
     lena = await signed_in("lena@example.com")
-    team_bar.use_presence(provider)
+    previous = team_bar.use_presence(provider)
     try:
         bar = await _bar(lena, "Team A")
     finally:
-        team_bar.use_presence(None)
+        team_bar.use_presence(previous)  # the live server's provider
     assert bar["Jane Cooper"]["presence"] == "ONLINE" and bar["Lena Fischer"]["presence"] == "OFFLINE"
     assert asked == [sorted([jane.id, (await User.get(email="lena@example.com")).id])]
     assert (await _bar(lena, "Team A"))["Jane Cooper"]["presence"] == "OFFLINE"
@@ -195,10 +195,11 @@ async def test_a_bar_costs_a_fixed_number_of_statements(signed_in, extra_members
     bar = {m["user"]["name"]: m for m in data["teamBar"]["members"]}
     assert len(bar) == 2 + extra_members
     assert sum(1 for m in bar.values() if m["currentItem"]) == 2 + min(extra_members, 3)
-    # viewer (user + scope), the team, its members, the counts, the current items
-    assert len(statements) == 2 + 4, "\n".join(statements)
+    # viewer (user + scope), the team, its members, the counts, the current items, the presence
+    # of all members (the live server installs server/domain/presence.statuses)
+    assert len(statements) == 2 + 5, "\n".join(statements)
 
     with recorded_queries() as statements:
         bars = (await lena.data(MINE))["myTeamBars"]
     assert [len(b["members"]) for b in bars] == [2 + extra_members, 1]
-    assert len(statements) == 2 + 4, "\n".join(statements)
+    assert len(statements) == 2 + 5, "\n".join(statements)

@@ -10,6 +10,7 @@ import strawberry
 
 from server.resolvers.inputs import to_id
 from server.schema.live import personal, serve, team
+from server.schema.live import team_bar as team_bar_live
 from server.schema.live import work_item as work_item_live
 from server.schema.work_items import WorkItemUpdate
 
@@ -44,4 +45,12 @@ class Subscription:
     @strawberry.subscription(description="Emails shared to the team's items: the latest, then each new one. " + AFTER)
     async def shared_emails(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team.SharedEmailsUpdate, None]:
         async for update in serve(info, team.shared_emails_source, {"team_id": to_id(team_id, "teamId")}, after):
+            yield update
+
+    @strawberry.subscription(
+        description="The team's bar (members and leaders with their work now, counts and presence): the whole bar, "
+        "then the whole bar again each time it changes. With `after`, the current bar again."
+    )
+    async def team_bar(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team_bar_live.TeamBarUpdate, None]:
+        async for update in serve(info, team_bar_live.source, {"team_id": to_id(team_id, "teamId")}, after):
             yield update
