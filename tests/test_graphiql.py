@@ -12,8 +12,10 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, AsyncIterator
 from urllib.parse import quote
@@ -75,6 +77,26 @@ class DevTools:
         return state
 
 
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stop the browser and every helper process it started, before its profile is removed."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:  # the helpers, after the browser itself
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+
 @pytest.fixture
 async def chromium(live_server) -> AsyncIterator[DevTools]:
     executable = shutil.which("chromium")
@@ -97,6 +119,9 @@ async def chromium(live_server) -> AsyncIterator[DevTools]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, "HOME": profile},
+            # its own process group: the helpers it forks (zygote, renderers, crash handler)
+            # outlive the browser process and write to the profile until they are stopped too
+            start_new_session=True,
         )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
@@ -111,12 +136,7 @@ async def chromium(live_server) -> AsyncIterator[DevTools]:
             async with connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=TIMEOUT) as socket:
                 yield DevTools(socket)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop_group(process)
 
 
 async def test_graphiql_renders_and_runs_a_query_offline(live_server, chromium: DevTools):

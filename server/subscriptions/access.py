@@ -23,7 +23,7 @@ import asyncio
 import logging
 from typing import Awaitable, Callable
 
-from server.domain.events import AccessRevoked
+from server.domain.events import AccessRevoked, Envelope
 from server.domain.viewer import Viewer, ViewerKind, refresh
 from server.subscriptions import bus
 
@@ -52,12 +52,18 @@ async def _noop(viewer: Viewer) -> None:
 
 
 class AccessWatch:
+    __slots__ = ("viewer", "channel", "_on_revoked", "_on_changed", "_stop", "_task", "_again", "revoked", "fired", "changes")
+
     def __init__(self, viewer: Viewer, on_revoked: OnRevoked, on_changed: OnChanged = _noop) -> None:
         self.viewer = viewer
         self.channel = access_channel(viewer)
         self._on_revoked = on_revoked
         self._on_changed = on_changed
-        self._task: asyncio.Task[None] | None = None  # strong reference: lives as long as the watch
+        self._stop: Callable[[], None] | None = None
+        # a check runs in a task only while an access change is being applied (rarely): an idle
+        # watch is one callback in the hub, nothing more
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
         self.revoked: AccessRevoked | None = None
         self.fired = False
         self.changes = 0  # access changes applied
@@ -66,24 +72,28 @@ class AccessWatch:
         hub = bus.current()
         if hub is None:
             raise WatchUnavailable("no event hub in this process")
-        listener = hub.listen([self.channel])
-        self._task = asyncio.create_task(self._watch(hub, listener), name=f"access-watch {self.channel}")
+        self._stop = hub.watch(self.channel, self._changed)
 
-    async def _watch(self, hub: bus.EventHub, listener: bus.Listener) -> None:
+    def _changed(self, envelope: Envelope) -> None:
+        if self.fired:
+            return
+        event = envelope.event
+        self.revoked = event if isinstance(event, AccessRevoked) else None
+        if self._task is not None:
+            self._again = True  # the running check may have read before this change
+            return
+        self._task = asyncio.create_task(self._check(), name=f"access-check {self.channel}")
+
+    async def _check(self) -> None:
         try:
-            while not self.fired:
-                try:
-                    envelope = await listener.get()
-                    event = envelope.event
-                except bus.ListenerOverflow:
-                    event = None  # look again, whatever it was
+            while True:
+                self._again = False
                 try:
                     current = await refresh(self.viewer)
                 except Exception:
                     log.exception("Checking access on %s again failed", self.channel)
-                    continue
+                    current = self.viewer
                 if current is None:
-                    self.revoked = event if isinstance(event, AccessRevoked) else None
                     await self._fire(self.revoked)
                     return
                 self.viewer = current
@@ -92,8 +102,10 @@ class AccessWatch:
                     await self._on_changed(current)
                 except Exception:
                     log.exception("Applying an access change on %s failed", self.channel)
+                if not self._again:
+                    return
         finally:
-            hub.unlisten(listener)
+            self._task = None
 
     async def _fire(self, event: AccessRevoked | None) -> None:
         if self.fired:
@@ -105,18 +117,20 @@ class AccessWatch:
             log.exception("Closing a connection on %s failed", self.channel)
 
     async def stop(self) -> None:
-        """Stop listening (idempotent). Never call it from the callbacks themselves."""
+        """Stop watching (idempotent). Never call it from the callbacks themselves."""
+        stop, self._stop = self._stop, None
+        if stop is not None:
+            stop()
         task, self._task = self._task, None
-        if task is None:
-            return
-        task.cancel()
-        try:
-            await task
-        except asyncio.CancelledError:
-            if not task.cancelled():
-                raise
-        except Exception:
-            log.exception("Access watch on %s failed", self.channel)
+        if task is not None and not task.done():
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                if not task.cancelled():
+                    raise
+            except Exception:
+                log.exception("Access watch on %s failed", self.channel)
 
     async def __aenter__(self) -> "AccessWatch":
         await self.start()

@@ -94,6 +94,7 @@ class EventHub:
         self.listener_queue = listener_queue
         self.position = 0  # the last cursor delivered to local listeners
         self._routes: dict[str, set[Listener]] = {}
+        self._callbacks: dict[str, set[Callable[[Envelope], None]]] = {}
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
         self._remove_reconnect: Callable[[], None] = lambda: None
@@ -126,6 +127,21 @@ class EventHub:
                 routed.discard(listener)
                 if not routed:
                     del self._routes[name]
+
+    def watch(self, channel: str, callback: Callable[[Envelope], None]) -> Callable[[], None]:
+        """Call `callback` (synchronously, in cursor order) with every event on `channel`; the
+        function that stops it. For watchers that are idle almost always (a connection's access):
+        no queue and no task of their own."""
+        self._callbacks.setdefault(channel, set()).add(callback)
+
+        def stop() -> None:
+            watching = self._callbacks.get(channel)
+            if watching is not None:
+                watching.discard(callback)
+                if not watching:
+                    del self._callbacks[channel]
+
+        return stop
 
     @asynccontextmanager
     async def listening(self, channels: Iterable[str]) -> AsyncIterator[Listener]:
@@ -212,6 +228,11 @@ class EventHub:
         reached: set[Listener] = set()
         for name in envelope.event.channels():
             reached.update(self._routes.get(name, ()))
+            for callback in list(self._callbacks.get(name, ())):
+                try:
+                    callback(envelope)
+                except Exception:
+                    log.exception("An event watcher failed")
         for listener in reached:
             listener.deliver(envelope)
 

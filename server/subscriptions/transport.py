@@ -69,6 +69,29 @@ _encode = msgspec.json.Encoder().encode
 current_operation: ContextVar["tuple[TransportWSHandler, Operation] | None"] = ContextVar("switchboard_ws_operation", default=None)
 
 
+async def _finish(coroutine: Any, waiting: Any) -> None:
+    """Run a coroutine that was started by hand (`coroutine.send(None)` returned `waiting`, the
+    future it waits on) to its end, as a task would."""
+    while True:
+        try:
+            if waiting is None:  # a bare yield: let the loop run once
+                await asyncio.sleep(0)
+            else:
+                # the flag a yielded future carries until a task takes it (asyncio.Task does this)
+                waiting._asyncio_future_blocking = False
+                await waiting
+        except BaseException as exc:  # noqa: BLE001 - handed to the coroutine, as a task would
+            try:
+                waiting = coroutine.throw(exc)
+            except StopIteration:
+                return
+            continue
+        try:
+            waiting = coroutine.send(None)
+        except StopIteration:
+            return
+
+
 class ConnectionRefused(Exception):
     """connection_init is refused with this close code (strawberry's own refusal is always 4403)."""
 
@@ -115,8 +138,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         super().__init__(*args, **kwargs)
         self._operation_slots: dict[Operation, Slot] = {}
         self._outgoing: deque[str] = deque()
-        self._outgoing_ready = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None  # while a send had to wait
+        self._close_task: asyncio.Future[None] | None = None
         self._closing = False
 
     # -- the outgoing queue ---------------------------------------------------------------------
@@ -124,16 +147,45 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
     def _enqueue(self, frame: str) -> None:
         if self._closing:
             return
+        if self._writer is None and not self._outgoing:
+            self._send_now(frame)
+            return
         limit = getattr(self.context, "outgoing_queue", DEFAULT_OUTGOING_QUEUE)
         if len(self._outgoing) >= limit:
             self._closing = True
             self._outgoing.clear()
-            asyncio.ensure_future(self._close_slow())
+            self._close_task = asyncio.ensure_future(self._close_slow())
             return
         self._outgoing.append(frame)
-        self._outgoing_ready.set()
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write(), name="ws-writer")
+
+    def _send_now(self, frame: str) -> None:
+        """Write `frame` at once. A socket that is writable takes it without waiting (the ASGI
+        send completes without suspending), so the usual push costs no task switch; when it
+        must wait (the client reads slowly), a writer task finishes it and then drains what was
+        queued meanwhile, in order."""
+        sending = self.websocket.ws.send_text(frame)
+        try:
+            waiting = sending.send(None)
+        except StopIteration:
+            return
+        except Exception:  # noqa: BLE001 - the socket closed; the handler ends on its own
+            self._closing = True
+            return
+        self._writer = asyncio.create_task(self._write(sending, waiting), name="ws-writer")
+
+    async def _write(self, sending: Any, waiting: Any) -> None:
+        ws = self.websocket.ws
+        try:
+            await _finish(sending, waiting)
+            while self._outgoing:
+                await ws.send_text(self._outgoing.popleft())
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the socket closed; the handler ends on its own
+            self._closing = True
+            self._outgoing.clear()
+        finally:
+            self._writer = None
 
     async def _close_slow(self) -> None:
         log.info("Closed a WebSocket whose client fell %d messages behind", getattr(self.context, "outgoing_queue", 0))
@@ -141,20 +193,6 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             await self.websocket.close(code=SLOW_CLIENT_CLOSE_CODE, reason=SLOW_CLIENT_CLOSE_REASON)
         except Exception:  # noqa: BLE001 - already gone
             pass
-
-    async def _write(self) -> None:
-        ws = self.websocket.ws
-        try:
-            while True:
-                while self._outgoing:
-                    await ws.send_text(self._outgoing.popleft())
-                self._outgoing_ready.clear()
-                await self._outgoing_ready.wait()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - the socket closed; the handler ends on its own
-            self._closing = True
-            self._outgoing.clear()
 
     async def send_message(self, message: Any) -> None:
         self._enqueue(_encode(message).decode())

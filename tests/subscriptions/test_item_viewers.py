@@ -24,14 +24,10 @@ REF = {"ref": "T-1002"}
 
 
 async def _next(session, op: str) -> dict:
-    """The next push that is not a timeline entry (an edit's entry follows it); those list nobody."""
-    while True:
-        message = await session.next_for(op)
-        assert message["type"] == "next", message
-        update = message["payload"]["data"]["workItemUpdated"]
-        if update["kind"] != "TIMELINE_ENTRY_ADDED":
-            return update
-        assert update["viewers"] == []
+    """The next push that is not a timeline entry; those list nobody."""
+    update, entries = await session.next_change(op)
+    assert all(entry["viewers"] == [] for entry in entries)
+    return update
 
 
 async def _until(session, op: str, kind: str) -> dict:

@@ -126,6 +126,18 @@ class WsSession:
         assert message["type"] == "error", message
         return {"errors": message["payload"]}
 
+    async def next_change(self, op_id: str, field: str = "workItemUpdated") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The next pushed update of `op_id` that is not a timeline entry (an edit's entry follows
+        it), and the timeline entries skipped on the way."""
+        skipped = []
+        while True:
+            message = await self.next_for(op_id)
+            assert message["type"] == "next", message
+            update = message["payload"]["data"][field]
+            if update["kind"] != "TIMELINE_ENTRY_ADDED":
+                return update, skipped
+            skipped.append(update)
+
     async def closed(self, timeout: float = TIMEOUT) -> tuple[int | None, str | None]:
         """Wait for the server to close the socket; its close code and reason."""
         try:

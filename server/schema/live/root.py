@@ -23,34 +23,28 @@ AFTER = (
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="The item's state (SNAPSHOT), then every change to it. " + AFTER)
-    async def work_item_updated(self, info: strawberry.Info, ref: str, after: Optional[str] = None) -> AsyncGenerator[WorkItemUpdate, None]:
-        async for update in serve(info, work_item_live.source, {"ref": ref}, after):
-            yield update
+    def work_item_updated(self, info: strawberry.Info, ref: str, after: Optional[str] = None) -> AsyncGenerator[WorkItemUpdate, None]:
+        return serve(info, work_item_live.source, {"ref": ref}, after)
 
     @strawberry.subscription(description="My notifications with the unread count: the newest first, then each new one and each marked read. " + AFTER)
-    async def notifications(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[personal.NotificationsUpdate, None]:
-        async for update in serve(info, personal.notifications_source, {}, after):
-            yield update
+    def notifications(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[personal.NotificationsUpdate, None]:
+        return serve(info, personal.notifications_source, {}, after)
 
     @strawberry.subscription(description="My outgoing emails: those in the outbox, then each change of state (queued, sent, failed ...). " + AFTER)
-    async def outbox_updated(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[personal.OutboxUpdate, None]:
-        async for update in serve(info, personal.outbox_source, {}, after):
-            yield update
+    def outbox_updated(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[personal.OutboxUpdate, None]:
+        return serve(info, personal.outbox_source, {}, after)
 
     @strawberry.subscription(description="New-information flags of my items and my teams' items: those set, then each change. " + AFTER)
-    async def new_info_flags(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[team.NewInfoFlagsUpdate, None]:
-        async for update in serve(info, team.new_info_source, {}, after):
-            yield update
+    def new_info_flags(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[team.NewInfoFlagsUpdate, None]:
+        return serve(info, team.new_info_source, {}, after)
 
     @strawberry.subscription(description="Emails shared to the team's items: the latest, then each new one. " + AFTER)
-    async def shared_emails(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team.SharedEmailsUpdate, None]:
-        async for update in serve(info, team.shared_emails_source, {"team_id": to_id(team_id, "teamId")}, after):
-            yield update
+    def shared_emails(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team.SharedEmailsUpdate, None]:
+        return serve(info, team.shared_emails_source, {"team_id": to_id(team_id, "teamId")}, after)
 
     @strawberry.subscription(
         description="The team's bar (members and leaders with their work now, counts and presence): the whole bar, "
         "then the whole bar again each time it changes. With `after`, the current bar again."
     )
-    async def team_bar(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team_bar_live.TeamBarUpdate, None]:
-        async for update in serve(info, team_bar_live.source, {"team_id": to_id(team_id, "teamId")}, after):
-            yield update
+    def team_bar(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team_bar_live.TeamBarUpdate, None]:
+        return serve(info, team_bar_live.source, {"team_id": to_id(team_id, "teamId")}, after)
