@@ -264,6 +264,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, choices=(1, 2), default=1, help="server processes (2: PostgreSQL + Redis)")
     parser.add_argument("--client-processes", type=int, default=1, help="load client processes")
     parser.add_argument("--find-max", action="store_true", help=f"run rates {', '.join(f'{r:g}' for r in FIND_MAX_RATES)} events/s")
+    parser.add_argument("--rates", help="with --find-max: the rates to try instead, e.g. 20,40,60")
     parser.add_argument("--only", choices=("switchboard", "raw"), help="measure one system (no ratios)")
     parser.add_argument("--compression", action="store_true", help="clients offer permessage-deflate (as browsers do)")
     parser.add_argument("--settle", type=float, default=2.0, help="seconds idle before the memory is read")
@@ -290,7 +291,8 @@ def main() -> None:
 
 
 async def bench(procs: Processes, workdir: Path, args: argparse.Namespace) -> None:
-    rates = FIND_MAX_RATES if args.find_max else [args.rate]
+    ladder = [float(r) for r in args.rates.split(",")] if args.rates else FIND_MAX_RATES
+    rates = ladder if args.find_max else [args.rate]
     channel = f"fanout-bench-{os.getpid()}"
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     env = await asyncio.to_thread(prepare_database, workdir, 0) if args.only != "raw" else {**os.environ, "SWITCHBOARD_VAR_DIR": str(workdir)}
