@@ -1,5 +1,6 @@
-"""The reference client: npm graphql-ws (on Node.js, with ws as its WebSocket) subscribes to
-`workItemUpdated` on the live server, gets the snapshot, then the update a mutation made after it.
+"""The reference client: npm graphql-ws (on Node.js, with ws as its WebSocket) subscribes on the
+live server — to `workItemUpdated` and to `teamBar` — gets the snapshot, then the update a mutation
+made after it.
 
 scripts/services.sh installs graphql-ws and ws outside the repository, into $SWITCHBOARD_NPM_CACHE
 (default ~/.cache/switchboard/npm). The client script (tests/support/graphql_ws_client.cjs) takes
@@ -36,25 +37,72 @@ async def _line(process: asyncio.subprocess.Process) -> dict:
     return json.loads(line)
 
 
-async def test_graphql_ws_client_receives_snapshot_then_update(live_server: LiveServer, signed_in) -> None:
+async def _client(live_server: LiveServer, token: str, query: str, variables: dict) -> asyncio.subprocess.Process:
+    """The graphql-ws client, subscribed with `query`; it prints its first two messages."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node (Node.js) is not on PATH: the graphql-ws reference client runs on it")
     for package in ("graphql-ws", "ws", "graphql"):
         if not (NPM_CACHE / "node_modules" / package).is_dir():
             pytest.fail(f"needs {package} in {NPM_CACHE}: run scripts/services.sh (make services)")
-    jane = await signed_in("jane@example.com")
     env = {
         **os.environ,
-        "SWITCHBOARD_TOKEN": jane.token,
-        "SWITCHBOARD_QUERY": SUBSCRIPTION,
-        "SWITCHBOARD_VARIABLES": json.dumps({"ref": "T-1001"}),
+        "SWITCHBOARD_TOKEN": token,
+        "SWITCHBOARD_QUERY": query,
+        "SWITCHBOARD_VARIABLES": json.dumps(variables),
         "SWITCHBOARD_COUNT": "2",
     }
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         node, str(CLIENT), str(NPM_CACHE), live_server.url.replace("http://", "ws://") + "/graphql",
         env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def _ended_well(process: asyncio.subprocess.Process) -> None:
+    status = await asyncio.wait_for(process.wait(), TIMEOUT)
+    stderr = (await process.stderr.read()).decode() if process.stderr else ""
+    assert status == 0, stderr
+
+
+TEAM_BAR = """subscription($team: ID!) {
+  teamBar(teamId: $team) { cursor bar { team { name } members { user { name } inbox inProgress } } }
+}"""
+
+
+async def test_graphql_ws_client_follows_a_team_bar(live_server: LiveServer, signed_in) -> None:
+    jane, lena = await signed_in("jane@example.com"), await signed_in("lena@example.com")
+    team_a = next(t["id"] for t in (await jane.data("{ teams { id name } }"))["teams"] if t["name"] == "Team A")
+    jane_id = (await jane.data("{ viewer { id } }"))["viewer"]["id"]
+    lena_id = (await lena.data("{ viewer { id } }"))["viewer"]["id"]
+    assign = 'mutation($u: ID) { assignWorkItem(ref: "T-1003", userId: $u) { workItem { ref } } }'
+    await lena.data(assign, {"u": lena_id})  # lena's before the client looks
+    process = await _client(live_server, jane.token, TEAM_BAR, {"team": team_a})
+    try:
+        snapshot = await _line(process)
+        assert "errors" not in snapshot, snapshot
+        bar = snapshot["data"]["teamBar"]
+        assert bar["bar"]["team"]["name"] == "Team A" and bar["cursor"]
+
+        def workload(message: dict) -> int:
+            jane_on_bar = next(m for m in message["bar"]["members"] if m["user"]["name"] == "Jane Cooper")
+            return jane_on_bar["inbox"] + jane_on_bar["inProgress"]
+
+        await lena.data(assign, {"u": jane_id})
+        pushed = await _line(process)
+        assert "errors" not in pushed, pushed
+        update = pushed["data"]["teamBar"]
+        assert workload(update) == workload(bar) + 1
+        assert update["cursor"] != bar["cursor"]
+        await _ended_well(process)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_graphql_ws_client_receives_snapshot_then_update(live_server: LiveServer, signed_in) -> None:
+    jane = await signed_in("jane@example.com")
+    process = await _client(live_server, jane.token, SUBSCRIPTION, {"ref": "T-1001"})
     try:
         snapshot = await _line(process)
         assert "errors" not in snapshot, snapshot
@@ -70,10 +118,7 @@ async def test_graphql_ws_client_receives_snapshot_then_update(live_server: Live
         assert update["actorName"] == "Jane Cooper"
         assert update["workItem"] == {"ref": "T-1001", "title": "Bank details (graphql-ws)", "version": 2}
         assert update["cursor"] and update["cursor"] != first["cursor"]
-
-        status = await asyncio.wait_for(process.wait(), TIMEOUT)
-        stderr = (await process.stderr.read()).decode() if process.stderr else ""
-        assert status == 0, stderr
+        await _ended_well(process)
     finally:
         if process.returncode is None:
             process.kill()

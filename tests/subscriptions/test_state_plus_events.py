@@ -3,7 +3,9 @@ ends with what a fresh query returns, after a random (seeded) sequence of mutati
 and the admin on one ticket.
 
 - workItemUpdated: each message's `workItem` replaces the item's fields;
-- notifications: CREATED prepends the new ones, READ marks those read, unreadCount is replaced.
+- notifications: CREATED prepends the new ones, READ marks those read, unreadCount is replaced;
+- teamBar: each message is the whole bar and replaces it;
+- newInfoFlags: each flag in a message sets or clears the item's flag.
 
 Mutations the server refuses (taking work that is already taken, say) are part of the sequence:
 they push nothing and change nothing.
@@ -12,6 +14,7 @@ they push nothing and change nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 
 import pytest
@@ -25,10 +28,14 @@ WORK_ITEM = f"""subscription($ref: String!) {{
 }}"""
 NOTIFICATION_FIELDS = "id kind text read workItemRef"
 NOTIFICATIONS = f"subscription {{ notifications {{ kind cursor unreadCount notifications {{ {NOTIFICATION_FIELDS} }} }} }}"
-REFETCH = f"""query($ref: String!) {{
+BAR_FIELDS = "team { name } members { user { name } leader currentItem { ref } inbox inProgress waiting overdue presence }"
+TEAM_BAR = f"subscription($team: ID!) {{ teamBar(teamId: $team) {{ cursor bar {{ {BAR_FIELDS} }} }} }}"
+FLAGS = "subscription { newInfoFlags { snapshot cursor flags { hasNewInfo workItem { ref } } } }"
+REFETCH = f"""query($ref: String!, $team: ID!) {{
   workItem(ref: $ref) {{ {ITEM_FIELDS} }}
   notifications(first: 100) {{ {NOTIFICATION_FIELDS} }}
   unreadNotificationCount
+  teamBar(teamId: $team) {{ {BAR_FIELDS} }}
 }}"""
 STEPS = 20
 QUIET = 1.5  # no message for this long: everything has arrived (the hub polls the log every second)
@@ -41,11 +48,22 @@ class Mirror:
         self.item: dict | None = None
         self.notifications: list[dict] = []
         self.unread: int | None = None
+        self.bar: dict | None = None
+        self.flags: dict[str, bool] | None = None
         self.kinds: list[str] = []  # field.kind of every message after the snapshots
 
     def apply(self, field: str, update: dict) -> None:
         if field == "workItemUpdated":
             self.item = update["workItem"]
+            return
+        if field == "teamBar":
+            self.bar = update["bar"]
+            return
+        if field == "newInfoFlags":
+            if update["snapshot"]:
+                self.flags = {}
+            for flag in update["flags"]:
+                self.flags[flag["workItem"]["ref"]] = flag["hasNewInfo"]
             return
         kind, rows = update["kind"], update["notifications"]
         if kind == "SNAPSHOT":
@@ -71,8 +89,9 @@ async def _drain(session: WsSession, ops: dict[str, str], mirror: Mirror, timeou
             return applied
         assert message["type"] == "next" and not message["payload"].get("errors"), message
         field = ops[message["id"]]
-        mirror.apply(field, message["payload"]["data"][field])
-        mirror.kinds.append(f"{field}.{message['payload']['data'][field]['kind']}")
+        update = message["payload"]["data"][field]
+        mirror.apply(field, update)
+        mirror.kinds.append(f"{field}.{update.get('kind', 'SNAPSHOT' if update.get('snapshot') else 'UPDATE')}")
         applied += 1
 
 
@@ -102,12 +121,18 @@ async def test_snapshot_plus_pushed_messages_equals_a_fresh_query(live_server, s
     jane: HttpClient = users["jane"]
     mirror = Mirror()
     async with ws_session(live_server.url, jane.token) as session:
-        ops = {await session.subscribe(WORK_ITEM, {"ref": REF}): "workItemUpdated", await session.subscribe(NOTIFICATIONS): "notifications"}
-        while mirror.item is None or mirror.unread is None:  # both snapshots
+        team_a = next(t["id"] for t in (await jane.data("{ teams { id name } }"))["teams"] if t["name"] == "Team A")
+        ops = {
+            await session.subscribe(WORK_ITEM, {"ref": REF}): "workItemUpdated",
+            await session.subscribe(NOTIFICATIONS): "notifications",
+            await session.subscribe(TEAM_BAR, {"team": team_a}): "teamBar",
+            await session.subscribe(FLAGS): "newInfoFlags",
+        }
+        while None in (mirror.item, mirror.unread, mirror.bar, mirror.flags):  # every snapshot
             message = await session.receive()
             field = ops[message["id"]]
             update = message["payload"]["data"][field]
-            assert update["kind"] == "SNAPSHOT", update
+            assert update.get("kind", "SNAPSHOT") == "SNAPSHOT" and update.get("snapshot", True), update
             mirror.apply(field, update)
 
         succeeded, pushed = 0, 0
@@ -119,8 +144,9 @@ async def test_snapshot_plus_pushed_messages_equals_a_fresh_query(live_server, s
             assert all(e.get("extensions", {}).get("code") for e in result.get("errors", [])), result
             pushed += await _drain(session, ops, mirror, timeout=0.05)
         pushed += await _drain(session, ops, mirror, timeout=QUIET)
+        # while the socket is open: jane is ONLINE on the bar, as in the mirror
+        fresh = await jane.data(REFETCH, {"ref": REF, "team": team_a})
 
-    fresh = await jane.data(REFETCH, {"ref": REF})
     assert succeeded >= STEPS // 3, f"only {succeeded} of {STEPS} mutations succeeded"
     assert pushed == len(mirror.kinds)
     # the sequence exercised both streams' kinds of change
@@ -129,3 +155,9 @@ async def test_snapshot_plus_pushed_messages_equals_a_fresh_query(live_server, s
     assert mirror.item == fresh["workItem"]
     assert mirror.unread == fresh["unreadNotificationCount"]
     assert mirror.notifications == fresh["notifications"][: len(mirror.notifications)]
+    assert mirror.bar == fresh["teamBar"], json.dumps([mirror.bar, fresh["teamBar"]])
+    # the flag shows while the item is with jane or her team (lena); with anyone else (the admin
+    # took it with startWork, say) it is not theirs to follow
+    holder = fresh["workItem"]["assignee"]
+    on_team = holder is not None and holder["id"] in (ids["jane"], ids["lena"])
+    assert mirror.flags.get(REF, False) == (on_team and fresh["workItem"]["hasNewInfo"]), (mirror.flags, fresh["workItem"])
