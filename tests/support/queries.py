@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import contextmanager
 from typing import Iterator
 
 from tortoise.log import db_client_logger
+
+
+# the server's periodic tasks (their names): what they run in the background is not the cost of
+# the operation being measured
+HOUSEKEEPING_TASKS = ("event-hub", "event-log-pruner", "item-viewers heartbeat", "presence", "switchboard-scheduler")
+
+
+def _in_housekeeping() -> bool:
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:
+        return False
+    return task is not None and task.get_name() in HOUSEKEEPING_TASKS
 
 
 class _Recorder(logging.Handler):
@@ -15,6 +29,8 @@ class _Recorder(logging.Handler):
         self.statements: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        if _in_housekeeping():
+            return
         message = record.getMessage()
         if not message.startswith(("Created connection", "Closed connection")):
             self.statements.append(message)
