@@ -20,7 +20,7 @@ import pytest
 
 from server.settings import Settings
 from tests.support import backends
-from tests.support.client import HttpClient, WsSession, ws_session
+from tests.support.client import HttpClient, WsSession, signed_in_on, ws_session
 from tests.support.processes import two_servers
 from tests.support.redis_server import REDIS_SERVER, RedisServer
 
@@ -85,14 +85,6 @@ class Received:
                 self.arrived.setdefault(title, time.monotonic())
 
 
-async def _jane_on(stack: AsyncExitStack, url: str) -> HttpClient:
-    anonymous = HttpClient(url)
-    stack.push_async_callback(anonymous.aclose)
-    jane = await anonymous.as_user("jane@example.com")
-    stack.push_async_callback(jane.aclose)
-    return jane
-
-
 async def _subscribed(session: WsSession, after: str | None = None) -> str:
     op = await session.subscribe(SUBSCRIBE, {"after": after})
     if after is None:
@@ -116,7 +108,7 @@ async def test_updates_keep_arriving_through_a_redis_restart(
     async with AsyncExitStack() as stack:
         stack.callback(redis.kill)
         server_a, server_b = await stack.enter_async_context(two_servers(shared_backend, settings, tmp_path, {"REDIS_URL": redis.url}))
-        jane_b = await _jane_on(stack, server_b.url)
+        jane_b = await signed_in_on(stack, server_b.url)
         session = await stack.enter_async_context(ws_session(server_a.url, jane_b.token))
         op = await _subscribed(session)
 
@@ -146,7 +138,7 @@ async def test_a_dropped_socket_resumes_from_its_cursor_with_nothing_missing_or_
 ) -> None:
     async with AsyncExitStack() as stack:
         server_a, server_b = await stack.enter_async_context(two_servers(shared_backend, settings, tmp_path))
-        jane_b = await _jane_on(stack, server_b.url)
+        jane_b = await signed_in_on(stack, server_b.url)
         mutator, received = Mutator(jane_b), Received()
         async with ws_session(server_a.url, jane_b.token) as session:
             op = await _subscribed(session)

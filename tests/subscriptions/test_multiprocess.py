@@ -17,7 +17,7 @@ from typing import Any
 
 from server.settings import Settings
 from tests.support import backends
-from tests.support.client import HttpClient, WsSession, ws_session
+from tests.support.client import HttpClient, WsSession, signed_in_on, ws_session
 from tests.support.processes import two_servers
 
 UPDATE_TIMEOUT = 10.0
@@ -80,21 +80,12 @@ async def fill_and_submit(author: HttpClient) -> dict[str, Any]:
     return submitted["submitWorkItem"]
 
 
-async def jane_on(stack: AsyncExitStack, url: str) -> HttpClient:
-    """Jane signed in over HTTP on the server at `url`; both clients closed with the stack."""
-    anonymous = HttpClient(url)
-    stack.push_async_callback(anonymous.aclose)
-    jane = await anonymous.as_user("jane@example.com")
-    stack.push_async_callback(jane.aclose)
-    return jane
-
-
 async def test_subscriber_on_one_process_receives_submit_made_through_another(
     shared_backend: backends.TestBackend, settings: Settings, demo: None, tmp_path: Path
 ) -> None:
     async with AsyncExitStack() as stack:
         server_a, server_b = await stack.enter_async_context(two_servers(shared_backend, settings, tmp_path))
-        jane_b = await jane_on(stack, server_b.url)
+        jane_b = await signed_in_on(stack, server_b.url)
 
         session_a = await stack.enter_async_context(ws_session(server_a.url, jane_b.token))
         op_id = await subscribe_to_draft(session_a)
@@ -111,7 +102,7 @@ async def test_subscribers_on_both_processes_receive_submit_made_through_one(
 ) -> None:
     async with AsyncExitStack() as stack:
         server_a, server_b = await stack.enter_async_context(two_servers(shared_backend, settings, tmp_path))
-        jane_a = await jane_on(stack, server_a.url)
+        jane_a = await signed_in_on(stack, server_a.url)
 
         session_a = await stack.enter_async_context(ws_session(server_a.url, jane_a.token))
         session_b = await stack.enter_async_context(ws_session(server_b.url, jane_a.token))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, AsyncIterator
 
 import httpx
@@ -159,3 +159,12 @@ async def ws_session(base_url: str, token: str | None = None, *, init: bool = Tr
             assert ack["type"] == "connection_ack", ack
             session.ack_payload = ack.get("payload")
         yield session
+
+
+async def signed_in_on(stack: AsyncExitStack, url: str, email: str = "jane@example.com") -> HttpClient:
+    """`email` signed in over HTTP on the server at `url`; both clients closed with the stack."""
+    anonymous = HttpClient(url)
+    stack.push_async_callback(anonymous.aclose)
+    user = await anonymous.as_user(email)
+    stack.push_async_callback(user.aclose)
+    return user
