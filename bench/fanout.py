@@ -223,11 +223,12 @@ async def measure(name: str, procs: Processes, servers: list[subprocess.Popen], 
     driver = Driver(http_urls, {"Authorization": f"Bearer {token}"}, ref)
     try:
         await warm_up(driver, ws_urls[0], token)
-        await asyncio.sleep(args.settle / 2)
-        rss_before = sum(rss_kib(s.pid) for s in servers)
         idle = {}
         for rate in rates:  # the mutation alone, no subscribers
             _, _, idle[rate], _ = await driver.drive(rate, args.seconds)
+        await asyncio.sleep(args.settle / 2)
+        # after the mutations alone: their pools and caches are not the subscribers' memory
+        rss_before = sum(rss_kib(s.pid) for s in servers)
         clients = LoadClients(procs, args.subscribers, ws_urls, token, ref, args.client_processes, workdir, args.compression)
         started = time.monotonic()
         ready = await clients.ready(args.connect_timeout)

@@ -35,7 +35,8 @@ from server.settings import Settings, load_settings
 from server.subscriptions import bus
 from server.subscriptions.presence import running_presence
 from server.subscriptions.limits import PrincipalLimits
-from server.subscriptions.transport import Connections, TransportWSHandler
+from server.subscriptions.connections import Connections
+from server.subscriptions.transport import TransportWSHandler
 from server.worker import running_scheduler
 
 log = logging.getLogger(__name__)

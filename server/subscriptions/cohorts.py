@@ -178,7 +178,7 @@ class Registry:
         if self.cohorts.get(cohort.key) is cohort:
             del self.cohorts[cohort.key]
 
-    async def run(
+    async def join(
         self,
         source: Source,
         viewer: Viewer,
@@ -189,11 +189,12 @@ class Registry:
         member_execute: Execute,
         send: Send,
         on_member: Callable[[Member], None] = lambda member: None,
-        off_member: Callable[[Member], None] = lambda member: None,
         on_opened: Callable[[Viewer, Opened], Awaitable[None]] | None = None,
-    ) -> None:
-        """Serve one client operation until it ends (cancelled by the client's `complete`, or an
-        error raised from here: before the first message for a refused subscription).
+    ) -> tuple[Member, Cohort]:
+        """Check a client operation's arguments, send its first messages and make it a live
+        member of its cohort; then it is pushed to until its `ended` future is done (the cohort
+        ended it: an error, or ScopeChanged) or `leave` is called (the client completed it).
+        An error raised from here refuses the subscription (before its first message).
         `on_opened` runs once the arguments are checked, before the first message."""
         hub = bus.current()
         if hub is None:
@@ -215,18 +216,19 @@ class Registry:
                     cohort = self.cohorts.get(key) or Cohort(self, key, source, opened, viewer, execute_for(viewer), hub)
                     self.cohorts[key] = cohort
                 await self._replay(source, opened, member, max(cohort.position, member.position))
-            try:
-                await member.ended
-            except ScopeChanged as changed:
-                changed.position = member.position
-                raise
-        finally:
-            off_member(member)
-            cohort.detach(member)
-            if member.ended.done() and not member.ended.cancelled():
-                member.ended.exception()  # retrieved: it ended this run, or a cancelled one
-            else:
-                member.ended.cancel()
+        except BaseException:
+            self.leave(member, cohort)
+            raise
+        return member, cohort
+
+    @staticmethod
+    def leave(member: Member, cohort: Cohort) -> None:
+        """Stop pushing to `member` (idempotent)."""
+        cohort.detach(member)
+        if member.ended.done() and not member.ended.cancelled():
+            member.ended.exception()  # retrieved: whoever ended it has been told
+        else:
+            member.ended.cancel()
 
     async def _first_messages(self, source: Source, opened: Opened, member: Member, after: int | None, hub: bus.EventHub) -> None:
         if after is not None:

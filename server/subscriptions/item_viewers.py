@@ -45,13 +45,19 @@ class Tracked:
     async def closed(self) -> None:
         """Remove the row, even when the operation is being cancelled (the removal is shielded:
         a second cancellation leaves it running)."""
+        task = self.close_soon()
+        if task is not None:
+            await asyncio.shield(task)
+
+    def close_soon(self) -> asyncio.Task | None:
+        """Start removing the row (once); the task doing it, kept until it is done."""
         if not self.open:
-            return
+            return None
         self.open = False
         task = asyncio.ensure_future(_close(self.key))
         _closing.add(task)
         task.add_done_callback(_closing.discard)
-        await asyncio.shield(task)
+        return task
 
 
 async def _close(key: str) -> None:

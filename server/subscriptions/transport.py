@@ -2,9 +2,8 @@
 
 strawberry's handler speaks the protocol; this module adds what Switchboard needs on top of it:
 
-- connection_init authenticates the bearer token in its payload (refused: 4403), counts the
-  connection against its identity (over the cap: 4429 "Too many connections"), and watches an API
-  key's access so that a revocation closes the connection at once (4403 "Access revoked");
+- connection_init is accepted by server/subscriptions/connections.py (the bearer token, the
+  connection cap per identity, the access watch, presence); refusals close with their code;
 - every message is parsed as HTTP bodies are (server/http/request_json.py: standard JSON, bounded
   depth and integers, no lone surrogates; else close 4400 with the reason);
 - every message is checked before it is acted on: valid JSON that is not an object, or a
@@ -19,6 +18,11 @@ strawberry's handler speaks the protocol; this module adds what Switchboard need
 - a user's connection counts towards their presence (server/subscriptions/presence.py) from its
   accepted connection_init until it ends; a `ping` whose payload is `{"presence": "AWAY"}` or
   `{"presence": "ONLINE"}` marks the connection away or back (the pong is sent as ever);
+- a live subscription, once its resolver has sent its first messages, is handed off to the
+  handler (`hand_off`): strawberry's execution of it returns, and the handler ends it — on the
+  client's `complete`, when the connection ends, or when its cohort ends it (`end_live`);
+- nothing of a connection is kept that it does not need while idle (no queue until a send has to wait, no finished timer or task): an idle
+  subscribed connection costs little more than the ASGI server's own WebSocket;
 - when the connection ends, however it ends, its access watch stops, every slot it held is
   released and it stops counting towards presence.
 """
@@ -26,28 +30,24 @@ strawberry's handler speaks the protocol; this module adds what Switchboard need
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sys
 import uuid
 from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import msgspec
 
 from graphql import GraphQLError
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import NonJsonMessageReceived
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 
-from server.domain.errors import Unauthenticated
-from server.domain.tokens import TokenSigner
-from server.domain.viewer import Viewer, authenticate, refresh
 from server.http.request_json import RequestJSONError
-from server.resolvers.context import Context, parse_bearer
-from server.subscriptions.access import AccessWatch, WatchUnavailable, is_watched
-from server.subscriptions.cohorts import ScopeChanged
+from server.resolvers.context import Context
+from server.subscriptions.access import AccessWatch
 from server.subscriptions import presence
 from server.subscriptions.limits import PrincipalLimits, Slot
 
@@ -90,6 +90,12 @@ async def _finish(coroutine: Any, waiting: Any) -> None:
             waiting = coroutine.send(None)
         except StopIteration:
             return
+
+
+class LiveHandle(Protocol):
+    """A live subscription its resolver handed to the handler (server/schema/live/)."""
+
+    def stop(self) -> None: ...
 
 
 class ConnectionRefused(Exception):
@@ -137,7 +143,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._operation_slots: dict[Operation, Slot] = {}
-        self._outgoing: deque[str] = deque()
+        self._live: dict[str, LiveHandle] = {}  # operations handed off by their resolver
+        # the connection's context (the database's, no operation's): what callbacks and tasks of
+        # its live subscriptions run in, so that they keep no finished operation alive
+        self.base_context = contextvars.copy_context()
+        self._outgoing: deque[str] | None = None  # made when a send first has to wait
         self._writer: asyncio.Task[None] | None = None  # while a send had to wait
         self._close_task: asyncio.Future[None] | None = None
         self._closing = False
@@ -150,6 +160,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         if self._writer is None and not self._outgoing:
             self._send_now(frame)
             return
+        if self._outgoing is None:
+            self._outgoing = deque()
         limit = getattr(self.context, "outgoing_queue", DEFAULT_OUTGOING_QUEUE)
         if len(self._outgoing) >= limit:
             self._closing = True
@@ -183,9 +195,9 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             raise
         except Exception:  # noqa: BLE001 - the socket closed; the handler ends on its own
             self._closing = True
-            self._outgoing.clear()
         finally:
             self._writer = None
+            self._outgoing = None
 
     async def _close_slow(self) -> None:
         log.info("Closed a WebSocket whose client fell %d messages behind", getattr(self.context, "outgoing_queue", 0))
@@ -257,10 +269,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         await super().handle_invalid_message(error_message)
 
     async def handle_connection_init(self, message: Any) -> None:
+        timer = self.connection_init_timeout_task
         try:
-            await super().handle_connection_init(message)
+            await super().handle_connection_init(message)  # cancels the timer
         except ConnectionRefused as refused:
             await self.websocket.close(code=refused.code, reason=refused.reason)
+        if timer is not None and timer.cancelled():
+            self.connection_init_timeout_task = None  # a finished timer: nothing to keep
 
     async def handle_subscribe(self, message: Any) -> None:
         problem = _malformed_subscribe(message)
@@ -283,14 +298,47 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
                 return
         await super().handle_subscribe(message)
         operation = self.operations.get(message["id"])
-        if slot is None:
-            return
         if operation is None or operation.task is None:
-            slot.release()
+            if slot is not None:
+                slot.release()
             return
-        self._operation_slots[operation] = slot
-        # every way an operation ends finishes its task (completion, error, cancellation)
-        operation.task.add_done_callback(lambda _task: self._release(operation))
+        if slot is not None:
+            self._operation_slots[operation] = slot
+        operation.task.add_done_callback(lambda _task: self._task_ended(operation))
+
+    def _task_ended(self, operation: Operation) -> None:
+        """Every way an operation ends finishes its task (completion, error, cancellation) — but
+        a live subscription's task ends at its hand-off: the subscription keeps its slot (until
+        `end_live` or `cleanup_operation`) and drops the finished task, which would keep the
+        whole execution's context alive."""
+        if self._live.get(operation.id) is not None and self.operations.get(operation.id) is operation:
+            operation.task = None
+        else:
+            self._release(operation)
+
+    # -- live subscriptions, once their resolver has handed them off -----------------------------
+
+    def hand_off(self, operation: Operation, live: "LiveHandle") -> None:
+        """From now on `live` serves `operation` and strawberry's execution of it returns without
+        a word (the operation counts as completed for strawberry); the operation keeps its id and
+        slots until `end_live` or the client's `complete`."""
+        if self.operations.get(operation.id) is not operation:  # completed meanwhile
+            live.stop()
+            return
+        operation.completed = True
+        self._live[operation.id] = live
+
+    def end_live(self, operation: Operation, payload: str | None) -> None:
+        """The live subscription ended on the server's side: its last `next` (an error's, when
+        `payload` is given), then `complete`."""
+        if self.operations.get(operation.id) is not operation:
+            return
+        del self.operations[operation.id]
+        self._live.pop(operation.id, None)
+        self._release(operation)
+        if payload is not None:
+            self.next_sender(operation.id)(payload)
+        self._enqueue(_encode({"id": operation.id, "type": "complete"}).decode())
 
     def forget_id(self, id: str) -> None:
         operation = self.operations.get(id)
@@ -299,6 +347,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             self._release(operation)  # before its final message is sent
 
     async def cleanup_operation(self, operation_id: str) -> None:
+        live = self._live.pop(operation_id, None)
+        if live is not None:  # its task has ended, or is about to without a word
+            operation = self.operations.pop(operation_id, None)
+            if operation is not None:
+                self._release(operation)
+            live.stop()
+            return
         operation = self.operations.get(operation_id)
         await super().cleanup_operation(operation_id)
         if operation is not None:
@@ -312,70 +367,3 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
     async def _refuse(self, op_id: str, message: str) -> None:
         error = GraphQLError(message, extensions={"code": "LIMIT_EXCEEDED"})
         await self.send_message({"id": op_id, "type": "error", "payload": [error.formatted]})
-
-
-class Connections:
-    """What a GraphQL view needs for its WebSocket side: the context of a new connection, and the
-    acceptance of its connection_init."""
-
-    def __init__(self, signer: TokenSigner, limits: PrincipalLimits) -> None:
-        self.signer = signer
-        self.limits = limits
-        self.outgoing_queue = DEFAULT_OUTGOING_QUEUE
-
-    def context(self, websocket: Any, response: Any) -> ConnectionContext:
-        return ConnectionContext(request=websocket, response=response, signer=self.signer, limits=self.limits, outgoing_queue=self.outgoing_queue)
-
-    async def accept(self, context: Context) -> dict[str, object]:
-        """The connection_ack payload, or `ConnectionRejectionError` (4403) / `ConnectionRefused`."""
-        params = context.connection_params or {}
-        header = params.get("Authorization", params.get("authorization"))
-        token, problem = parse_bearer(header if isinstance(header, str) else None)
-        if token is None:
-            raise ConnectionRejectionError({"message": problem or "connection_init needs an Authorization bearer token"})
-        try:
-            context.connection_viewer = await authenticate(token, self.signer)
-        except Unauthenticated as exc:
-            raise ConnectionRejectionError({"message": exc.message}) from None
-        viewer = context.connection_viewer
-        if isinstance(context, ConnectionContext):
-            context.connection_slot = self.limits.take_connection(viewer)  # released by TransportWSHandler.handle
-            if context.connection_slot is None:
-                raise ConnectionRefused(TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_CLOSE_REASON)
-            if is_watched(viewer):
-                await self._watch_access(context)
-            if viewer.is_user:  # released by TransportWSHandler.handle
-                context.presence_user_id = viewer.id
-                await presence.connected(viewer.id, context.connection_id)
-        return {"viewer": {"kind": viewer.kind.value, "id": str(viewer.id), "name": viewer.name}}
-
-    async def _watch_access(self, context: ConnectionContext) -> None:
-        """Close the connection the moment its identity loses access (an API key revoked), even
-        when it sends nothing. The watch is active before the identity is checked again, so a
-        revocation committed at any moment after authentication either is seen here or closes
-        the connection. Without a working watch the connection is refused: it could not be closed
-        on time."""
-        websocket = context.request
-
-        async def close(event: object) -> None:
-            try:
-                await websocket.close(code=ACCESS_REVOKED_CLOSE_CODE, reason=ACCESS_REVOKED_CLOSE_REASON)
-            except RuntimeError:
-                pass  # already closed
-
-        async def changed(viewer: Viewer) -> None:
-            context.connection_viewer = viewer
-            for member in list(context.live_members):
-                member.end(ScopeChanged())  # each subscription carries on in its new cohort
-
-        watch = AccessWatch(context.connection_viewer, on_revoked=close, on_changed=changed)
-        try:
-            await watch.start()
-        except WatchUnavailable:
-            log.exception("Refused a WebSocket connection: its access cannot be watched")
-            raise ConnectionRejectionError({"message": "Live access checks are unavailable; try again later."}) from None
-        context.access_watch = watch  # stopped by TransportWSHandler.handle when the connection ends
-        current = await refresh(context.connection_viewer)
-        if current is None:
-            raise ConnectionRejectionError({"message": "Your access has been revoked."})
-        context.connection_viewer = current

@@ -2,8 +2,10 @@
 the cohort fan-out, and the Subscription root type.
 
 `serve` is what every subscription resolver runs: it finds the client operation it serves (set by
-the graphql-transport-ws handler), joins the operation's cohort, and pushes from there; the
-resolver itself never yields, so strawberry executes nothing per subscriber. When the
+the graphql-transport-ws handler), joins the operation's cohort, sends its first messages, and
+hands the operation to the handler as a `LiveOperation`; the resolver then returns without ever
+yielding, so strawberry executes nothing per subscriber and keeps no execution of it while it is
+idle (its parse, validation, limits and error handling still run once, at subscribe). When the
 connection's scope changes (an access event), the operation carries on from its cursor in the
 cohort of its new scope.
 
@@ -14,9 +16,11 @@ ends (server/subscriptions/item_viewers.py); a scope change keeps the same row.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, AsyncGenerator, Hashable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.types.graphql import OperationType
 
 from server.domain import visibility
@@ -25,7 +29,8 @@ from server.domain.events import user_channel
 from server.domain.viewer import Viewer
 from server.resolvers.context import Context
 from server.resolvers.inputs import decode_cursor, encode_cursor
-from server.subscriptions.cohorts import Opened, ScopeChanged, Source, encode_payload, registry
+from server.schema.errors import present_errors
+from server.subscriptions.cohorts import Cohort, Member, Opened, ScopeChanged, Source, encode_payload, registry
 from server.subscriptions.item_viewers import Tracked, operation_key
 from server.subscriptions.transport import current_operation
 
@@ -64,22 +69,46 @@ def _after(after: str | None) -> int | None:
     return decode_cursor(after, CURSOR_KIND, "after") if after is not None else None
 
 
-async def serve(info: strawberry.Info, source: Source, args: dict[str, Any], after: str | None) -> AsyncGenerator[Any, None]:
-    running = current_operation.get()
-    if running is None:
-        raise ValidationError("Subscriptions are served over WebSocket (graphql-transport-ws) only.")
-    handler, operation = running
-    context = handler.context
-    schema = info.schema
-    position = _after(after)
-    variables = operation.variables or {}
-    document = (operation.query, operation.operation_name, encode_payload(variables, None))
+class LiveOperation:
+    """One client subscription served through its cohort, once strawberry has checked the
+    document (parse, validation, limits) and this object has sent the first messages.
 
-    async def execute(viewer: Any, value: Any) -> str:
-        result = await schema.execute(
+    From then on the graphql-transport-ws handler owns it (`hand_off`) and strawberry's own
+    execution of it has returned: an idle subscription is this object, its cohort member and
+    its row of open items, not a suspended execution stack. It ends when the client completes
+    it or the connection ends (`stop`), or when its cohort ends it (`_ended`): with an error
+    (sent as strawberry would send an error raised by the stream: a `next` with the error, then
+    `complete`), or with a scope change (it carries on from its cursor in its new cohort)."""
+
+    __slots__ = ("handler", "operation", "schema", "source", "args", "document", "send", "tracked", "member", "cohort", "_task")
+
+    def __init__(self, handler: Any, operation: Any, schema: Any, source: Source, args: dict[str, Any]) -> None:
+        self.handler = handler
+        self.operation = operation
+        self.schema = schema
+        self.source = source
+        self.args = args
+        self.document = (operation.query, operation.operation_name, encode_payload(operation.variables or {}, None))
+        send_next = handler.next_sender(operation.id)
+        operations = handler.operations
+
+        def send(payload: str) -> None:
+            if operations.get(operation.id) is operation:  # not after the client completed it
+                send_next(payload)
+
+        self.send = send
+        tracked = getattr(source, "tracked_item", None) is not None
+        self.tracked = Tracked(operation_key(handler.context.connection_id, operation.id)) if tracked else None
+        self.member: Member | None = None
+        self.cohort: Cohort | None = None
+        self._task: asyncio.Task | None = None  # a rejoin after a scope change
+
+    async def execute(self, viewer: Any, value: Any) -> str:
+        operation = self.operation
+        result = await self.schema.execute(
             operation.query,
-            variable_values=variables,
-            context_value=Context(request=None, response=None, signer=context.signer, fixed_viewer=viewer),
+            variable_values=operation.variables or {},
+            context_value=Context(request=None, response=None, signer=self.handler.context.signer, fixed_viewer=viewer),
             root_value=value,
             operation_name=operation.operation_name,
             allowed_operation_types=_SUBSCRIPTION,
@@ -87,32 +116,82 @@ async def serve(info: strawberry.Info, source: Source, args: dict[str, Any], aft
         errors = [error.formatted for error in result.errors] if result.errors else None
         return encode_payload(result.data, errors).decode()
 
-    send_next = handler.next_sender(operation.id)
+    async def join(self, position: int | None) -> None:
+        context = self.handler.context
+        members = context.live_members
+        self.member, self.cohort = await registry.join(
+            self.source, context.connection_viewer, self.args, self.document, position,
+            lambda viewer: self.execute, self.execute, self.send, on_member=members.add, on_opened=self._opened,
+        )
+        self.member.ended.add_done_callback(self._ended, context=self.handler.base_context)
 
-    def send(payload: str) -> None:
-        if handler.operations.get(operation.id) is operation:  # not after the client completed it
-            send_next(payload)
+    async def _opened(self, viewer: Viewer, opened: Opened) -> None:
+        if self.tracked is not None and viewer.is_user and not self.tracked.open:
+            await self.tracked.opened(self.source.tracked_item(opened), viewer.id)
 
-    tracked_item = getattr(source, "tracked_item", None)
-    tracked = Tracked(operation_key(context.connection_id, operation.id)) if tracked_item is not None else None
+    def _leave(self) -> None:
+        member, cohort = self.member, self.cohort
+        if member is not None and cohort is not None:
+            self.handler.context.live_members.discard(member)
+            registry.leave(member, cohort)
+        self.member = self.cohort = None
 
-    async def on_opened(viewer: Viewer, opened: Opened) -> None:
-        if tracked is not None and viewer.is_user and not tracked.open:
-            await tracked.opened(tracked_item(opened), viewer.id)
+    def _ended(self, ended: asyncio.Future) -> None:
+        if ended.cancelled():  # left: `stop` or a rejoin took it
+            return
+        error = ended.exception()
+        position = self.member.position if self.member is not None else None
+        self._leave()
+        if isinstance(error, ScopeChanged):
+            self._task = asyncio.get_running_loop().create_task(self._rejoin(position), name="live rejoin", context=self.handler.base_context)
+        else:
+            self._end(error)
 
-    members = context.live_members
+    async def _rejoin(self, position: int | None) -> None:
+        try:
+            await self.join(position)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - told to the client (masked, logged once)
+            self._end(error)
+        finally:
+            self._task = None
+
+    def _end(self, error: BaseException | None) -> None:
+        payload = None
+        if error is not None:
+            errors = [error if isinstance(error, GraphQLError) else GraphQLError(str(error), original_error=error)]
+            self.schema.process_errors(errors)
+            payload = encode_payload(None, [e.formatted for e in present_errors(errors, hide_suggestions=self.schema.hide_suggestions)]).decode()
+        if self.tracked is not None:
+            self.tracked.close_soon()
+        self.handler.end_live(self.operation, payload)
+
+    def stop(self) -> None:
+        """The client completed it, or its connection ended."""
+        if self._task is not None:
+            self._task.cancel()
+        self._leave()
+        if self.tracked is not None:
+            self.tracked.close_soon()
+
+
+async def serve(info: strawberry.Info, source: Source, args: dict[str, Any], after: str | None) -> AsyncGenerator[Any, None]:
+    """A subscription resolver's body: join the cohort, then hand the operation to the
+    connection's handler and return, so that strawberry's execution ends (quietly: the handler
+    marked the operation as its own) and holds nothing while the subscription is idle. An error
+    raised before the hand-off (the arguments, the cursor, the snapshot) is strawberry's to send."""
+    running = current_operation.get()
+    if running is None:
+        raise ValidationError("Subscriptions are served over WebSocket (graphql-transport-ws) only.")
+    handler, operation = running
+    live = LiveOperation(handler, operation, info.schema, source, args)
     try:
-        while True:
-            try:
-                await registry.run(
-                    source, context.connection_viewer, args, document, position,
-                    lambda viewer: execute, execute, send, on_member=members.add, off_member=members.discard,
-                    on_opened=on_opened,
-                )
-                return
-            except ScopeChanged as changed:
-                position = changed.position  # carry on from there in the new scope's cohort
-    finally:
-        if tracked is not None:
-            await tracked.closed()
+        await live.join(_after(after))
+    except BaseException:
+        if live.tracked is not None:
+            await live.tracked.closed()
+        raise
+    handler.hand_off(operation, live)
+    return
     yield  # an async generator for strawberry; never reached
