@@ -129,10 +129,19 @@ class EmailShared(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.email
     shared_from: str
 
     def channels(self) -> list[str]:
-        channels = super().channels()
-        if self.team_id is not None:
-            channels.append(team_channel(self.team_id))
-        return channels
+        return super().channels() + ([team_channel(self.team_id)] if self.team_id is not None else [])
+
+
+class EmailUnshared(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.email_unshared"):
+    """A shared email was taken off this item (its own item keeps it); its team sees it go."""
+
+    email_id: int
+    team_id: int | None
+    shared_from: str
+    shared_at: str  # when it had been shared (ISO 8601)
+
+    def channels(self) -> list[str]:
+        return super().channels() + ([team_channel(self.team_id)] if self.team_id is not None else [])
 
 
 class TimelineEntryAdded(WorkItemEvent, frozen=True, kw_only=True, tag="work_item.timeline_entry_added"):

@@ -24,7 +24,7 @@ from server.domain.lifecycle import Outcome, load_for_change, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
 from server.domain.item_store import event_base
-from server.domain.events import EmailShared, WorkItemFieldsChanged
+from server.domain.events import EmailShared, EmailUnshared, WorkItemFieldsChanged
 
 MAX_GROUP = 500
 
@@ -165,6 +165,7 @@ async def unshare_email(viewer: Viewer, email_id: int, from_ref: str) -> Outcome
             if share.timeline_entry_id is not None:
                 await TimelineEntry.filter(id=share.timeline_entry_id).delete()
             await share.delete()
-            uow.emit(WorkItemFieldsChanged(**event_base(target, viewer), fields=("emails",)))
+            uow.emit(EmailUnshared(**event_base(target, viewer), email_id=email.id, team_id=target.team_id,
+                                   shared_from=source.ref, shared_at=share.created_at.isoformat()))
     return Outcome(source, notices=[] if share else [f"The email was not shared to {target.ref}."])
 

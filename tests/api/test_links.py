@@ -150,8 +150,14 @@ async def test_sharing_an_email_to_a_linked_item_of_another_team(admin, signed_i
     assert entry["node"]["body"] == "Tax code fixed" and entry["node"]["data"]["sharedFrom"] == "T-1003"
     assert entry["node"]["workItemRef"] == "T-1008"
     assert (await jane.data(SHARE, {"e": email_id, "to": "T-1008"}))["shareEmail"]["notices"] == ["The email was already shared to T-1008."]
-    # taking it back
-    await jane.data(UNSHARE, {"e": email_id, "from": "T-1008"})
+    # taking it back: T-1008's followers are told
+    async with ws_session(live_server.url, karina.token) as session:
+        op = await session.subscribe('subscription { workItemUpdated(ref: "T-1008") { kind } }')
+        await session.next_for(op)
+        await jane.data(UNSHARE, {"e": email_id, "from": "T-1008"})
+        kinds = set()
+        while "EMAIL_UNSHARED" not in kinds:
+            kinds.add((await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"])
     assert (await karina.data('{ workItem(ref: "T-1008") { emails { subject } } }'))["workItem"]["emails"] == []
     assert await TimelineEntry.filter(work_item__ref="T-1008", kind=TimelineKind.EMAIL_SHARED).count() == 0
 

@@ -8,18 +8,19 @@ and the admin on one ticket.
 - newInfoFlags: each flag in a message sets or clears the item's flag.
 
 Mutations the server refuses (taking work that is already taken, say) are part of the sequence:
-they push nothing and change nothing.
+they push nothing and change nothing. The mail streams (sharedEmails, outboxUpdated) are in
+test_state_plus_events_mail.py; the mirror and the loops feeding it in tests/support/live_mirror.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
 
 import pytest
 
-from tests.support.client import HttpClient, WsSession, ws_session
+from tests.support.client import HttpClient, ws_session
+from tests.support.live_mirror import Mirror, run_steps, take_snapshots
 
 REF = "T-1003"
 ITEM_FIELDS = "ref title description status priority version hasNewInfo assignee { id name } updatedAt"
@@ -38,19 +39,16 @@ REFETCH = f"""query($ref: String!, $team: ID!) {{
   teamBar(teamId: $team) {{ {BAR_FIELDS} }}
 }}"""
 STEPS = 20
-QUIET = 1.5  # no message for this long: everything has arrived (the hub polls the log every second)
 
 
-class Mirror:
-    """What the client shows, from the snapshots and every message after them."""
-
+class ItemMirror(Mirror):
     def __init__(self) -> None:
+        super().__init__()
         self.item: dict | None = None
         self.notifications: list[dict] = []
         self.unread: int | None = None
         self.bar: dict | None = None
         self.flags: dict[str, bool] | None = None
-        self.kinds: list[str] = []  # field.kind of every message after the snapshots
 
     def apply(self, field: str, update: dict) -> None:
         if field == "workItemUpdated":
@@ -79,22 +77,6 @@ class Mirror:
         self.unread = update["unreadCount"]
 
 
-async def _drain(session: WsSession, ops: dict[str, str], mirror: Mirror, timeout: float) -> int:
-    """Apply messages until none came for `timeout` seconds; how many were applied."""
-    applied = 0
-    while True:
-        try:
-            message = await session.receive(timeout=timeout)
-        except (asyncio.TimeoutError, TimeoutError):
-            return applied
-        assert message["type"] == "next" and not message["payload"].get("errors"), message
-        field = ops[message["id"]]
-        update = message["payload"]["data"][field]
-        mirror.apply(field, update)
-        mirror.kinds.append(f"{field}.{update.get('kind', 'SNAPSHOT' if update.get('snapshot') else 'UPDATE')}")
-        applied += 1
-
-
 def _steps(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, dict]]:
     """(actor, document, variables) for each step of the sequence."""
     update = 'mutation($r: String!, $t: String, $d: String) { updateWorkItem(ref: $r, input: {title: $t, description: $d}) { version } }'
@@ -119,7 +101,7 @@ async def test_snapshot_plus_pushed_messages_equals_a_fresh_query(live_server, s
     users = {name: await signed_in(f"{name}@example.com") for name in ("jane", "lena", "admin")}
     ids = {name: (await client.data("{ viewer { id } }"))["viewer"]["id"] for name, client in users.items()}
     jane: HttpClient = users["jane"]
-    mirror = Mirror()
+    mirror = ItemMirror()
     async with ws_session(live_server.url, jane.token) as session:
         team_a = next(t["id"] for t in (await jane.data("{ teams { id name } }"))["teams"] if t["name"] == "Team A")
         ops = {
@@ -128,22 +110,10 @@ async def test_snapshot_plus_pushed_messages_equals_a_fresh_query(live_server, s
             await session.subscribe(TEAM_BAR, {"team": team_a}): "teamBar",
             await session.subscribe(FLAGS): "newInfoFlags",
         }
-        while None in (mirror.item, mirror.unread, mirror.bar, mirror.flags):  # every snapshot
-            message = await session.receive()
-            field = ops[message["id"]]
-            update = message["payload"]["data"][field]
-            assert update.get("kind", "SNAPSHOT") == "SNAPSHOT" and update.get("snapshot", True), update
-            mirror.apply(field, update)
-
-        succeeded, pushed = 0, 0
-        for actor, document, variables in _steps(random.Random(seed), ids):
-            result = await users[actor].post(document, variables)
-            if not result.get("errors"):
-                succeeded += 1
-            # refused mutations are expected (the code says which rule): they change nothing
-            assert all(e.get("extensions", {}).get("code") for e in result.get("errors", [])), result
-            pushed += await _drain(session, ops, mirror, timeout=0.05)
-        pushed += await _drain(session, ops, mirror, timeout=QUIET)
+        pushed = await take_snapshots(session, ops, mirror)
+        steps = iter(_steps(random.Random(seed), ids))
+        succeeded, after = await run_steps(users, lambda: next(steps), STEPS, [(session, ops, mirror)])
+        pushed += after
         # while the socket is open: jane is ONLINE on the bar, as in the mirror
         fresh = await jane.data(REFETCH, {"ref": REF, "team": team_a})
 

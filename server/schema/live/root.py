@@ -38,7 +38,7 @@ class Subscription:
     def new_info_flags(self, info: strawberry.Info, after: Optional[str] = None) -> AsyncGenerator[team.NewInfoFlagsUpdate, None]:
         return serve(info, team.new_info_source, {}, after)
 
-    @strawberry.subscription(description="Emails shared to the team's items: the latest, then each new one. " + AFTER)
+    @strawberry.subscription(description="Emails shared to the team's items: the latest, then each new one and each one taken back (in `unshared`). " + AFTER)
     def shared_emails(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team.SharedEmailsUpdate, None]:
         return serve(info, team.shared_emails_source, {"team_id": to_id(team_id, "teamId")}, after)
 

@@ -1,5 +1,5 @@
 """Team streams: `newInfoFlags` (the viewer's and their teams' items whose new-information flag
-changes) and `sharedEmails(teamId)` (emails shared to one of a team's items)."""
+changes) and `sharedEmails(teamId)` (emails shared to one of a team's items, and taken back)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any, Optional
 import strawberry
 from tortoise import Tortoise
 
-from models.email import EmailShare
+from models.email import Email, EmailShare
 from models.work_item import WorkItem as WorkItemModel
 from server.domain import visibility
 from server.domain.errors import NotFound
-from server.domain.events import EmailShared, Envelope, WorkItemAssigned, WorkItemFieldsChanged, assignee_channel, team_channel
+from server.domain.events import EmailShared, EmailUnshared, Envelope, WorkItemAssigned, WorkItemFieldsChanged, assignee_channel, team_channel
 from server.domain.viewer import Viewer
 from server.schema.live import ScopedSource, cursor_of, require_staff
 from server.schema.work_items import WorkItem
@@ -44,11 +44,14 @@ class SharedEmail:
     work_item: WorkItem
 
 
-@strawberry.type(description="Emails shared to a team's items: the latest (snapshot), then each new one.")
+@strawberry.type(description="Emails shared to a team's items: the latest (snapshot), then each new one and each one taken back.")
 class SharedEmailsUpdate:
     snapshot: bool
     cursor: Optional[str]
-    emails: list[SharedEmail]
+    emails: list[SharedEmail] = strawberry.field(description="The snapshot: the latest shares; then: the new one.")
+    unshared: list[SharedEmail] = strawberry.field(
+        default_factory=list, description="Taken back from the item (unshareEmail), as it had been shared: remove it (by emailId and workItem)."
+    )
 
 
 async def _teammates(viewer: Viewer) -> frozenset[int]:
@@ -116,14 +119,27 @@ class SharedEmailsSource(ScopedSource):
 
     async def on_event(self, viewer: Viewer, opened: Opened, envelope: Envelope) -> SharedEmailsUpdate | None:
         event = envelope.event
-        if not isinstance(event, EmailShared) or event.team_id != opened.state or visibility.visible_event(viewer, event) is None:
+        if not isinstance(event, (EmailShared, EmailUnshared)) or event.team_id != opened.state or visibility.visible_event(viewer, event) is None:
             return None
+        if isinstance(event, EmailUnshared):
+            return await self._unshared(event, envelope.cursor)
         shares = await EmailShare.filter(email_id=event.email_id, work_item_id=event.work_item_id).prefetch_related("email", "work_item")
         emails = [
             SharedEmail(email_id=strawberry.ID(str(s.email_id)), subject=s.email.subject, shared_at=s.created_at, shared_from=event.shared_from, work_item=WorkItem.from_model(s.work_item))
             for s in shares
         ]
         return SharedEmailsUpdate(snapshot=False, cursor=cursor_of(envelope.cursor), emails=emails) if emails else None
+
+    async def _unshared(self, event: EmailUnshared, cursor: int) -> SharedEmailsUpdate | None:
+        email = await Email.get_or_none(id=event.email_id)
+        row = await WorkItemModel.get_or_none(id=event.work_item_id)
+        if email is None or row is None:
+            return None
+        gone = SharedEmail(
+            email_id=strawberry.ID(str(email.id)), subject=email.subject, shared_at=datetime.fromisoformat(event.shared_at),
+            shared_from=event.shared_from, work_item=WorkItem.from_model(row),
+        )
+        return SharedEmailsUpdate(snapshot=False, cursor=cursor_of(cursor), emails=[], unshared=[gone])
 
 
 new_info_source = NewInfoFlagsSource()

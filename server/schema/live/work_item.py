@@ -22,6 +22,7 @@ from models.work_item import WorkItem as WorkItemModel
 from server.domain import clock, item_viewers, visibility
 from server.domain.events import (
     EmailShared,
+    EmailUnshared,
     Envelope,
     ItemViewersChanged,
     TimelineEntryAdded,
@@ -50,6 +51,7 @@ KINDS = {
     WorkItemAssigned: WorkItemEventKindEnum.ASSIGNED,
     WorkItemDueMissed: WorkItemEventKindEnum.DUE_MISSED,
     EmailShared: WorkItemEventKindEnum.EMAIL_SHARED,
+    EmailUnshared: WorkItemEventKindEnum.EMAIL_UNSHARED,
     ItemViewersChanged: WorkItemEventKindEnum.VIEWERS_CHANGED,
 }
 
