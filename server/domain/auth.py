@@ -30,6 +30,7 @@ from models.auth import SignInThrottle
 from models.contact import Contact
 from models.org import User
 from server.domain import clock, limits
+from server.domain.sql import placeholders
 from server.domain.errors import DomainError, RateLimited, ValidationError
 from server.domain.tokens import TokenSigner
 from server.domain.viewer import Viewer, contact_viewer, user_viewer
@@ -104,12 +105,6 @@ def _client_key(client_address: str) -> str:
     return f"{_CLIENT.kind}:{client_address}"
 
 
-def _params(count: int) -> list[str]:
-    dialect = Tortoise.get_connection("default").capabilities.dialect
-    # numbered, so a statement may use one more than once
-    return [f"${i}" if dialect == "postgres" else f"?{i}" for i in range(1, count + 1)]
-
-
 def _now_ms() -> int:
     return int(clock.now().timestamp() * 1000)
 
@@ -119,7 +114,7 @@ async def _reserve(key: str, allowance: _Allowance) -> None:
     uses up the allowance sets the block in the same statement."""
     now = _now_ms()
     forget_before = now - int(allowance.forget_after.total_seconds() * 1000)
-    p = _params(3)
+    p = placeholders(3)
     t = f'"{SignInThrottle._meta.db_table}"'
     count = f"(CASE WHEN {t}.last_attempt_ms < {p[2]} THEN 1 ELSE {t}.failures + 1 END)"
     free = allowance.free_failures
@@ -145,7 +140,7 @@ async def _reserve(key: str, allowance: _Allowance) -> None:
 
 async def _release(key: str, allowance: _Allowance) -> None:
     """Give back a counted attempt that was no failure (a success, or one refused elsewhere)."""
-    p = _params(1)
+    p = placeholders(1)
     t = f'"{SignInThrottle._meta.db_table}"'
     await Tortoise.get_connection("default").execute_query(
         f"UPDATE {t} SET failures = failures - 1, blocked_until_ms = "

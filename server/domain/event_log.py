@@ -24,6 +24,7 @@ from tortoise import Tortoise
 
 from models.event import EventChannel, EventRecord
 from server.domain import clock
+from server.domain.sql import placeholders
 from server.domain.errors import DomainError
 from server.domain.events import DomainEvent, Envelope, EventFormatError, WorkItemEvent, from_dict
 
@@ -41,15 +42,9 @@ def _connection():
     return Tortoise.get_connection("default")
 
 
-def _params(count: int) -> list[str]:
-    if _connection().capabilities.dialect == "postgres":
-        return [f"${i}" for i in range(1, count + 1)]
-    return ["?"] * count
-
-
 async def _take_ids(count: int) -> int:
     """Reserve `count` ids; the last one. Locks the sequence row until the transaction ends."""
-    p = _params(2)
+    p = placeholders(2)
     rows = await _connection().execute_query_dict(
         f"INSERT INTO event_sequence (id, last_id, pruned_through) VALUES (1, {p[0]}, 0) "
         f"ON CONFLICT (id) DO UPDATE SET last_id = event_sequence.last_id + {p[1]} RETURNING last_id",
@@ -156,7 +151,7 @@ async def prune(older_than: datetime) -> int:
         if not ids:
             return deleted
         through = max(ids)
-        p = _params(2)
+        p = placeholders(2)
         await _connection().execute_query(
             f"UPDATE event_sequence SET pruned_through = {p[0]} WHERE id = 1 AND pruned_through < {p[1]}", [through, through]
         )

@@ -11,6 +11,7 @@ from tortoise import Tortoise
 from models.enums import WorkItemType
 from models.work_item import WorkItem
 from server.domain import clock
+from server.domain.sql import placeholders
 from server.domain.errors import Conflict
 from server.domain.events import ItemHeader
 from server.domain.timeline import actor_event_fields
@@ -22,7 +23,7 @@ FIRST_REFERENCE_NUMBER = 1001
 async def next_reference(item_type: WorkItemType) -> str:
     """The next human reference for a type (T-1001, C-1001, A-1001); unique, never reused."""
     conn = Tortoise.get_connection("default")
-    param = "$1" if conn.capabilities.dialect == "postgres" else "?"
+    (param,) = placeholders(1)
     rows = await conn.execute_query_dict(
         f"INSERT INTO reference_counter (prefix, value) VALUES ({param}, {FIRST_REFERENCE_NUMBER}) "
         "ON CONFLICT (prefix) DO UPDATE SET value = reference_counter.value + 1 RETURNING value",

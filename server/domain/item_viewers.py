@@ -19,10 +19,12 @@ from typing import NamedTuple
 
 from models.enums import Role
 from models.item_viewer import ItemViewer
+from models.org import User
 from models.work_item import WorkItem
 from server.domain import clock, visibility
 from server.domain.errors import Forbidden
 from server.domain.events import ItemViewersChanged
+from server.domain.sql import connection, placeholders
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer
 
@@ -41,14 +43,18 @@ class OpenBy(NamedTuple):
 
 
 async def viewers(work_item_id: int) -> list[OpenBy]:
-    """The employees with the item open, by name (one query; each user once)."""
-    rows = await ItemViewer.filter(work_item_id=work_item_id).values("user_id", "user__name", "user__email", "user__role", "editing")
-    found: dict[int, OpenBy] = {}
-    for row in rows:
-        seen = found.get(row["user_id"])
-        editing = bool(row["editing"]) or (seen is not None and seen.editing)
-        found[row["user_id"]] = OpenBy(row["user_id"], row["user__name"], editing, row["user__email"], Role(row["user__role"]))
-    return sorted(found.values(), key=lambda v: (v.name, v.user_id))
+    """The employees with the item open, by name: one query, one row per user however many of
+    their operations have it open (a thousand tabs of one user are one row to read, not a
+    thousand)."""
+    (item,) = placeholders(1)
+    rows = await connection().execute_query_dict(
+        f"SELECT v.user_id, u.name, u.email, u.role, MAX(CASE WHEN v.editing THEN 1 ELSE 0 END) AS editing "
+        f'FROM "{ItemViewer._meta.db_table}" v JOIN "{User._meta.db_table}" u ON u.id = v.user_id '
+        f"WHERE v.work_item_id = {item} GROUP BY v.user_id, u.name, u.email, u.role",
+        [work_item_id],
+    )
+    found = [OpenBy(int(r["user_id"]), r["name"], bool(r["editing"]), r["email"], Role(r["role"])) for r in rows]
+    return sorted(found, key=lambda v: (v.name, v.user_id))
 
 
 def _set(rows: list[OpenBy]) -> frozenset[tuple[int, bool]]:

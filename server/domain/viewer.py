@@ -17,6 +17,7 @@ from models.contact import Contact
 from models.enums import Role
 from models.org import User
 from server.domain.errors import Unauthenticated
+from server.domain.sql import placeholders
 from server.domain.tokens import TokenSigner, api_key_digest, split_api_key
 
 
@@ -66,13 +67,8 @@ class Viewer:
         return self.id if self.is_user else None
 
 
-def _placeholders(count: int) -> list[str]:
-    dialect = Tortoise.get_connection("default").capabilities.dialect
-    return [f"${i}" for i in range(1, count + 1)] if dialect == "postgres" else ["?"] * count
-
-
 async def _user_scope(user_id: int) -> dict[str, set[int]]:
-    p = _placeholders(5)
+    p = placeholders(5)
     sql = f"""
         SELECT 'D' AS k, department_id AS v FROM user_department WHERE user_id = {p[0]}
         UNION SELECT 'D', gd.department_id FROM user_group_department gd

@@ -1,0 +1,18 @@
+"""Raw SQL, where the ORM cannot say it: the database connection and its placeholders."""
+
+from __future__ import annotations
+
+from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+
+def connection() -> BaseDBAsyncClient:
+    return Tortoise.get_connection("default")
+
+
+def placeholders(count: int) -> list[str]:
+    """`count` parameter placeholders for the dialect: numbered ($1 / ?1), so a statement may use
+    one more than once."""
+    if connection().capabilities.dialect == "postgres":
+        return [f"${i}" for i in range(1, count + 1)]
+    return [f"?{i}" for i in range(1, count + 1)]
