@@ -99,7 +99,7 @@ class Client:
                         values = update.get("values") or {}
                         title = values.get("title") or update["workItem"]["title"]
                         if update.get("values") is None and update.get("kind") not in (None, "UPDATED"):
-                            continue  # the edit's timeline entry: not a delivery of its own
+                            continue  # a timeline entry of its own (not an edit's): not a delivery
                     except (KeyError, TypeError):
                         self.errors.append(f"unexpected next: {raw[:200]}")
                         continue

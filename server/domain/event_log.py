@@ -81,6 +81,13 @@ async def append(events: list[DomainEvent]) -> list[Envelope]:
     return envelopes
 
 
+def same_transaction(earlier: Envelope, later: Envelope) -> bool:
+    """`later` was logged right after `earlier`, by the same transaction: `append` gives one
+    transaction's events consecutive cursors and one `occurred_at` (two transactions one after the
+    other with the very same `occurred_at` would pass too; only a stopped clock makes that happen)."""
+    return later.cursor == earlier.cursor + 1 and later.occurred_at == earlier.occurred_at
+
+
 async def _bounds() -> tuple[int, int]:
     """The newest committed cursor and the newest pruned one (0, 0 before any event)."""
     rows = await _connection().execute_query_dict("SELECT last_id, pruned_through FROM event_sequence WHERE id = 1")

@@ -51,8 +51,8 @@ async def add_link(uow: UnitOfWork, item: WorkItem, other: WorkItem, actor: View
         return False
     await WorkItemLink.create(low_id=low, high_id=high, created_by_id=actor.id if actor and actor.is_user else None)
     for this, that in ((item, other), (other, item)):
-        await timeline.linked(uow, this, that, actor, linked=True)
         uow.emit(WorkItemFieldsChanged(**event_base(this, actor), fields=("linkedItems",)))
+        await timeline.linked(uow, this, that, actor, linked=True)
     return True
 
 
@@ -72,8 +72,8 @@ async def unlink(viewer: Viewer, ref: str, other_ref: str, version: int | None =
         removed = await WorkItemLink.filter(low_id=low, high_id=high).delete()
         if removed:
             for this, that in ((item, other), (other, item)):
-                await timeline.linked(uow, this, that, viewer, linked=False)
                 uow.emit(WorkItemFieldsChanged(**event_base(this, viewer), fields=("linkedItems",)))
+                await timeline.linked(uow, this, that, viewer, linked=False)
     return Outcome(item, notices=[] if removed else [f"{item.ref} and {other.ref} were not linked."])
 
 
@@ -131,14 +131,14 @@ async def share_to(uow: UnitOfWork, email: Email, source: WorkItem, target: Work
     """Share inside the caller's unit of work; False when it was shared there already."""
     if await EmailShare.exists(email_id=email.id, work_item_id=target.id):
         return False
+    await set_flags(uow, target, actor, has_new_info=True)
+    uow.emit(EmailShared(**event_base(target, actor), email_id=email.id, team_id=target.team_id, shared_from=source.ref))
     entry = await timeline.email_shared(uow, target, source, email, actor)
     await EmailShare.create(
         email_id=email.id, work_item_id=target.id, timeline_entry_id=entry.id, created_at=clock.now(),
         shared_by_id=actor.id if actor and actor.is_user else None,
         shared_by_api_key_id=actor.id if actor and actor.is_api_key else None,
     )
-    await set_flags(uow, target, actor, has_new_info=True)
-    uow.emit(EmailShared(**event_base(target, actor), email_id=email.id, team_id=target.team_id, shared_from=source.ref))
     if target.assignee_id is not None and (actor is None or not actor.is_user or actor.id != target.assignee_id):
         await notifications.notify(uow, target.assignee_id, NotificationKind.NEW_INFORMATION, target,
                                    f"An email of {source.ref} was shared to {target.ref}: {email.subject}")

@@ -96,8 +96,8 @@ def _record_missed(now: datetime):
         if not sla.is_overdue(item, department, now):
             return None  # its clock stopped before the due date
         await save_changes(item, {"due_missed_at": now})
-        await timeline.due_missed(uow, item)
         uow.emit(WorkItemDueMissed(**event_base(item, None), due_at=item.due_at.isoformat()))
+        await timeline.due_missed(uow, item)
         recipients = [item.assignee_id] if item.assignee_id else []
         if not recipients and item.team_id:
             recipients = list(await Team.filter(id=item.team_id).values_list("leaders__id", flat=True))

@@ -1,7 +1,9 @@
 """Timeline entries, one function per kind of entry (SPEC §4).
 
 Each writes the entry inside the caller's unit of work and emits `TimelineEntryAdded`.
-`actor` is the viewer who acted, or None for the system.
+`actor` is the viewer who acted, or None for the system. An action emits its change's event first,
+then records the entry: workItemUpdated pushes a change with the entry logged right after it as
+one message (server/schema/live/work_item.py).
 
 `data` is stored as the API shows it: camelCase keys, ids as strings (like GraphQL IDs) with the
 name next to each id (`fromUserId`, `fromUserName`), other work items by reference. The keys per

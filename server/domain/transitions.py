@@ -99,7 +99,6 @@ async def change_status(
     base = event_base(item, actor)
     if assignee is not UNCHANGED and assignee != previous_assignee:
         await _record_assignment(uow, item, actor, previous_assignee)
-    await timeline.status_changed(uow, item, actor, from_status=from_status.value, reason=reason)
     uow.emit(
         WorkItemStatusChanged(
             **base,
@@ -109,6 +108,7 @@ async def change_status(
             resolution_method=item.resolution_method.value if item.resolution_method else None,
         )
     )
+    await timeline.status_changed(uow, item, actor, from_status=from_status.value, reason=reason)
     if to in workflow.DONE and from_status not in workflow.DONE:
         await reactions.item_done(uow, item, actor)
 
@@ -156,8 +156,8 @@ async def set_assignee(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, us
 
 
 async def _record_assignment(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, previous: int | None) -> None:
-    await timeline.assigned(uow, item, actor, from_user_id=previous)
     uow.emit(WorkItemAssigned(**event_base(item, actor), from_user_id=previous, to_user_id=item.assignee_id))
+    await timeline.assigned(uow, item, actor, from_user_id=previous)
     if item.assignee_id is not None and (actor is None or not actor.is_user or actor.id != item.assignee_id):
         await notifications.notify(
             uow, item.assignee_id, NotificationKind.ASSIGNED, item, f"{item.ref} was assigned to you: {item.title or ''}".strip()

@@ -14,7 +14,9 @@ task per process delivers events to local listeners strictly in order:
 
 Listeners are local (a subscription's cohort, a connection's access watch): `listen(channels)`
 registers one at the current position, with a bounded queue; a listener that falls behind by more
-than its queue holds is marked overflowed and reads the rest from the log itself.
+than its queue holds is marked overflowed and reads the rest from the log itself. A transaction's
+events are delivered together, with no await between them (from the broker and from the log alike),
+so a listener that takes one of them finds the rest of its transaction already queued (`peek`).
 
 One hub per process, installed by the app's lifespan; it is also the domain's publisher. Processes
 without one (the `demo` command, a migration) still log every event; they only skip live delivery.
@@ -78,6 +80,14 @@ class Listener:
                 raise ListenerOverflow(self.position)
             self._wake.clear()
             await self._wake.wait()
+        return self.take()
+
+    def peek(self) -> Envelope | None:
+        """The next queued event without taking it (None when nothing is queued)."""
+        return self._queue[0] if self._queue else None
+
+    def take(self) -> Envelope:
+        """Take the queued event `peek` returned, without waiting."""
         envelope = self._queue.popleft()
         self.position = envelope.cursor
         return envelope
@@ -211,16 +221,27 @@ class EventHub:
                 self._dispatch(envelope)
 
     async def _catch_up(self, upto: int) -> None:
-        """Deliver every logged event up to `upto` not yet delivered, from the log."""
+        """Deliver every logged event up to `upto` not yet delivered, from the log; a
+        transaction's events together, as from the broker (the log is read in pages, and a
+        transaction may straddle two)."""
         if upto <= self.position:
             return
+        transaction: list[Envelope] = []
         async for envelope in event_log.read(self.position, upto):
-            if envelope.cursor > self.position:
-                self.gaps_filled += 1
-                self._dispatch(envelope)
+            if transaction and not event_log.same_transaction(transaction[-1], envelope):
+                self._dispatch_all(transaction)
+                transaction = []
+            transaction.append(envelope)
+        self._dispatch_all(transaction)
         if self.position < upto:
             log.warning("Events %d..%d are not in the log (pruned); skipped", self.position + 1, upto)
             self.position = upto
+
+    def _dispatch_all(self, envelopes: list[Envelope]) -> None:
+        for envelope in envelopes:
+            if envelope.cursor > self.position:
+                self.gaps_filled += 1
+                self._dispatch(envelope)
 
     def _dispatch(self, envelope: Envelope) -> None:
         self.position = envelope.cursor

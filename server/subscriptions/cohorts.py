@@ -13,6 +13,12 @@ A member joins in three steps: its first messages are its own (the snapshot at a
 replay from its `after` cursor up to the hub's position), then the cohort's recent history after
 that cursor, then live — with no await between the last two, so nothing falls in between, and
 each member skips what is at or below its own cursor, so nothing comes twice.
+
+A source may fold consecutive events into one push (`folds`, `on_events`): workItemUpdated pushes
+a change and the timeline entry that records it as one message. The cohort groups events the same
+way live (the rest of a transaction is already queued on its listener when it takes the first
+event) and when it reads from the log, and so does a member's replay: the same messages either
+way, each at the cursor of the group's last event.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import asyncio
 import logging
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Hashable, Protocol
+from typing import Any, AsyncIterator, Awaitable, Callable, Hashable, Protocol
 
 import msgspec
 
@@ -62,6 +68,38 @@ class Source(Protocol):
     async def on_event(self, viewer: Viewer, opened: Opened, envelope: Envelope) -> Any | None:
         """The root value to push for this event, None for nothing; raise DomainError to end."""
 
+    # Optional, together (a source without them pushes once per event):
+    #   def folds(self, first: Envelope, second: Envelope) -> bool
+    #       `second`, the next event on the source's channels, is pushed with the group `first` ends
+    #   async def on_events(self, viewer, opened, envelopes: list[Envelope]) -> Any | None
+    #       on_event for a group of two or more events
+
+
+def _folds(source: Source) -> Callable[[Envelope, Envelope], bool] | None:
+    return getattr(source, "folds", None)
+
+
+async def decide(source: Source, viewer: Viewer, opened: Opened, group: list[Envelope]) -> Any | None:
+    """The root value to push for a group of events (one event, unless the source folds)."""
+    if len(group) == 1:
+        return await source.on_event(viewer, opened, group[0])
+    return await source.on_events(viewer, opened, group)  # type: ignore[attr-defined]
+
+
+async def grouped(source: Source, envelopes: AsyncIterator[Envelope]) -> AsyncIterator[list[Envelope]]:
+    """`envelopes` (in cursor order) in the groups `source` pushes them in."""
+    folds = _folds(source)
+    group: list[Envelope] = []
+    async for envelope in envelopes:
+        if group and folds is not None and folds(group[-1], envelope):
+            group.append(envelope)
+            continue
+        if group:
+            yield group
+        group = [envelope]
+    if group:
+        yield group
+
 
 # Executes the member's document on a root value: (context-or-viewer, root) -> payload bytes
 Execute = Callable[[Any, Any], Awaitable[bytes]]
@@ -96,12 +134,14 @@ class Cohort:
         self.registry = registry
         self.key = key
         self.source = source
+        self.folds = _folds(source)
         self.opened = opened
         self.viewer = viewer
         self.execute = execute  # with a context of the cohort's own, for the representative viewer
         self.hub = hub
         self.members: set[Member] = set()
-        self.history: deque[tuple[int, bytes | None]] = deque(maxlen=HISTORY)
+        # (first cursor, last cursor, payload) of each group pushed
+        self.history: deque[tuple[int, int, bytes | None]] = deque(maxlen=HISTORY)
         self.listener = hub.listen(opened.channels)
         self.position = self.listener.registered_at
         self.executions = 0
@@ -111,13 +151,17 @@ class Cohort:
         try:
             while True:
                 try:
-                    envelope = await self.listener.get()
+                    group = [await self.listener.get()]
                 except bus.ListenerOverflow as overflow:
-                    async for logged in event_log.read(overflow.position, self.hub.position, self.opened.channels):
-                        if logged.cursor > self.position and not await self._process(logged):
+                    logged = event_log.read(max(overflow.position, self.position), self.hub.position, self.opened.channels)
+                    async for group in grouped(self.source, logged):
+                        if not await self._process(group):
                             return
                     continue
-                if not await self._process(envelope):
+                # the rest of the group, if any, came in the same dispatch: it is queued already
+                while self.folds is not None and (following := self.listener.peek()) is not None and self.folds(group[-1], following):
+                    group.append(self.listener.take())
+                if not await self._process(group):
                     return
         except asyncio.CancelledError:
             raise
@@ -127,10 +171,11 @@ class Cohort:
             self.hub.unlisten(self.listener)
             self.registry.forget(self)
 
-    async def _process(self, envelope: Envelope) -> bool:
-        """Push one event to every member; False when the stream ended."""
+    async def _process(self, group: list[Envelope]) -> bool:
+        """Push one event (or a group the source folds) to every member; False when the stream
+        ended."""
         try:
-            value = await self.source.on_event(self.viewer, self.opened, envelope)
+            value = await decide(self.source, self.viewer, self.opened, group)
         except DomainError as error:
             self._end_all(error)
             return False
@@ -138,10 +183,11 @@ class Cohort:
         if value is not None:
             payload = await self.execute(self.viewer, value)
             self.executions += 1
-        self.position = envelope.cursor
-        self.history.append((envelope.cursor, payload))
+        cursor = group[-1].cursor
+        self.position = cursor
+        self.history.append((group[0].cursor, cursor, payload))
         for member in list(self.members):
-            member.push(envelope.cursor, payload)
+            member.push(cursor, payload)
         return True
 
     def _end_all(self, error: BaseException | None) -> None:
@@ -157,7 +203,7 @@ class Cohort:
             oldest = self.history[0][0] if self.history else self.position + 1
             if oldest > member.position + 1:
                 return False
-            for cursor, payload in self.history:
+            for _, cursor, payload in self.history:
                 member.push(cursor, payload)
         self.members.add(member)
         return True
@@ -244,9 +290,9 @@ class Registry:
 
     async def _replay(self, source: Source, opened: Opened, member: Member, upto: int) -> None:
         """Send `member` what the log holds after its cursor up to `upto`, decided for its viewer."""
-        async for envelope in event_log.read(member.position, upto, opened.channels):
-            value = await source.on_event(member.viewer, opened, envelope)
-            member.push(envelope.cursor, await member.execute(member.viewer, value) if value is not None else None)
+        async for group in grouped(source, event_log.read(member.position, upto, opened.channels)):
+            value = await decide(source, member.viewer, opened, group)
+            member.push(group[-1].cursor, await member.execute(member.viewer, value) if value is not None else None)
         member.position = max(member.position, upto)
 
 

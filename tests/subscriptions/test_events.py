@@ -188,6 +188,34 @@ async def test_the_hub_reads_from_the_log_what_the_broker_never_brought(settings
     assert [e.cursor for e in got] == sorted({e.cursor for e in got})
 
 
+async def test_the_hub_delivers_a_transaction_read_from_the_log_at_once(settings, monkeypatch):
+    """Read from the log a page at a time (one event a page here, each page slow to come), a
+    transaction's events still reach a listener together: when it takes the first, the rest of its
+    transaction is queued already (a cohort folds an edit and its timeline entry into one push by
+    that)."""
+    read = event_log.read
+
+    async def slow_pages(*args, **kwargs):
+        async for envelope in read(*args, **kwargs):
+            yield envelope
+            await asyncio.sleep(0.05)  # the next page's query
+
+    monkeypatch.setattr(event_log, "READ_PAGE", 1)
+    monkeypatch.setattr(event_log, "read", slow_pages)
+    hub = bus.current()
+    async with hub.listening([work_item_channel(727272)]) as listener:
+        async with in_transaction():  # committed, never published: the hub reads them from the log
+            await event_log.append([_changed(727272, 1), _changed(727272, 2)])
+        async with unit_of_work() as uow:  # published: the hub fills the gap before it
+            uow.emit(_changed(727272, 3))
+        first = await asyncio.wait_for(listener.get(), hub.poll_interval + 5)
+        queued = listener.peek()
+        assert queued is not None and (first.event.version, queued.event.version) == (1, 2)
+        assert listener.take() is queued and listener.position == queued.cursor
+        last = await asyncio.wait_for(listener.get(), hub.poll_interval + 5)
+    assert last.event.version == 3 and listener.peek() is None
+
+
 async def test_replay_by_channel_and_retention(settings):
     start = await event_log.last_cursor()
     async with unit_of_work() as uow:

@@ -14,7 +14,7 @@ UPDATE = 'mutation($ref: String!, $title: String) { updateWorkItem(ref: $ref, in
 
 
 async def _next_update(session, op: str) -> dict:
-    """The next update that is not a timeline entry (those interleave with every change)."""
+    """The next update that is not a timeline entry of its own."""
     return (await session.next_change(op))[0]
 
 
@@ -46,14 +46,27 @@ async def test_snapshot_then_every_change_in_order(live_server, signed_in):
 
 async def test_timeline_entries_are_pushed_with_their_item(live_server, signed_in):
     jane = await signed_in("jane@example.com")
+    query = 'subscription { workItemUpdated(ref: "T-1001") { kind timelineEntryId } }'
+    timeline = '{ workItem(ref: "T-1001") { timeline(first: 10) { edges { node { id kind } } } } }'
     async with ws_session(live_server.url, jane.token) as session:
-        op = await session.subscribe(SUBSCRIBE, {"ref": "T-1001"})
+        op = await session.subscribe(query)
         await session.next_for(op)
         await jane.data('mutation { updateWorkItem(ref: "T-1001", input: {description: "d"}) { version } }')
         await jane.data('mutation { submitWorkItem(ref: "T-1001") { version } }')
-        kinds = [(await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] for _ in range(5)]
-    # the edit's FIELDS_CHANGED entry, then the submit's initial description and SUBMITTED entries
-    assert kinds == ["UPDATED", "TIMELINE_ENTRY_ADDED", "SUBMITTED", "TIMELINE_ENTRY_ADDED", "TIMELINE_ENTRY_ADDED"]
+        await jane.data('mutation { addNote(ref: "T-1001", input: {body: "last"}) { entry { id } } }')
+        pushed = [(await session.next_for(op))["payload"]["data"]["workItemUpdated"] for _ in range(6)]
+    entries = {e["node"]["kind"]: e["node"]["id"] for e in (await jane.data(timeline))["workItem"]["timeline"]["edges"]}
+    # the edit with its FIELDS_CHANGED entry; the submit with the entry logged right after it (the
+    # initial description), then its SUBMITTED entry on its own; the note on TO_DO work: jane takes
+    # it (each change with its entry), then the note on its own
+    assert pushed == [
+        {"kind": "UPDATED", "timelineEntryId": entries["FIELDS_CHANGED"]},
+        {"kind": "SUBMITTED", "timelineEntryId": entries["INITIAL_DESCRIPTION"]},
+        {"kind": "TIMELINE_ENTRY_ADDED", "timelineEntryId": entries["SUBMITTED"]},
+        {"kind": "ASSIGNED", "timelineEntryId": entries["ASSIGNED"]},
+        {"kind": "STATUS_CHANGED", "timelineEntryId": entries["STATUS_CHANGED"]},
+        {"kind": "TIMELINE_ENTRY_ADDED", "timelineEntryId": entries["NOTE"]},
+    ]
 
 
 async def test_subscribing_to_an_item_out_of_scope_is_not_found(live_server, signed_in):
@@ -134,9 +147,10 @@ async def test_lifecycle_events_are_pushed(live_server, signed_in):
         op = await session.subscribe(SUBSCRIBE, {"ref": "T-1002"})
         await session.next_for(op)
         await jane.data('mutation { startWork(ref: "T-1002") { notices } }')
-        updates = [(await session.next_for(op))["payload"]["data"]["workItemUpdated"] for _ in range(4)]
-        assert sorted(u["kind"] for u in updates) == ["ASSIGNED", "STATUS_CHANGED", "TIMELINE_ENTRY_ADDED", "TIMELINE_ENTRY_ADDED"]
-        status = next(u for u in updates if u["kind"] == "STATUS_CHANGED")
+        # each change with the entry that records it
+        updates = [(await session.next_for(op))["payload"]["data"]["workItemUpdated"] for _ in range(2)]
+        assert [u["kind"] for u in updates] == ["ASSIGNED", "STATUS_CHANGED"]
+        status = updates[1]
         assert status["workItem"]["status"] == "IN_PROGRESS" and status["actorName"] == "Jane Cooper"
 
         # timed transitions are pushed too (the scheduler's changes go through the same bus)

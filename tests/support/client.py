@@ -127,8 +127,8 @@ class WsSession:
         return {"errors": message["payload"]}
 
     async def next_change(self, op_id: str, field: str = "workItemUpdated") -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The next pushed update of `op_id` that is not a timeline entry (an edit's entry follows
-        it), and the timeline entries skipped on the way."""
+        """The next pushed update of `op_id` that is not a timeline entry of its own (a note, a
+        second entry of one change), and the timeline entries skipped on the way."""
         skipped = []
         while True:
             message = await self.next_for(op_id)

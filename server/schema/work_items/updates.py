@@ -51,7 +51,13 @@ class WorkItemUpdate:
     values: Optional[JSON] = strawberry.field(description="UPDATED: the new values of the changed fields that are plain values, by field name.")
     from_status: Optional[str] = strawberry.field(description="STATUS_CHANGED: the status it left.")
     to_status: Optional[str] = strawberry.field(description="STATUS_CHANGED: the status it is in now.")
-    timeline_entry_id: Optional[strawberry.ID] = strawberry.field(description="TIMELINE_ENTRY_ADDED: the entry (read it on the item's timeline).")
+    timeline_entry_id: Optional[strawberry.ID] = strawberry.field(
+        description=(
+            "The timeline entry (read it on the item's timeline): on TIMELINE_ENTRY_ADDED, and on a change that "
+            "recorded an entry — the change and its entry are one message (an edit is one UPDATED with its entry). "
+            "Null when there is none you may see."
+        )
+    )
     work_item: WorkItem
     viewers: list[ItemViewer] = strawberry.field(
         default_factory=list,
