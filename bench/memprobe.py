@@ -17,10 +17,10 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -52,12 +52,12 @@ else:
 
 
 async def subscriber(url: str, token: str, ref: str, opened: list) -> None:
-    socket = await connect(url, subprotocols=["graphql-transport-ws"], open_timeout=60, ping_interval=None, compression=None)
-    await socket.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
-    await socket.recv()
-    await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"ref": ref}}}))
-    await socket.recv()
-    opened.append(socket)
+    ws = await connect(url, subprotocols=["graphql-transport-ws"], open_timeout=60, ping_interval=None, compression=None)
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+    await ws.recv()
+    await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": {"ref": ref}}}))
+    await ws.recv()
+    opened.append(ws)
 
 
 async def snapshot(pid: int, path: str, number: int) -> tracemalloc.Snapshot:
@@ -80,7 +80,9 @@ async def run(args: argparse.Namespace) -> None:
                 "SWITCHBOARD_MAX_SUBSCRIPTIONS_PER_PRINCIPAL": str(args.connections + 10),
                 "SWITCHBOARD_LIMIT_CONCURRENCY": str(args.connections + 100),
                 "SWITCHBOARD_SCHEDULER_ENABLED": "false", "PYTHONPATH": str(ROOT)})
-    port = 8471
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     dump = str(work / "snapshot")
     if args.raw:
         command = [str(HERE / "fanout_raw.py"), "--port", str(port), "--redis", env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
@@ -123,8 +125,8 @@ async def run(args: argparse.Namespace) -> None:
                 continue
             frames = [f"{'/'.join(Path(f.filename).parts[-2:])}:{f.lineno}" for f in stat.traceback][-args.frames:]
             print(f"{stat.size_diff / n:8.0f} B {stat.count_diff / n:5.1f} obj  " + " < ".join(reversed(frames)))
-        for socket in opened + warm:
-            await socket.close()
+        for ws in opened + warm:
+            await ws.close()
     finally:
         server.terminate()
         try:
