@@ -19,6 +19,7 @@ import random
 
 import pytest
 
+from tests.support.backends import BACKEND
 from tests.support.client import HttpClient, ws_session
 from tests.support.live_mirror import Mirror, run_steps, take_snapshots
 
@@ -96,7 +97,8 @@ def _steps(rng: random.Random, ids: dict[str, str]) -> list[tuple[str, str, dict
     return [rng.choice(choices)(rng.choice(["jane", "lena", "admin"])) for _ in range(STEPS)]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+# two sequences on each configuration, different ones: four in all
+@pytest.mark.parametrize("seed", [1, 2] if BACKEND == "sqlite" else [3, 4])
 async def test_snapshot_plus_pushed_messages_equals_a_fresh_query(live_server, signed_in, seed: int):
     users = {name: await signed_in(f"{name}@example.com") for name in ("jane", "lena", "admin")}
     ids = {name: (await client.data("{ viewer { id } }"))["viewer"]["id"] for name, client in users.items()}

@@ -34,6 +34,7 @@ from models.work_item import WorkItem
 from server.domain import outbox
 from server.domain.uow import unit_of_work
 from server.domain.viewer import user_viewer
+from tests.support.backends import BACKEND
 from tests.support.client import HttpClient, ws_session
 from tests.support.live_mirror import Mirror, Step, run_steps, take_snapshots
 
@@ -171,7 +172,8 @@ async def _queried_outbox(client: HttpClient, name: str) -> set[tuple[str, str, 
     }
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+# one sequence on SQLite, two on PostgreSQL, all different
+@pytest.mark.parametrize("seed", [1] if BACKEND == "sqlite" else [2, 3])
 async def test_shared_emails_and_outbox_snapshot_plus_pushes_equal_a_fresh_snapshot(live_server, signed_in, seed: int):
     users = {name: await signed_in(f"{name}@example.com") for name in PEOPLE}
     teams = {t["name"]: t["id"] for t in (await users["admin"].data("{ teams { id name } }"))["teams"]}
