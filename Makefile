@@ -1,5 +1,5 @@
 # Set-up commands: `make run` (serve the demo on http://127.0.0.1:8000/graphql, SQLite) and
-# `make test` (the suite on SQLite, then on PostgreSQL + Redis; see scripts/services.sh).
+# `make test` (the suite on SQLite and on PostgreSQL + Redis, side by side; see scripts/test.sh).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,10 +10,7 @@ run: $(VENV)/.installed
 	$(BIN)/switchboard migrate && $(BIN)/switchboard demo && $(BIN)/switchboard serve
 
 test: services $(VENV)/.installed-test
-	@echo "== tests: SWITCHBOARD_TEST_BACKEND=sqlite (SQLite + in-process broadcast) =="
-	SWITCHBOARD_TEST_BACKEND=sqlite $(BIN)/pytest -q
-	@echo "== tests: SWITCHBOARD_TEST_BACKEND=postgres (PostgreSQL + Redis) =="
-	SWITCHBOARD_TEST_BACKEND=postgres $(BIN)/pytest -q
+	scripts/test.sh
 
 services:
 	scripts/services.sh

@@ -20,8 +20,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import Tortoise
 
@@ -36,6 +36,7 @@ from server.subscriptions import bus
 from server.subscriptions.presence import running_presence
 from server.subscriptions.limits import PrincipalLimits
 from server.subscriptions.connections import Connections
+from server.subscriptions.socket import GraphQLWebSocket, Socket
 from server.subscriptions.transport import TransportWSHandler
 from server.worker import running_scheduler
 
@@ -57,8 +58,8 @@ class GraphQLApp(GraphQLHTTPView):
         self.signer = signer
         self.connections = Connections(signer, limits)
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        if isinstance(request, WebSocket):
+    async def get_context(self, request: Request | Socket, response: Any) -> Context:
+        if isinstance(request, Socket):
             return self.connections.context(request, response)
         token, problem = parse_bearer(request.headers.get("authorization"))
         return Context(request=request, response=response, signer=self.signer, token=token, auth_problem=problem)
@@ -69,6 +70,22 @@ class GraphQLApp(GraphQLHTTPView):
 
     async def on_ws_connect(self, context: Context) -> dict[str, object]:
         return await self.connections.accept(context)
+
+
+class Application(Starlette):
+    """Starlette, with WebSocket connections to /graphql served before its middleware and router
+    (server/subscriptions/socket.py): none of them is suspended on a connection's stack while it
+    is open. Every other WebSocket path is Starlette's to refuse."""
+
+    def __init__(self, *args: Any, websocket: GraphQLWebSocket, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.graphql_websocket = websocket
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/graphql":
+            await self.graphql_websocket(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 async def health(request: Request) -> JSONResponse:
@@ -111,7 +128,6 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         Route("/", lambda request: RedirectResponse("/graphql")),
         Route("/healthz", health),
         Route("/graphql", graphql),  # every method: the view answers 405 with a JSON body
-        WebSocketRoute("/graphql", graphql),
     ]
     request_limits = Middleware(
         RequestLimits,
@@ -121,7 +137,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
     )
     if not settings.production:
         routes.append(graphiql.assets())
-    app = Starlette(routes=routes, middleware=[request_limits], lifespan=lifespan)
+    app = Application(routes=routes, middleware=[request_limits], lifespan=lifespan, websocket=GraphQLWebSocket(graphql))
     app.state.settings = settings
     app.state.signer = signer
     app.state.principal_limits = limits

@@ -55,4 +55,3 @@ def test_fanout_prints_both_systems_and_their_ratios():
     assert int(rows["raw"][6]) == 0, result.stdout
     assert any(line.startswith("memory per idle subscribed connection, switchboard:") for line in lines), result.stdout
     assert any(line.startswith("ratio switchboard/raw at 4 events/s: deliveries/s ") for line in lines), result.stdout
-

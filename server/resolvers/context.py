@@ -22,7 +22,7 @@ from server.domain.viewer import Viewer
 from server.resolvers.loaders import Loaders
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     request: Any
     response: Any

@@ -52,14 +52,14 @@ async def _noop(viewer: Viewer) -> None:
 
 
 class AccessWatch:
-    __slots__ = ("viewer", "channel", "_on_revoked", "_on_changed", "_stop", "_task", "_again", "revoked", "fired", "changes")
+    __slots__ = ("viewer", "channel", "_on_revoked", "_on_changed", "_hub", "_task", "_again", "revoked", "fired", "changes")
 
     def __init__(self, viewer: Viewer, on_revoked: OnRevoked, on_changed: OnChanged = _noop) -> None:
         self.viewer = viewer
         self.channel = access_channel(viewer)
         self._on_revoked = on_revoked
         self._on_changed = on_changed
-        self._stop: Callable[[], None] | None = None
+        self._hub: bus.EventHub | None = None  # while watching
         # a check runs in a task only while an access change is being applied (rarely): an idle
         # watch is one callback in the hub, nothing more
         self._task: asyncio.Task[None] | None = None
@@ -72,7 +72,8 @@ class AccessWatch:
         hub = bus.current()
         if hub is None:
             raise WatchUnavailable("no event hub in this process")
-        self._stop = hub.watch(self.channel, self._changed)
+        hub.watch(self.channel, self._changed)
+        self._hub = hub
 
     def _changed(self, envelope: Envelope) -> None:
         if self.fired:
@@ -118,9 +119,9 @@ class AccessWatch:
 
     async def stop(self) -> None:
         """Stop watching (idempotent). Never call it from the callbacks themselves."""
-        stop, self._stop = self._stop, None
-        if stop is not None:
-            stop()
+        hub, self._hub = self._hub, None
+        if hub is not None:
+            hub.unwatch(self.channel, self._changed)
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()

@@ -138,20 +138,18 @@ class EventHub:
                 if not routed:
                     del self._routes[name]
 
-    def watch(self, channel: str, callback: Callable[[Envelope], None]) -> Callable[[], None]:
-        """Call `callback` (synchronously, in cursor order) with every event on `channel`; the
-        function that stops it. For watchers that are idle almost always (a connection's access):
-        no queue and no task of their own."""
+    def watch(self, channel: str, callback: Callable[[Envelope], None]) -> None:
+        """Call `callback` (synchronously, in cursor order) with every event on `channel` until
+        `unwatch`. For watchers that are idle almost always (a connection's access): no queue
+        and no task of their own."""
         self._callbacks.setdefault(channel, set()).add(callback)
 
-        def stop() -> None:
-            watching = self._callbacks.get(channel)
-            if watching is not None:
-                watching.discard(callback)
-                if not watching:
-                    del self._callbacks[channel]
-
-        return stop
+    def unwatch(self, channel: str, callback: Callable[[Envelope], None]) -> None:
+        watching = self._callbacks.get(channel)
+        if watching is not None:
+            watching.discard(callback)
+            if not watching:
+                del self._callbacks[channel]
 
     @asynccontextmanager
     async def listening(self, channels: Iterable[str]) -> AsyncIterator[Listener]:

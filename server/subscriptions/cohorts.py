@@ -106,7 +106,7 @@ Execute = Callable[[Any, Any], Awaitable[bytes]]
 Send = Callable[[bytes], None]  # queue a `next` payload on the member's connection
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Member:
     viewer: Viewer
     execute: Execute  # with the member's own context
@@ -231,8 +231,7 @@ class Registry:
         args: dict[str, Any],
         document: tuple,
         after: int | None,
-        execute_for: Callable[[Viewer], Execute],
-        member_execute: Execute,
+        execute: Execute,
         send: Send,
         on_member: Callable[[Member], None] = lambda member: None,
         on_opened: Callable[[Viewer, Opened], Awaitable[None]] | None = None,
@@ -241,25 +240,27 @@ class Registry:
         member of its cohort; then it is pushed to until its `ended` future is done (the cohort
         ended it: an error, or ScopeChanged) or `leave` is called (the client completed it).
         An error raised from here refuses the subscription (before its first message).
-        `on_opened` runs once the arguments are checked, before the first message."""
+        `execute` runs the operation's document: for its first messages and replays, and for
+        every push of the cohort when this operation starts it. `on_opened` runs once the
+        arguments are checked, before the first message."""
         hub = bus.current()
         if hub is None:
             raise Unavailable("Live updates are not available on this server process.")
         opened = await source.open(viewer, args)
         if on_opened is not None:
             await on_opened(viewer, opened)
-        member = Member(viewer=viewer, execute=member_execute, send=send)
+        member = Member(viewer=viewer, execute=execute, send=send)
         on_member(member)
         key = (source.name, document, opened.key, await source.visibility(viewer, opened))
         cohort = self.cohorts.get(key)
         if cohort is None or cohort.task.done():
-            cohort = Cohort(self, key, source, opened, viewer, execute_for(viewer), hub)
+            cohort = Cohort(self, key, source, opened, viewer, execute, hub)
             self.cohorts[key] = cohort
         try:
             await self._first_messages(source, opened, member, after, hub)
             while not cohort.attach(member):
                 if cohort.task.done():  # ended meanwhile (the item left the viewer's sight)
-                    cohort = self.cohorts.get(key) or Cohort(self, key, source, opened, viewer, execute_for(viewer), hub)
+                    cohort = self.cohorts.get(key) or Cohort(self, key, source, opened, viewer, execute, hub)
                     self.cohorts[key] = cohort
                 await self._replay(source, opened, member, max(cohort.position, member.position))
         except BaseException:

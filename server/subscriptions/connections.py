@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.exceptions import ConnectionRejectionError
@@ -21,14 +23,13 @@ from server.resolvers.context import Context, parse_bearer
 from server.subscriptions import presence
 from server.subscriptions.access import AccessWatch, WatchUnavailable, is_watched
 from server.subscriptions.cohorts import ScopeChanged
-from server.subscriptions.limits import PrincipalLimits
+from server.subscriptions.limits import PrincipalLimits, Slot
 from server.subscriptions.transport import (
     ACCESS_REVOKED_CLOSE_CODE,
     ACCESS_REVOKED_CLOSE_REASON,
     DEFAULT_OUTGOING_QUEUE,
     TOO_MANY_CONNECTIONS_CLOSE_CODE,
     TOO_MANY_CONNECTIONS_CLOSE_REASON,
-    ConnectionContext,
     ConnectionRefused,
 )
 
@@ -50,6 +51,37 @@ def shared(viewer: Viewer) -> Viewer:
 _VIEWER_FIELDS = tuple(f.name for f in dataclasses.fields(Viewer))
 
 
+@dataclass(slots=True)
+class ConnectionContext(Context):
+    """A WebSocket connection's context, holding the watch on its identity's access (a strong
+    reference: the watch's task lives as long as the connection) and its slots. Its `request` is
+    the connection's socket (server/subscriptions/socket.py)."""
+
+    access_watch: AccessWatch | None = None
+    limits: PrincipalLimits | None = None
+    connection_slot: Slot | None = None
+    outgoing_queue: int = DEFAULT_OUTGOING_QUEUE
+    live_members: list | None = None  # cohorts.Member of this connection's subscriptions, once it has one
+    connection_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # unique across processes
+    presence_user_id: int | None = None  # a user's connection, counted towards their presence
+
+    def add_member(self, member: Any) -> None:
+        if self.live_members is None:
+            self.live_members = []
+        self.live_members.append(member)
+
+    def discard_member(self, member: Any) -> None:
+        if self.live_members and member in self.live_members:
+            self.live_members.remove(member)
+
+    async def access_revoked(self, event: object) -> None:
+        await self.request.close(code=ACCESS_REVOKED_CLOSE_CODE, reason=ACCESS_REVOKED_CLOSE_REASON)
+
+    async def access_changed(self, viewer: Viewer) -> None:
+        self.connection_viewer = shared(viewer)
+        for member in list(self.live_members or ()):
+            member.end(ScopeChanged())  # each subscription carries on in its new cohort
+
 
 class Connections:
     """What a GraphQL view needs for its WebSocket side: the context of a new connection, and the
@@ -65,7 +97,7 @@ class Connections:
 
     async def accept(self, context: Context) -> dict[str, object]:
         """The connection_ack payload, or `ConnectionRejectionError` (4403) / `ConnectionRefused`."""
-        params = context.connection_params or {}
+        params, context.connection_params = context.connection_params or {}, {}  # the token: not kept
         header = params.get("Authorization", params.get("authorization"))
         token, problem = parse_bearer(header if isinstance(header, str) else None)
         if token is None:
@@ -92,20 +124,7 @@ class Connections:
         revocation committed at any moment after authentication either is seen here or closes
         the connection. Without a working watch the connection is refused: it could not be closed
         on time."""
-        websocket = context.request
-
-        async def close(event: object) -> None:
-            try:
-                await websocket.close(code=ACCESS_REVOKED_CLOSE_CODE, reason=ACCESS_REVOKED_CLOSE_REASON)
-            except RuntimeError:
-                pass  # already closed
-
-        async def changed(viewer: Viewer) -> None:
-            context.connection_viewer = shared(viewer)
-            for member in list(context.live_members):
-                member.end(ScopeChanged())  # each subscription carries on in its new cohort
-
-        watch = AccessWatch(context.connection_viewer, on_revoked=close, on_changed=changed)
+        watch = AccessWatch(context.connection_viewer, on_revoked=context.access_revoked, on_changed=context.access_changed)
         try:
             await watch.start()
         except WatchUnavailable:

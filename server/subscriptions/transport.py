@@ -33,21 +33,17 @@ import asyncio
 import contextvars
 import logging
 import sys
-import uuid
 from collections import deque
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import msgspec
 
 from graphql import GraphQLError
-from strawberry.http.exceptions import NonJsonMessageReceived
+from strawberry.http.exceptions import NonJsonMessageReceived, NonTextMessageReceived
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 
 from server.http.request_json import RequestJSONError
-from server.resolvers.context import Context
-from server.subscriptions.access import AccessWatch
 from server.subscriptions import presence
 from server.subscriptions.limits import PrincipalLimits, Slot
 
@@ -67,6 +63,12 @@ _encode = msgspec.json.Encoder().encode
 
 # the operation a subscription resolver runs for: set by TransportWSHandler.run_operation
 current_operation: ContextVar["tuple[TransportWSHandler, Operation] | None"] = ContextVar("switchboard_ws_operation", default=None)
+
+
+def next_prefix(op_id: str) -> str:
+    """A `next` frame of `op_id` is this prefix, its payload (encoded once for a whole cohort),
+    and a closing brace."""
+    return '{"id":' + _encode(op_id).decode() + ',"type":"next","payload":'
 
 
 async def _finish(coroutine: Any, waiting: Any) -> None:
@@ -107,20 +109,6 @@ class ConnectionRefused(Exception):
         self.reason = reason
 
 
-@dataclass
-class ConnectionContext(Context):
-    """A WebSocket connection's context, holding the watch on its identity's access (a strong
-    reference: the watch's task lives as long as the connection) and its connection slot."""
-
-    access_watch: AccessWatch | None = None
-    limits: PrincipalLimits | None = None
-    connection_slot: Slot | None = None
-    outgoing_queue: int = DEFAULT_OUTGOING_QUEUE
-    live_members: set = field(default_factory=set)  # cohorts.Member of this connection's subscriptions
-    connection_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # unique across processes
-    presence_user_id: int | None = None  # a user's connection, counted towards their presence
-
-
 def _malformed_subscribe(message: dict[str, Any]) -> str | None:
     """What is wrong with a `subscribe` message's shape, or None."""
     if not isinstance(message.get("id"), str):
@@ -154,7 +142,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
 
     # -- the outgoing queue ---------------------------------------------------------------------
 
-    def _enqueue(self, frame: str) -> None:
+    def enqueue(self, frame: str) -> None:
         if self._closing:
             return
         if self._writer is None and not self._outgoing:
@@ -175,7 +163,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         send completes without suspending), so the usual push costs no task switch; when it
         must wait (the client reads slowly), a writer task finishes it and then drains what was
         queued meanwhile, in order."""
-        sending = self.websocket.ws.send_text(frame)
+        sending = self.websocket.send_text(frame)
         try:
             waiting = sending.send(None)
         except StopIteration:
@@ -186,11 +174,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         self._writer = asyncio.create_task(self._write(sending, waiting), name="ws-writer")
 
     async def _write(self, sending: Any, waiting: Any) -> None:
-        ws = self.websocket.ws
+        socket = self.websocket
         try:
             await _finish(sending, waiting)
             while self._outgoing:
-                await ws.send_text(self._outgoing.popleft())
+                await socket.send_text(self._outgoing.popleft())
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - the socket closed; the handler ends on its own
@@ -201,29 +189,29 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
 
     async def _close_slow(self) -> None:
         log.info("Closed a WebSocket whose client fell %d messages behind", getattr(self.context, "outgoing_queue", 0))
-        try:
-            await self.websocket.close(code=SLOW_CLIENT_CLOSE_CODE, reason=SLOW_CLIENT_CLOSE_REASON)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+        await self.websocket.close(code=SLOW_CLIENT_CLOSE_CODE, reason=SLOW_CLIENT_CLOSE_REASON)
 
     async def send_message(self, message: Any) -> None:
-        self._enqueue(_encode(message).decode())
-
-    def next_sender(self, op_id: str) -> Callable[[str], None]:
-        """A function queueing a `next` of `op_id` whose payload is already encoded (the same
-        string for a whole cohort): the frame is the payload between a prefix and a brace."""
-        prefix = '{"id":' + _encode(op_id).decode() + ',"type":"next","payload":'
-        enqueue = self._enqueue
-        return lambda payload: enqueue(prefix + payload + "}")
+        self.enqueue(_encode(message).decode())
 
     async def run_operation(self, operation: Operation) -> None:
         current_operation.set((self, operation))
         await super().run_operation(operation)
 
     async def handle(self) -> None:
+        """strawberry's loop (BaseGraphQLTransportWSHandler.handle) in this one frame, holding no
+        message while it waits for the next, then the connection's own clean-up."""
+        self.on_request_accepted()
         try:
-            await super().handle()
+            async for message in self.websocket.iter_json():
+                await self.handle_message(message)
+                message = None  # noqa: PLW2901 - handled: not kept while the connection idles
+        except NonTextMessageReceived:
+            await self.handle_invalid_message("WebSocket message type must be text")
+        except NonJsonMessageReceived:
+            await self.handle_invalid_message("WebSocket message must be valid JSON")
         finally:
+            await self.shutdown()
             if self._writer is not None:
                 self._writer.cancel()
                 await asyncio.gather(self._writer, return_exceptions=True)
@@ -337,8 +325,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         self._live.pop(operation.id, None)
         self._release(operation)
         if payload is not None:
-            self.next_sender(operation.id)(payload)
-        self._enqueue(_encode({"id": operation.id, "type": "complete"}).decode())
+            self.enqueue(next_prefix(operation.id) + payload + "}")
+        self.enqueue(_encode({"id": operation.id, "type": "complete"}).decode())
 
     def forget_id(self, id: str) -> None:
         operation = self.operations.get(id)

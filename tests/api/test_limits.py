@@ -385,4 +385,8 @@ async def test_unexpected_errors_inside_a_subscription_are_masked(live_server, j
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["message"] == "Unexpected error."
         assert errors[0]["extensions"] == {"code": "INTERNAL"}
-    assert "hunter2" in caplog.text
+        # the stream ended: then `complete`, and the id is free again
+        assert (await session.next_for(op))["type"] == "complete"
+        assert await session.subscribe("{ viewer { name } }", op_id=op) == op
+        assert (await session.next_for(op))["payload"]["data"] == {"viewer": {"name": "Jane Cooper"}}
+    assert "hunter2" in caplog.text and caplog.text.count("Traceback") == 1

@@ -72,10 +72,10 @@ def _without_position(update: dict) -> dict:
     return {k: v for k, v in update.items() if k not in ("cursor", "occurredAt")}
 
 
-async def test_an_edit_is_one_push_with_its_entry_and_a_note_one_push(live_server, signed_in):
-    """Each message is the next one expected: the edit's entry never comes as a message of its own
-    (it would be the second message), nor the note twice (it would be the third)."""
-    jane = await signed_in("jane@example.com")
+async def _live_edit_note_edit(live_server, jane) -> tuple[dict, list[dict]]:
+    """jane's subscription's snapshot and the three messages `_edit_note_edit` pushes to it, each
+    the next one expected: the edit's entry never comes as a message of its own (it would be the
+    second message), nor the note twice (it would be the third)."""
     async with ws_session(live_server.url, jane.token) as session:
         op = await session.subscribe(SUBSCRIBE, {"ref": REF})
         snapshot = await _pushed(session, op)
@@ -83,6 +83,11 @@ async def test_an_edit_is_one_push_with_its_entry_and_a_note_one_push(live_serve
         entries = await _edit_note_edit(jane)
         pushed = [await _pushed(session, op) for _ in range(3)]
     assert [_without_position(p) for p in pushed] == _expected(entries, snapshot["workItem"]["version"])
+    return snapshot, pushed
+
+
+async def test_an_edit_is_one_push_with_its_entry_and_a_note_one_push(live_server, signed_in):
+    snapshot, pushed = await _live_edit_note_edit(live_server, await signed_in("jane@example.com"))
     cursors = [snapshot["cursor"], *(p["cursor"] for p in pushed)]
     assert len(set(cursors)) == 4
 
@@ -92,12 +97,7 @@ async def test_a_replay_from_after_gives_the_live_messages(live_server, signed_i
     resuming from an edit's cursor skips the change and its entry both; after the replay the
     subscription carries on live."""
     jane = await signed_in("jane@example.com")
-    async with ws_session(live_server.url, jane.token) as session:
-        op = await session.subscribe(SUBSCRIBE, {"ref": REF})
-        snapshot = await _pushed(session, op)
-        entries = await _edit_note_edit(jane)
-        live = [await _pushed(session, op) for _ in range(3)]
-    assert [_without_position(p) for p in live] == _expected(entries, snapshot["workItem"]["version"])
+    snapshot, live = await _live_edit_note_edit(live_server, jane)
     start = snapshot["cursor"]
 
     async with ws_session(live_server.url, jane.token) as one, ws_session(live_server.url, jane.token) as other:
@@ -120,13 +120,7 @@ async def test_a_cohort_that_overflowed_reads_the_log_in_the_same_messages(live_
     """A listener that holds one event overflows on each edit (two events): the cohort reads them
     from the log, and still pushes them as one message."""
     monkeypatch.setattr(bus.current(), "listener_queue", 1)
-    jane = await signed_in("jane@example.com")
-    async with ws_session(live_server.url, jane.token) as session:
-        op = await session.subscribe(SUBSCRIBE, {"ref": REF})
-        snapshot = await _pushed(session, op)
-        entries = await _edit_note_edit(jane)
-        pushed = [await _pushed(session, op) for _ in range(3)]
-    assert [_without_position(p) for p in pushed] == _expected(entries, snapshot["workItem"]["version"])
+    await _live_edit_note_edit(live_server, await signed_in("jane@example.com"))
 
 
 async def test_a_requester_is_pushed_each_part_they_may_be_told_of(live_server, signed_in):

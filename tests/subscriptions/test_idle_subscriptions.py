@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 from typing import Callable
 
-from models.org import UserGroup
+from models.org import Department, UserGroup
+from server.schema.live import work_item
 from tests.support.client import ws_session
 
 SUBSCRIBE = "subscription($ref: String!) { workItemUpdated(ref: $ref) { kind workItem { ref title } } }"
@@ -98,4 +99,48 @@ async def test_a_subscription_the_server_ends_sends_its_error_then_complete_and_
             assert (await session.next_for(op))["payload"]["data"] == {"viewer": {"name": "Karina Nowak"}}
             assert (await session.next_for(op))["type"] == "complete"
     finally:
+        await admin.data(group, {"id": str(pl_staff.id), "ids": departments})
+
+
+async def test_a_subscription_completed_while_it_rejoins_after_a_scope_change_ends_there(live_server, signed_in, monkeypatch):
+    """karina's scope changes (her group gains a department) while she is subscribed: the
+    subscription rejoins in the cohort of her new scope. The client completes it while the rejoin
+    is under way: the rejoin stops, the slot is given back, and nothing more is pushed to it."""
+    karina = await signed_in("karina@example.com")
+    admin = await signed_in("admin@example.com")
+    limits = live_server.server.config.app.state.principal_limits
+    pl_staff = await UserGroup.get(name="PL staff")
+    departments = [str(d.id) for d in await pl_staff.departments.all()]
+    uk = await Department.get(name="UK Operations")
+    group = 'mutation($id: ID!, $ids: [ID!]) { updateUserGroup(id: $id, input: {departmentIds: $ids}) { id } }'
+    opened, released = asyncio.Event(), asyncio.Event()
+    real_open = work_item.source.open
+
+    async def held_open(viewer, args):
+        if opened.is_set() or viewer.department_ids != frozenset({uk.id, *map(int, departments)}):
+            return await real_open(viewer, args)
+        opened.set()  # the rejoin, in the new scope
+        await released.wait()
+        return await real_open(viewer, args)
+
+    try:
+        async with ws_session(live_server.url, karina.token) as session:
+            karina_id = (session.ack_payload["viewer"]["kind"], int(session.ack_payload["viewer"]["id"]))
+            op = await session.subscribe(SUBSCRIBE, {"ref": "T-1007"})
+            assert (await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] == "SNAPSHOT"
+            monkeypatch.setattr(work_item.source, "open", held_open)
+            await admin.data(group, {"id": str(pl_staff.id), "ids": [*departments, str(uk.id)]})
+            await asyncio.wait_for(opened.wait(), 5)
+
+            await session.send({"id": op, "type": "complete"})
+            await session.send({"type": "ping"})
+            assert (await session.receive())["type"] == "pong"  # nothing for op came first
+            await _until(lambda: limits.operations(karina_id) == 0)
+            released.set()
+            await admin.data(UPDATE, {"ref": "T-1007", "title": "after the complete"})
+            await asyncio.sleep(0.3)
+            await session.send({"type": "ping"})
+            assert (await session.receive())["type"] == "pong"
+    finally:
+        released.set()
         await admin.data(group, {"id": str(pl_staff.id), "ids": departments})

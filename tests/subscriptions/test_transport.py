@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from tests.support.client import HttpClient, ws_session
 
@@ -131,3 +133,28 @@ async def test_validation_errors_are_coded_as_over_http(live_server, jane: HttpC
             assert "$f" in result["errors"][0]["message"]
         # the connection still works
         assert (await session.execute("{ __typename }"))["data"] == {"__typename": "Query"}
+
+
+async def test_a_page_on_another_origin_is_refused_at_the_handshake(live_server):
+    url = live_server.url.replace("http", "ws", 1) + "/graphql"
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, subprotocols=["graphql-transport-ws"], origin="https://elsewhere.example", open_timeout=10):
+            pass
+    assert refused.value.response.status_code == 403
+    host = live_server.url.split("//", 1)[1]
+    async with connect(url, subprotocols=["graphql-transport-ws"], origin=f"http://{host}", open_timeout=10) as socket:
+        assert socket.subprotocol == "graphql-transport-ws"  # the same origin is served
+
+
+async def test_a_binary_message_closes_with_4400(live_server, jane: HttpClient):
+    async with ws_session(live_server.url, jane.token) as session:
+        await session.socket.send(b'{"type": "ping"}')
+        assert await session.closed() == (4400, "WebSocket message type must be text")
+
+
+async def test_other_websocket_paths_are_refused(live_server):
+    url = live_server.url.replace("http", "ws", 1) + "/graphql/"
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=10):
+            pass
+    assert refused.value.response.status_code == 403

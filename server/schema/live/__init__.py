@@ -17,6 +17,7 @@ ends (server/subscriptions/item_viewers.py); a scope change keeps the same row.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any, AsyncGenerator, Hashable
 
 import strawberry
@@ -32,7 +33,7 @@ from server.resolvers.inputs import decode_cursor, encode_cursor
 from server.schema.errors import present_errors
 from server.subscriptions.cohorts import Cohort, Member, Opened, ScopeChanged, Source, encode_payload, registry
 from server.subscriptions.item_viewers import Tracked, operation_key
-from server.subscriptions.transport import current_operation
+from server.subscriptions.transport import current_operation, next_prefix
 
 CURSOR_KIND = "Event"
 _SUBSCRIPTION = (OperationType.SUBSCRIPTION,)
@@ -80,28 +81,30 @@ class LiveOperation:
     (sent as strawberry would send an error raised by the stream: a `next` with the error, then
     `complete`), or with a scope change (it carries on from its cursor in its new cohort)."""
 
-    __slots__ = ("handler", "operation", "schema", "source", "args", "document", "send", "tracked", "member", "cohort", "_task")
+    __slots__ = ("handler", "operation", "schema", "source", "args", "document", "prefix", "tracked", "member", "cohort", "_task")
 
     def __init__(self, handler: Any, operation: Any, schema: Any, source: Source, args: dict[str, Any]) -> None:
         self.handler = handler
+        # equal documents are one string, however many operations run them
+        operation.query = sys.intern(operation.query)
         self.operation = operation
         self.schema = schema
         self.source = source
         self.args = args
         self.document = (operation.query, operation.operation_name, encode_payload(operation.variables or {}, None))
-        send_next = handler.next_sender(operation.id)
-        operations = handler.operations
-
-        def send(payload: str) -> None:
-            if operations.get(operation.id) is operation:  # not after the client completed it
-                send_next(payload)
-
-        self.send = send
+        self.prefix = next_prefix(operation.id)
         tracked = getattr(source, "tracked_item", None) is not None
         self.tracked = Tracked(operation_key(handler.context.connection_id, operation.id)) if tracked else None
         self.member: Member | None = None
         self.cohort: Cohort | None = None
         self._task: asyncio.Task | None = None  # a rejoin after a scope change
+
+    def send(self, payload: str) -> None:
+        """Queue a `next` with `payload` (encoded once for the cohort), unless the client
+        completed the operation meanwhile."""
+        handler, operation = self.handler, self.operation
+        if handler.operations.get(operation.id) is operation:
+            handler.enqueue(self.prefix + payload + "}")
 
     async def execute(self, viewer: Any, value: Any) -> str:
         operation = self.operation
@@ -118,10 +121,9 @@ class LiveOperation:
 
     async def join(self, position: int | None) -> None:
         context = self.handler.context
-        members = context.live_members
         self.member, self.cohort = await registry.join(
             self.source, context.connection_viewer, self.args, self.document, position,
-            lambda viewer: self.execute, self.execute, self.send, on_member=members.add, on_opened=self._opened,
+            self.execute, self.send, on_member=context.add_member, on_opened=self._opened,
         )
         self.member.ended.add_done_callback(self._ended, context=self.handler.base_context)
 
@@ -132,7 +134,7 @@ class LiveOperation:
     def _leave(self) -> None:
         member, cohort = self.member, self.cohort
         if member is not None and cohort is not None:
-            self.handler.context.live_members.discard(member)
+            self.handler.context.discard_member(member)
             registry.leave(member, cohort)
         self.member = self.cohort = None
 
