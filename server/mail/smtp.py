@@ -170,6 +170,7 @@ async def check(server: SmtpServer) -> str | None:
         if reply.code != 221:
             raise _refusal("QUIT", reply.code, reply.message)
     except _Failed as failed:
+        await _quit(client, server)
         code = f"{failed.code} " if failed.code is not None else ""
         return f"{failed.stage}: {code}{failed.message}"
     finally:

@@ -3,6 +3,7 @@ server behaviour makes of a transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from datetime import datetime, timezone
@@ -14,6 +15,13 @@ from server.mail.composing import OutgoingAttachment, OutgoingMessage
 from server.mail.smtp import SmtpServer
 from tests.support import smtp_sink
 from tests.support.smtp_sink import Sink
+
+@pytest.fixture(autouse=True)
+def clean_database():
+    """Overrides the suite's: nothing here touches the database, so there is nothing to empty
+    (on PostgreSQL that emptying is half a second a test)."""
+    yield
+
 
 USERS = {"agent@acme.example": "s3cret"}
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -227,6 +235,20 @@ async def test_every_recipient_refused(plain, replies, outcome):
 
 
 @pytest.mark.parametrize("reply, outcome", [
+    ("451 4.7.1 Sender greylisted", "TEMPORARY"),
+    ("553 5.7.1 Sender not allowed", "PERMANENT"),
+])
+async def test_the_sender_refused(plain, reply, outcome):
+    handler, port = plain
+    handler.mail_reply = reply
+    delivery = await _send(port, _message())
+    assert (delivery.outcome, delivery.accepted, delivery.rejected) == (outcome, [], {})
+    assert (delivery.code, delivery.message, delivery.stage) == (
+        int(reply[:3]), reply[4:], "MAIL")
+    assert handler.received == []
+
+
+@pytest.mark.parametrize("reply, outcome", [
     ("451 4.3.0 Local error in processing", "TEMPORARY"),
     ("554 5.6.0 Message rejected as spam", "PERMANENT"),
 ])
@@ -245,6 +267,24 @@ async def test_a_closed_port_is_temporary():
     assert (delivery.outcome, delivery.code, delivery.stage) == ("TEMPORARY", None, "CONNECT")
     assert "connect call failed" in delivery.message.lower()
     assert delivery.accepted == [] and delivery.rejected == {}
+
+
+async def test_a_server_that_never_greets_times_out_as_temporary():
+    async def silent(reader, writer):
+        await reader.read()  # hold the connection, say nothing
+        writer.close()
+
+    listener = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    try:
+        delivery = await smtp.transmit(
+            SmtpServer("127.0.0.1", port, "NONE", timeout=0.3), "support@acme.example",
+            ["bob@client.example"], composing.build(_message()))
+    finally:
+        listener.close()
+        await listener.wait_closed()
+    assert (delivery.outcome, delivery.code, delivery.stage) == ("TEMPORARY", None, "CONNECT")
+    assert "timed out" in delivery.message.lower()
 
 
 async def test_a_drop_before_the_body_is_temporary(plain):

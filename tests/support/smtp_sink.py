@@ -35,6 +35,7 @@ class Sink:
     received: list[Received] = field(default_factory=list)
     bodies_read: list[bytes] = field(default_factory=list)
     auth_attempts: list[tuple[str, str, bool]] = field(default_factory=list)  # mech, login, ok
+    mail_reply: str | None = None  # the reply to MAIL FROM instead of 250
     rcpt_replies: dict[str, str] = field(default_factory=dict)  # address -> "550 5.1.1 ..."
     rcpt_drop: bool = False  # close the connection at the first RCPT, without a reply
     data_reply: str | None = None  # the reply to the body instead of 250
@@ -44,6 +45,7 @@ class Sink:
         self.received.clear()
         self.bodies_read.clear()
         self.auth_attempts.clear()
+        self.mail_reply = None
         self.rcpt_replies = {}
         self.rcpt_drop = False
         self.data_reply = None
@@ -55,6 +57,13 @@ class Sink:
         ok = self.users.get(login) == auth_data.password.decode()
         self.auth_attempts.append((mechanism, login, ok))
         return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
+
+    async def handle_MAIL(self, server, session, envelope, address: str, mail_options):
+        if self.mail_reply is not None:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options):
         if self.rcpt_drop:
