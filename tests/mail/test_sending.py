@@ -20,6 +20,7 @@ from server.domain.uow import unit_of_work
 from server.domain.viewer import user_viewer
 from server.mail import smtp
 from server.mail.secrets import Sealer
+from server.mail.sender import running_sender
 from tests.support import smtp_sink
 from tests.support.smtp_sink import Sink
 
@@ -192,3 +193,12 @@ async def test_a_sealed_password_is_opened_for_the_smtp_login(sink):
     queued = await _queue()
     assert (await _round()).failed == [queued.id]
     assert "enter it again" in (await Email.get(id=queued.id)).last_error and sink.bodies_read == []
+
+
+async def test_the_background_sender_sends_what_becomes_due(sink):
+    queued = await _queue()
+    async with running_sender(SEALER, interval=0.05):
+        async with asyncio.timeout(10):
+            while await _status(queued.id) != EmailStatus.SENT:
+                await asyncio.sleep(0.02)
+    assert len(sink.received) == 1
