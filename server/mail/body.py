@@ -54,7 +54,7 @@ class Body:
         if maintype == "message":
             content = _bytes_of(part, self.defects)
             if self.report is None and content_type in _REPORTS:
-                self.report = charsets.decode(content, "utf-8", [], what=content_type).replace("\r\n", "\n")
+                self.report = charsets.decode(content, "utf-8", [], what=content_type).replace("\r\n", "\n").replace("\x00", "")
             self._attachment(part, content_type, content)
             return
         if part.is_multipart():

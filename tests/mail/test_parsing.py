@@ -157,6 +157,37 @@ def test_a_persons_mail_is_not_flagged(name):
     assert corpus(name).auto_reply is None
 
 
+@pytest.mark.parametrize(
+    "fields, reason",
+    [
+        ("AUTO-SUBMITTED: Auto-Replied (vacation)", "Auto-Submitted: Auto-Replied (vacation)"),
+        ("auto-submitted: auto-notified", "Auto-Submitted: auto-notified"),
+        ("Auto-Submitted: no", None),
+        ("Auto-Submitted: No (a person wrote this)", None),
+        ("x-autorespond: 1", "X-Autorespond: 1"),
+        ("X-AUTOREPLY: YES", "X-Autoreply: YES"),
+        ("X-Auto-Response-Suppress: OOF, AutoReply", "X-Auto-Response-Suppress: OOF, AutoReply"),
+        ("X-Auto-Response-Suppress: None", None),
+        ("Precedence: BULK", "Precedence: BULK"),
+        ("precedence: auto_reply", "Precedence: auto_reply"),
+        ("Precedence: first-class", None),
+        ("Return-Path: < >", "Return-Path: <>"),
+        ("Return-Path: <jane@client.example>", None),
+        ("Sender: postmaster@client.example", "Sender: postmaster@client.example"),
+        ("Return-Path: <MAILER-DAEMON>", "Return-Path: MAILER-DAEMON"),
+        ("Reply-To: postmaster@client.example", None),  # only who sent it counts
+        ("Content-Type: multipart/report; Report-Type=Delivery-Status; boundary=x",
+         "Content-Type: multipart/report; report-type=delivery-status"),
+        ("Content-Type: multipart/report; report-type=disposition-notification; boundary=x",
+         "Content-Type: multipart/report; report-type=disposition-notification"),
+        ("Content-Type: multipart/mixed; boundary=x", None),
+    ],
+)
+def test_automatic_mail_by_each_field_in_any_case(fields, reason):
+    raw = f"From: Jane <jane@client.example>\r\nSubject: Re: T-1\r\n{fields}\r\n\r\n--x\r\n\r\nhello\r\n--x--\r\n"
+    assert parse(raw.encode()).auto_reply == reason
+
+
 @needs_corpus
 def test_a_bounce_keeps_its_report_and_the_returned_message_as_attachments():
     bounce = corpus("zammad-mail033-undelivered-mail-returned-to-sender.eml")
