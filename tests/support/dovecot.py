@@ -17,11 +17,13 @@ passwd-file with plain-text passwords; mail is sdbox under `<directory>/mail/<us
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import grp
 import imaplib
 import os
-import grp
 import pwd
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Iterable
 
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/usr/sbin/dovecot") else None)
+DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 OPENSSL = shutil.which("openssl")
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
@@ -40,11 +43,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _live_members(pgid: int) -> list[int]:
+    """Processes of the group that still run (zombies excluded: the reparented ones wait for init,
+    which may reap them only after a while, but they hold no socket)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.append(int(stat.parent.name))
+    return members
+
+
 class Dovecot:
     def __init__(self, directory: Path, binary: str | None = DOVECOT) -> None:
         if binary is None:
             raise RuntimeError("dovecot is not installed (apt-get install -y dovecot-imapd; scripts/services.sh)")
         self.binary = binary
+        self.doveadm = DOVEADM
         self.directory = Path(directory)
         self.port = free_port()
         self.tls_port = free_port()
@@ -52,7 +68,7 @@ class Dovecot:
         self.process: subprocess.Popen | None = None
         self.log_path = self.directory / "dovecot.log"
         self.config_path = self.directory / "dovecot.conf"
-        self.passwd_path = self.directory / "users"
+        self.passwd_dir = self.directory / "users"   # one passwd-file per user (see add_user)
         self.mail_root = self.directory / "mail"
         self.cert_path = self.directory / "cert.pem"
         self._users: dict[str, str] = {}
@@ -69,12 +85,11 @@ class Dovecot:
     # ------------------------------------------------------------------ configuration
 
     def _prepare(self) -> None:
-        for sub in ("run", "state", "mail"):
+        for sub in ("run", "state", "mail", "users"):
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
         # the mail user must reach its mail through the temp directory
         self.directory.chmod(0o755)
         os.chown(self.mail_root, self._mail_user.pw_uid, self._mail_user.pw_gid)
-        self.passwd_path.write_text("")
         self._make_certificate()
         self.config_path.write_text(self._config())
 
@@ -120,11 +135,11 @@ mail_max_userip_connections = 50
 mailbox_idle_check_interval = 1 secs
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {self.passwd_path}
+  args = scheme=PLAIN username_format=%u {self.passwd_dir}/%u
 }}
 userdb {{
   driver = passwd-file
-  args = username_format=%u {self.passwd_path}
+  args = username_format=%u {self.passwd_dir}/%u
   default_fields = uid={uid} gid={self._mail_user.pw_gid} home={self.mail_root}/%u
 }}
 service imap-login {{
@@ -155,12 +170,15 @@ namespace inbox {{
     # ------------------------------------------------------------------ users and mail
 
     def add_user(self, name: str, password: str) -> None:
-        """Add a login (read on each authentication: no restart needed)."""
-        if ":" in name or ":" in password or "\n" in name + password:
-            raise ValueError("user names and passwords may not contain ':' or newlines")
+        """Add a login, no restart needed. Each user has a passwd-file of its own: Dovecot re-reads a
+        passwd-file only when its mtime changes, so users added to one shared file within the same
+        second were not found."""
+        if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+            raise ValueError("user names are letters, digits, '-', '_' and '.'")
+        if ":" in password or "\n" in password:
+            raise ValueError("passwords may not contain ':' or newlines")
         self._users[name] = password
-        with open(self.passwd_path, "a") as passwd:
-            passwd.write(f"{name}:{password}::::::\n")
+        (self.passwd_dir / name).write_text(f"{name}:{password}::::::\n")
 
     async def append(self, user: str, raw: bytes, folder: str = "INBOX") -> None:
         """Deliver one message to `folder` (created when missing) with an IMAP APPEND."""
@@ -185,10 +203,16 @@ namespace inbox {{
         return self.mail_root / user / "mailboxes" / folder
 
     def reset_folder(self, user: str, folder: str = "INBOX") -> None:
-        """Remove the folder's storage: Dovecot re-creates it empty on next access, with a new
-        UIDVALIDITY (it keeps a per-user dovecot-uidvalidity counter so the value never repeats).
-        A session that has the folder selected sees it vanish and is disconnected."""
+        """Empty the folder and give it a new UIDVALIDITY, as a server does when it rebuilds one:
+        its storage is removed (Dovecot re-creates it on next access, with a UIDVALIDITY from the
+        user's dovecot-uidvalidity counter, so the value never repeats) and the user's sessions are
+        disconnected (doveadm kick; a session left on the removed folder would see errors)."""
         shutil.rmtree(self.folder_path(user, folder), ignore_errors=True)
+        if self.process is not None:
+            kicked = subprocess.run([self.doveadm, "-c", str(self.config_path), "kick", user],
+                                    capture_output=True, text=True, timeout=10)
+            if kicked.returncode not in (0, 68):   # 68 (EX_NOUSER): nobody was connected
+                raise RuntimeError(f"doveadm kick {user} failed: {kicked.stderr or kicked.stdout}")
 
     async def uid_validity(self, user: str, folder: str = "INBOX") -> int:
         def status() -> int:
@@ -212,6 +236,7 @@ namespace inbox {{
             self.process = subprocess.Popen(
                 [self.binary, "-F", "-c", str(self.config_path)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,   # its own process group: stop() ends the sessions too
             )
         try:
             await asyncio.wait_for(self._until_greeting(), START_TIMEOUT)
@@ -236,16 +261,30 @@ namespace inbox {{
             await asyncio.sleep(0.02)
 
     async def stop(self) -> None:
-        """SIGTERM and wait: clients see '* BYE' and a closed connection; the ports are free again."""
+        """Stop the server and every session it runs: clients see their connections close and the
+        ports are free again. (Dovecot's master exits on SIGTERM but leaves running imap session
+        processes alive, IDLE ones included, so the rest of its process group is ended too.)"""
         if self.process is None:
             return
-        self.process.terminate()
+        process, self.process = self.process, None
+        self._signal_group(process.pid, signal.SIGTERM)
         try:
-            await asyncio.wait_for(asyncio.to_thread(self.process.wait), STOP_TIMEOUT)
+            await asyncio.wait_for(asyncio.to_thread(process.wait), STOP_TIMEOUT)
         except asyncio.TimeoutError:
-            self._kill()
-        self.process = None
+            process.kill()
+            process.wait()
+        self._signal_group(process.pid, signal.SIGTERM)   # what the master left running
+        deadline = asyncio.get_running_loop().time() + STOP_TIMEOUT
+        while _live_members(process.pid):
+            if asyncio.get_running_loop().time() > deadline:
+                self._signal_group(process.pid, signal.SIGKILL)
+            await asyncio.sleep(0.02)
         await asyncio.wait_for(self._until_refused(), STOP_TIMEOUT)
+
+    @staticmethod
+    def _signal_group(pgid: int, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signum)
 
     async def _until_refused(self) -> None:
         while True:
@@ -258,7 +297,7 @@ namespace inbox {{
 
     def _kill(self) -> None:
         if self.process is not None:
-            self.process.kill()
+            self._signal_group(self.process.pid, signal.SIGKILL)
             self.process.wait()
             self.process = None
 
