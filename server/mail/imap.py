@@ -126,6 +126,7 @@ class MailboxCollector:
         self.last_error: str | None = None
         self.last_error_at: float | None = None   # time.time()
         self.last_collected_at: float | None = None   # time.time() of the last accepted message
+        self.idle_since: float | None = None   # time.time() when the current IDLE began (renewals too)
         self._connection_streak = _Streak(backoff_initial, backoff_max)
         self._sink_streak = _Streak(backoff_initial, backoff_max)
         self._first_collection: tuple[int, int] | None = None   # (uid_validity, highest UID chosen)
@@ -165,7 +166,7 @@ class MailboxCollector:
 
     async def run(self) -> None:
         """Collect until stop() or cancellation (LOGOUT in both cases when the connection works)."""
-        self._task = self._task or asyncio.current_task()
+        self._task = asyncio.current_task()
         self._stop.clear()
         self._done.clear()
         try:
@@ -231,7 +232,7 @@ class MailboxCollector:
             if self._stop.is_set():
                 raise _Stop
             if idle:
-                self.state = "idle"
+                self.state, self.idle_since = "idle", time.time()
                 if await connection.idle(self.idle_renew, self._stop) == "stop":
                     raise _Stop
             else:

@@ -205,21 +205,25 @@ async def test_uidvalidity_change_while_connected(dovecot, account, running):
         (new_validity, 1, True), (new_validity, 2, True)]
 
 
-async def test_reconnects_after_dovecot_restarts(dovecot, account, running):
+async def test_reconnects_after_dovecot_restarts(dovecot, account, running, caplog):
     mailbox = account()
     await dovecot.append(mailbox.username, message(1))
     sink = MemorySink()
     collector = running(mailbox, sink)
     await sink.until(lambda: len(sink.accepted) == 1)
     await until(lambda: collector.state == "idle")
-    try:
-        await dovecot.stop()
-        await until(lambda: collector.state in ("backoff", "connecting") and collector.consecutive_failures > 0)
-        assert collector.last_error
-    finally:
-        await dovecot.start()
-    await until(lambda: collector.state == "idle")
-    assert collector.consecutive_failures == 0
+    with caplog.at_level(logging.INFO, logger="server.mail.imap"):
+        try:
+            await dovecot.stop()
+            await until(lambda: collector.consecutive_failures >= 3)   # refused, refused, ...
+            assert collector.state in ("backoff", "connecting") and not collector.healthy
+            assert "ConnectionRefusedError" in collector.last_error
+        finally:
+            await dovecot.start()
+        await until(lambda: collector.state == "idle")
+    assert collector.consecutive_failures == 0 and collector.healthy
+    lines = [r.getMessage() for r in caplog.records if r.name == "server.mail.imap"]
+    assert len(lines) == 2 and "connected again after" in lines[1], lines   # one per streak, then the recovery
     await dovecot.append(mailbox.username, message(2))
     await sink.until(lambda: len(sink.accepted) == 2)
     assert [(a.uid, a.first_collection) for a in sink.accepted] == [(1, True), (2, False)]
@@ -230,7 +234,7 @@ async def test_wrong_password_backs_off_and_says_why(account, running, caplog):
     sink = MemorySink()
     with caplog.at_level(logging.WARNING, logger="server.mail.imap"):
         collector = running(mailbox, sink, backoff_initial=0.05, backoff_max=0.1)
-        await until(lambda: collector.consecutive_failures >= 3, timeout=8)
+        await until(lambda: collector.consecutive_failures >= 2, timeout=8)
     assert collector.state in ("backoff", "connecting")
     assert "LOGIN refused" in collector.last_error and "AUTHENTICATIONFAILED" in collector.last_error
     assert not collector.healthy
@@ -305,7 +309,34 @@ async def test_stop_logs_out_and_cancellation_ends_run(dovecot, account):
     with pytest.raises(asyncio.CancelledError):
         await again
     assert collector.state == "stopped"
-    assert dovecot.log().count(f"imap({mailbox.username})") and "Logged out" in dovecot.log()
+    await until(lambda: len(session_ends(dovecot, mailbox.username)) == 2)
+    assert all("Disconnected: Logged out" in line for line in session_ends(dovecot, mailbox.username))
+
+
+def session_ends(dovecot: Dovecot, user: str) -> list[str]:
+    return [line for line in dovecot.log().splitlines() if f"imap({user})" in line and "Disconnected" in line]
+
+
+async def test_idle_is_renewed_before_idle_renew_seconds(dovecot, account, running):
+    mailbox = account()
+    sink = MemorySink()
+    collector = running(mailbox, sink, idle_renew=0.2)
+    await until(lambda: collector.state == "idle")
+    started = [collector.idle_since]
+    for _ in range(2):   # IDLE ended (DONE), the folder searched, IDLE again: twice without mail
+        await until(lambda: collector.idle_since != started[-1] and collector.state == "idle", timeout=2)
+        started.append(collector.idle_since)
+    await dovecot.append(mailbox.username, message(1))
+    await sink.until(lambda: len(sink.accepted) == 1)
+
+
+def test_idle_renew_must_stay_under_29_minutes():
+    account = ImapAccount("127.0.0.1", 143, "NONE", "user", "pw")
+    with pytest.raises(ValueError):
+        MailboxCollector(account, MemorySink(), idle_renew=29 * 60)
+    with pytest.raises(ValueError):
+        ImapAccount("127.0.0.1", 143, "SSL", "user", "pw")
+    assert "pw" not in repr(account)
 
 
 def test_message_sets():
