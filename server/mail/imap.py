@@ -192,7 +192,7 @@ class MailboxCollector:
 
     def _failed(self, exc: Exception) -> float:
         message = _describe(exc)
-        self.last_error, self.last_error_at = message, time.time()
+        self.state, self.last_error, self.last_error_at = "backoff", message, time.time()
         first = self._connection_streak.failures == 0
         delay = self._connection_streak.fail()
         if first:

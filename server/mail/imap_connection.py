@@ -83,6 +83,7 @@ class ImapConnection:
         self._lost: asyncio.Future[None] | None = None
         self.imap: aioimaplib.IMAP4 | None = None
         self._idle: asyncio.Future | None = None
+        self.unresponsive = False   # a step timed out: close() does not wait for a LOGOUT
 
     def _context(self) -> ssl.SSLContext:
         return self._ssl_context or ssl.create_default_context()
@@ -103,6 +104,7 @@ class ImapConnection:
                 return task.result()
             if self.lost.done():
                 raise ConnectionLost("the server closed the connection")
+            self.unresponsive = True
             raise TimeoutError(f"no answer from {self.host}:{self.port} within {timeout or self.timeout:g} s")
         finally:
             if not task.done():
@@ -246,7 +248,7 @@ class ImapConnection:
             return
         imap, lost = self.imap, self._lost
         try:
-            if lost is not None and not lost.done() and imap.get_state() in ("AUTH", "SELECTED", "NONAUTH"):
+            if lost is not None and not lost.done() and not self.unresponsive and imap.get_state() in ("AUTH", "SELECTED", "NONAUTH"):
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(self._logout(), timeout)
         finally:

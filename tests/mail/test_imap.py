@@ -229,6 +229,22 @@ async def test_reconnects_after_dovecot_restarts(dovecot, account, running, capl
     assert [(a.uid, a.first_collection) for a in sink.accepted] == [(1, True), (2, False)]
 
 
+async def test_a_server_that_stops_answering_times_out_and_is_retried(dovecot, account, running):
+    mailbox = account()
+    sink = MemorySink()
+    collector = running(mailbox, sink, idle_renew=0.2, command_timeout=0.3)
+    await until(lambda: collector.state == "idle")
+    dovecot.pause()
+    try:
+        await until(lambda: collector.consecutive_failures > 0)   # the renewal's DONE gets no answer
+        assert "no answer" in collector.last_error and collector.state in ("backoff", "connecting")
+    finally:
+        dovecot.resume()
+    await until(lambda: collector.state == "idle" and collector.consecutive_failures == 0)
+    await dovecot.append(mailbox.username, message(1))
+    await sink.until(lambda: len(sink.accepted) == 1)
+
+
 async def test_wrong_password_backs_off_and_says_why(account, running, caplog):
     mailbox = account(password="not-the-password")
     sink = MemorySink()

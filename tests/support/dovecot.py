@@ -281,6 +281,15 @@ namespace inbox {{
             await asyncio.sleep(0.02)
         await asyncio.wait_for(self._until_refused(), STOP_TIMEOUT)
 
+    def pause(self) -> None:
+        """SIGSTOP every Dovecot process: connections stay open and nothing answers (a hung server)."""
+        assert self.process is not None
+        self._signal_group(self.process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self._signal_group(self.process.pid, signal.SIGCONT)
+
     @staticmethod
     def _signal_group(pgid: int, signum: int) -> None:
         with contextlib.suppress(ProcessLookupError):
