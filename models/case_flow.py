@@ -39,6 +39,12 @@ class ActionTemplate(Model):
     sub_case_type = fields.ForeignKeyField(
         "switchboard.CaseType", related_name="started_by_templates", null=True, on_delete=fields.SET_NULL
     )
+    # SEND_EMAIL / SEND_EMAIL_AND_WAIT: the email it sends (to the case's requester), and how many
+    # days SEND_EMAIL_AND_WAIT waits for the reply before it closes anyway
+    email_template = fields.ForeignKeyField(
+        "switchboard.EmailTemplate", related_name="action_templates", null=True, on_delete=fields.SET_NULL
+    )
+    reply_wait_days = fields.IntField(null=True)
 
     class Meta:
         table = "action_template"

@@ -61,6 +61,8 @@ class ActionKind(str, Enum):
     PEER_REVIEW = "PEER_REVIEW"  # done by one user, then reviewed by another
     WAIT_FOR_SUB_CASES = "WAIT_FOR_SUB_CASES"  # holds the case until its running sub-cases are done
     START_CASE = "START_CASE"  # starts a sub-case of a configured case type, then closes
+    SEND_EMAIL = "SEND_EMAIL"  # sends its templated email from the case, then closes
+    SEND_EMAIL_AND_WAIT = "SEND_EMAIL_AND_WAIT"  # sends it, waits for the reply on its thread, then closes
 
 
 class ReviewStage(str, Enum):
@@ -142,9 +144,29 @@ class Importance(str, Enum):
 
 
 class SmtpSecurity(str, Enum):
+    # how a mail server connection is protected (SMTP connectors and IMAP mailboxes alike)
     NONE = "NONE"
     STARTTLS = "STARTTLS"
     TLS = "TLS"
+
+
+class RecipientKind(str, Enum):
+    TO = "TO"
+    CC = "CC"
+    BCC = "BCC"
+
+
+class RecipientStatus(str, Enum):
+    PENDING = "PENDING"  # not yet accepted by the SMTP server (never tried, or refused for now)
+    ACCEPTED = "ACCEPTED"  # the server took the message for this recipient: never sent to again
+    REJECTED = "REJECTED"  # refused for good (5xx)
+
+
+class OutboxView(str, Enum):
+    MINE = "MINE"
+    MY_TEAM = "MY_TEAM"
+    SYSTEM = "SYSTEM"
+    ALL = "ALL"
 
 
 class NotificationKind(str, Enum):

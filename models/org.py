@@ -3,7 +3,7 @@
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import Role
+from models.enums import OutboxView, Role
 
 
 class Company(Model):
@@ -102,6 +102,7 @@ class User(Model):
     language = fields.CharField(max_length=16, default="en")
     timezone = fields.CharField(max_length=64, default="UTC")
     undo_send_seconds = fields.IntField(default=0)
+    outbox_view = fields.CharEnumField(OutboxView, max_length=8, null=True)  # the remembered view; None: by role
     groups = fields.ManyToManyField(
         "switchboard.UserGroup",
         related_name="members",

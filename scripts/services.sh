@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the services the test suite needs are running on 127.0.0.1:
 #   PostgreSQL 5432 (trust auth for role postgres, database "test") and Redis 6379;
+# the Dovecot binaries (Debian dovecot-imapd: the mail tests start private instances, see
+# tests/support/dovecot.py; the system Dovecot service is never started or enabled);
 # and the npm packages graphql-http (the GraphQL-over-HTTP audits the suite runs on Node.js) and
 # graphql-ws with ws (the reference graphql-transport-ws client the suite runs on Node.js),
 # installed outside the repository into $SWITCHBOARD_NPM_CACHE (default ~/.cache/switchboard/npm).
@@ -212,8 +214,44 @@ ensure_chromium() {
     fi
 }
 
+# ------------------------------------------------------------------------------------------ Dovecot
+
+# tests/mail start their own Dovecot processes with throwaway configurations on free loopback ports
+# (tests/support/dovecot.py): only the binaries are needed. The package would start and enable the
+# system service (port 143, /etc/dovecot); a policy-rc.d that denies every start keeps it stopped
+# during the install, and the units it enabled are disabled again afterwards.
+DOVECOT_POLICY=/usr/sbin/policy-rc.d
+DOVECOT_POLICY_SAVED=/usr/sbin/policy-rc.d.switchboard-saved
+
+dovecot_policy_restore() {
+    rm -f "$DOVECOT_POLICY"
+    if [ -e "$DOVECOT_POLICY_SAVED" ]; then mv "$DOVECOT_POLICY_SAVED" "$DOVECOT_POLICY"; fi
+}
+
+ensure_dovecot() {
+    if [ -x /usr/sbin/dovecot ]; then
+        say "dovecot: already installed ($(/usr/sbin/dovecot --version | cut -d' ' -f1))"
+        return
+    fi
+    [ "$(id -u)" -eq 0 ] || die "cannot install dovecot-imapd: run as root (or install it by hand)"
+    if [ -e "$DOVECOT_POLICY" ]; then mv "$DOVECOT_POLICY" "$DOVECOT_POLICY_SAVED"; fi
+    printf '#!/bin/sh\n# scripts/services.sh: no service starts while dovecot-imapd installs\nexit 101\n' >"$DOVECOT_POLICY"
+    chmod 755 "$DOVECOT_POLICY"
+    apt_install dovecot-imapd || { dovecot_policy_restore; die "apt-get install dovecot-imapd failed"; }
+    dovecot_policy_restore
+    if command -v deb-systemd-helper >/dev/null; then
+        deb-systemd-helper disable dovecot.service dovecot.socket >/dev/null 2>&1 || true
+    fi
+    if command -v update-rc.d >/dev/null && [ -e /etc/init.d/dovecot ]; then
+        update-rc.d dovecot disable >/dev/null 2>&1 || true
+    fi
+    [ -x /usr/sbin/dovecot ] || die "dovecot-imapd installed but /usr/sbin/dovecot is missing"
+    say "dovecot: installed $(/usr/sbin/dovecot --version | cut -d' ' -f1) (system service left stopped and disabled)"
+}
+
 ensure_postgres
 ensure_redis
 ensure_graphql_http
 ensure_graphql_ws
 ensure_chromium
+ensure_dovecot

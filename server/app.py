@@ -35,6 +35,8 @@ from server.settings import Settings, load_settings
 from server.subscriptions import bus
 from server.subscriptions.presence import running_presence
 from server.subscriptions.limits import PrincipalLimits
+from server.mail.secrets import Sealer
+from server.mail.sender import running_sender
 from server.subscriptions.connections import Connections
 from server.subscriptions.socket import GraphQLWebSocket, Socket
 from server.subscriptions.transport import TransportWSHandler
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
     (the test harness does, to share them with its fixtures)."""
     settings = settings or load_settings()
     signer = TokenSigner(settings.secret_key, settings.token_ttl_seconds)
+    sealer = Sealer(settings.secret_key)  # mail server credentials at rest (server/mail/secrets.py)
     limits = PrincipalLimits(settings.max_connections_per_principal, settings.max_subscriptions_per_principal)
     graphql = GraphQLApp(build_schema(production=settings.production), signer, production=settings.production, limits=limits)
     graphql.connections.outgoing_queue = settings.ws_outgoing_queue
@@ -112,6 +115,8 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
                 await stack.enter_async_context(db.connected(settings))
                 await db.check_migrated(settings)
                 await stack.enter_async_context(bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix))
+                if settings.mail_enabled:
+                    await stack.enter_async_context(running_sender(sealer, settings.mail_send_interval))
                 if settings.scheduler_enabled:
                     # entered last, so it stops first: before the bus and the database go down
                     await stack.enter_async_context(running_scheduler(settings.scheduler_interval, settings.event_retention_days))
@@ -140,5 +145,6 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
     app = Application(routes=routes, middleware=[request_limits], lifespan=lifespan, websocket=GraphQLWebSocket(graphql))
     app.state.settings = settings
     app.state.signer = signer
+    app.state.sealer = sealer
     app.state.principal_limits = limits
     return app

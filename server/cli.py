@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 import sys
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
 from server import db
@@ -57,10 +58,13 @@ async def _demo(settings: Settings) -> bool:
 
 async def _worker(settings: Settings, once: bool) -> "SweepReport | None":
     """The scheduler of timed transitions on its own: one sweep (`once`), or sweeps every
-    `settings.scheduler_interval` seconds until SIGTERM or SIGINT. Events go out on the bus, so
+    `settings.scheduler_interval` seconds until SIGTERM or SIGINT, with the outbox sender
+    (server/mail/sender.py) unless `SWITCHBOARD_MAIL=false`. Events go out on the bus, so
     live clients of every server process see what it fires."""
     from server.domain import scheduler
     from server.subscriptions import bus
+    from server.mail.secrets import Sealer
+    from server.mail.sender import running_sender
     from server.worker import running_scheduler
 
     async with db.connected(settings):
@@ -75,7 +79,10 @@ async def _worker(settings: Settings, once: bool) -> "SweepReport | None":
             for signum in signals:
                 loop.add_signal_handler(signum, stop.set)
             try:
-                async with running_scheduler(settings.scheduler_interval, settings.event_retention_days):
+                async with AsyncExitStack() as background:
+                    await background.enter_async_context(running_scheduler(settings.scheduler_interval, settings.event_retention_days))
+                    if settings.mail_enabled:
+                        await background.enter_async_context(running_sender(Sealer(settings.secret_key), settings.mail_send_interval))
                     await stop.wait()
             finally:
                 for signum in signals:

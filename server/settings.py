@@ -50,6 +50,8 @@ class Settings:
     event_retention_days: float = 7.0  # the event log keeps this long; older cursors get RESYNC_REQUIRED
     presence_heartbeat: float = 20.0  # seconds between two presence heartbeats (and sweeps) of a process
     presence_timeout: float = 60.0  # a connection not seen this long (its process died) is OFFLINE
+    mail_enabled: bool = True  # this process sends the outbox (server/mail/sender.py)
+    mail_send_interval: float = 2.0  # seconds between two rounds of the outbox when nothing was due
 
     @property
     def is_postgres(self) -> bool:
@@ -203,5 +205,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ws_ping_timeout=_float(env, "SWITCHBOARD_WS_PING_TIMEOUT", 20.0, 0.05, 3600.0),
         ws_outgoing_queue=_int(env, "SWITCHBOARD_WS_OUTGOING_QUEUE", 1000, 10, 1_000_000),
         event_retention_days=_float(env, "SWITCHBOARD_EVENT_RETENTION_DAYS", 7.0, 0.01, 3650.0),
+        mail_enabled=_bool(env, "SWITCHBOARD_MAIL", True),
+        mail_send_interval=_float(env, "SWITCHBOARD_MAIL_SEND_INTERVAL", 2.0, 0.05, 3600.0),
         **_presence(env),
     )

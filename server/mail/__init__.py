@@ -1,1 +1,2 @@
-"""Mail: addresses now; parsing, IMAP ingestion, SMTP sending and the outbox as they land."""
+"""Mail: addresses; outgoing messages (composing) and their SMTP transport (smtp); parsing,
+IMAP ingestion and the outbox as they land."""

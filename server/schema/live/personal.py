@@ -6,24 +6,23 @@ the change and the state a client shows next to it (the unread count; the email 
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
-from typing import Any, Optional
+from typing import Optional
 
 import strawberry
 
-from tortoise.expressions import Subquery
-
-from models.email import Email
-from models.enums import EmailStatus
-from server.domain import notifications, visibility
+from models.enums import OutboxView
+from server.domain import notifications, outbox_views
 from server.domain.events import Envelope, NotificationCreated, NotificationsRead, OutboxEmailChanged
 from server.domain.viewer import Viewer
+from server.resolvers.outbox import present
 from server.schema.lifecycle import Notification
 from server.schema.live import OwnStream, cursor_of
+from server.schema.outbox import OutboxEmail
 from server.subscriptions.cohorts import Opened
 
 SNAPSHOT_NOTIFICATIONS = 20
+SNAPSHOT_OUTBOX = 100
 
 
 @strawberry.enum(description="What a notifications message says: the state, a new notification, some marked read.")
@@ -39,25 +38,6 @@ class NotificationsUpdate:
     cursor: Optional[str]
     unread_count: int
     notifications: list[Notification] = strawberry.field(description="SNAPSHOT: the newest ones; CREATED: the new one; READ: those marked read.")
-
-
-@strawberry.type(description="An outgoing email as the outbox shows it.")
-class OutboxEmail:
-    id: strawberry.ID
-    status: str
-    subject: str
-    to: list[str]
-    work_item_ref: Optional[str]
-    created_at: datetime
-    sent_at: Optional[datetime]
-    error: Optional[str]
-
-    @classmethod
-    def from_model(cls, row: Email, ref: Optional[str]) -> "OutboxEmail":
-        return cls(
-            id=strawberry.ID(str(row.id)), status=row.status.value, subject=row.subject, to=list(row.to_addresses or []),
-            work_item_ref=ref, created_at=row.created_at, sent_at=row.sent_at, error=row.last_error,
-        )
 
 
 @strawberry.type(description="The viewer's outgoing emails: those in the outbox first, then every change of state.")
@@ -94,28 +74,19 @@ class NotificationsSource(OwnStream):
         )
 
 
-# what is still in the outbox (a sent or cancelled email has left it)
-OUTBOX_STATUSES = (EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.RETRY_PENDING, EmailStatus.FAILED, EmailStatus.CONNECTOR_DISABLED)
-
-
 class OutboxSource(OwnStream):
     name = "outboxUpdated"
 
-    async def _emails(self, viewer: Viewer, **filters: Any) -> list[OutboxEmail]:
-        visible = visibility.visible_work_items(viewer).values("id")
-        rows = await Email.filter(created_by_id=viewer.id, work_item_id__in=Subquery(visible), **filters).order_by("-id").limit(100).prefetch_related("work_item")
-        return [OutboxEmail.from_model(row, row.work_item.ref if row.work_item else None) for row in rows]
-
     async def snapshot(self, viewer: Viewer, opened: Opened, cursor: int) -> OutboxUpdate:
-        emails = await self._emails(viewer, status__in=list(OUTBOX_STATUSES))
-        return OutboxUpdate(snapshot=True, cursor=cursor_of(cursor), emails=emails)
+        rows = await outbox_views.in_view(viewer, OutboxView.MINE).limit(SNAPSHOT_OUTBOX)
+        return OutboxUpdate(snapshot=True, cursor=cursor_of(cursor), emails=await present(rows))
 
     async def on_event(self, viewer: Viewer, opened: Opened, envelope: Envelope) -> OutboxUpdate | None:
         event = envelope.event
         if not isinstance(event, OutboxEmailChanged) or event.created_by_id != viewer.id:
             return None
-        emails = await self._emails(viewer, id=event.email_id)
-        return OutboxUpdate(snapshot=False, cursor=cursor_of(envelope.cursor), emails=emails) if emails else None
+        rows = await outbox_views.visible_emails(viewer).filter(id=event.email_id, created_by_id=viewer.id)
+        return OutboxUpdate(snapshot=False, cursor=cursor_of(envelope.cursor), emails=await present(rows)) if rows else None
 
 
 notifications_source = NotificationsSource()
