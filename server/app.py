@@ -36,6 +36,7 @@ from server.subscriptions import bus
 from server.subscriptions.presence import running_presence
 from server.subscriptions.limits import PrincipalLimits
 from server.mail.secrets import Sealer
+from server.mail.collecting import running_collectors
 from server.mail.sender import running_sender
 from server.subscriptions.connections import Connections
 from server.subscriptions.socket import GraphQLWebSocket, Socket
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
                 await stack.enter_async_context(bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix))
                 if settings.mail_enabled:
                     await stack.enter_async_context(running_sender(sealer, settings.mail_send_interval))
+                    await stack.enter_async_context(running_collectors(sealer, settings.mail_collect_interval))
                 if settings.scheduler_enabled:
                     # entered last, so it stops first: before the bus and the database go down
                     await stack.enter_async_context(running_scheduler(settings.scheduler_interval, settings.event_retention_days))

@@ -59,11 +59,13 @@ async def _demo(settings: Settings) -> bool:
 async def _worker(settings: Settings, once: bool) -> "SweepReport | None":
     """The scheduler of timed transitions on its own: one sweep (`once`), or sweeps every
     `settings.scheduler_interval` seconds until SIGTERM or SIGINT, with the outbox sender
-    (server/mail/sender.py) unless `SWITCHBOARD_MAIL=false`. Events go out on the bus, so
+    (server/mail/sender.py) and the mailbox collectors (server/mail/collecting.py) unless
+    `SWITCHBOARD_MAIL=false`. Events go out on the bus, so
     live clients of every server process see what it fires."""
     from server.domain import scheduler
     from server.subscriptions import bus
     from server.mail.secrets import Sealer
+    from server.mail.collecting import running_collectors
     from server.mail.sender import running_sender
     from server.worker import running_scheduler
 
@@ -82,7 +84,9 @@ async def _worker(settings: Settings, once: bool) -> "SweepReport | None":
                 async with AsyncExitStack() as background:
                     await background.enter_async_context(running_scheduler(settings.scheduler_interval, settings.event_retention_days))
                     if settings.mail_enabled:
-                        await background.enter_async_context(running_sender(Sealer(settings.secret_key), settings.mail_send_interval))
+                        sealer = Sealer(settings.secret_key)
+                        await background.enter_async_context(running_sender(sealer, settings.mail_send_interval))
+                        await background.enter_async_context(running_collectors(sealer, settings.mail_collect_interval))
                     await stop.wait()
             finally:
                 for signum in signals:

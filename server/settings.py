@@ -52,6 +52,7 @@ class Settings:
     presence_timeout: float = 60.0  # a connection not seen this long (its process died) is OFFLINE
     mail_enabled: bool = True  # this process sends the outbox (server/mail/sender.py)
     mail_send_interval: float = 2.0  # seconds between two rounds of the outbox when nothing was due
+    mail_collect_interval: float = 30.0  # seconds between two looks at which mailboxes to collect
 
     @property
     def is_postgres(self) -> bool:
@@ -207,5 +208,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         event_retention_days=_float(env, "SWITCHBOARD_EVENT_RETENTION_DAYS", 7.0, 0.01, 3650.0),
         mail_enabled=_bool(env, "SWITCHBOARD_MAIL", True),
         mail_send_interval=_float(env, "SWITCHBOARD_MAIL_SEND_INTERVAL", 2.0, 0.05, 3600.0),
+        mail_collect_interval=_float(env, "SWITCHBOARD_MAIL_COLLECT_INTERVAL", 30.0, 0.05, 3600.0),
         **_presence(env),
     )

@@ -169,6 +169,16 @@ async def outgoing_email(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, 
     )
 
 
+async def incoming_email(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, email: Email) -> TimelineEntry:
+    """An email that arrived for `item` (public: the requester's own message); an automatic one
+    (out of office, a bounce) is marked system-generated, hidden unless asked for."""
+    return await _add(
+        uow, item, TimelineKind.EMAIL_IN, actor, body=email.subject, is_public=True, email_id=email.id,
+        system_generated=email.is_auto_reply,
+        data={"emailId": _id(email.id), "from": email.from_address, "automatic": email.auto_reply_reason},
+    )
+
+
 async def queue_changed(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, *, from_queue_id: int | None) -> TimelineEntry:
     data = await _named(Queue, fromQueue=from_queue_id, toQueue=item.queue_id)
     return await _add(uow, item, TimelineKind.QUEUE_CHANGED, actor, data=data)

@@ -17,7 +17,7 @@ from models.work_item import WorkItem
 from server.domain import cases, limits, lifecycle, links, text, timeline, visibility, workflow
 from server.domain.errors import FieldProblem, InvalidTransition, ValidationError
 from server.domain.item_store import check_version, event_base, next_reference, save_changes  # noqa: F401 - re-exported
-from server.domain.uow import unit_of_work
+from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer, ViewerKind
 from server.domain.work_item_fields import (  # noqa: F401 - EDITABLE_FIELDS and API_NAMES re-exported
     API_NAMES,
@@ -84,27 +84,44 @@ async def create_draft(
     if problems:
         raise ValidationError("The work item has invalid fields: " + "; ".join(p.message for p in problems), problems)
 
-    contact_ids = changes.pop("contact_ids", None)
     async with unit_of_work() as uow:
-        item = await WorkItem.create(
-            ref=await next_reference(item_type),
-            type=item_type,
-            status=Status.DRAFT,
-            department_id=department_id,
-            company_id=company_id,
-            priority=changes.pop("priority", None) or Priority.NORMAL,
-            custom_data=changes.pop("custom_data", None) or {},
-            created_by_id=viewer.id if viewer.kind is ViewerKind.USER else None,
-            created_by_api_key_id=viewer.id if viewer.kind is ViewerKind.API_KEY else None,
-            case_type_id=case_type_id,
-            **changes,
-        )
-        if contact_ids:
-            await _set_contacts(item, contact_ids)
-        uow.emit(WorkItemCreated(**event_base(item, viewer), item_type=item_type.value, status=item.status.value))
-        await timeline.created(uow, item, viewer)
+        item = await _create(uow, viewer, item_type, department_id, company_id, changes, case_type_id)
         if link_to is not None:
             await links.add_link(uow, item, await links.linkable(viewer, link_to, "linkTo"), viewer)
+    return item
+
+
+async def _create(uow: UnitOfWork, actor: Viewer | None, item_type: WorkItemType, department_id: int, company_id: int | None,
+                  changes: dict[str, Any], case_type_id: int | None) -> WorkItem:
+    """A new DRAFT item from checked fields, its event and its first timeline entry."""
+    changes = dict(changes)
+    contact_ids = changes.pop("contact_ids", None)
+    item = await WorkItem.create(
+        ref=await next_reference(item_type),
+        type=item_type,
+        status=Status.DRAFT,
+        department_id=department_id,
+        company_id=company_id,
+        priority=changes.pop("priority", None) or Priority.NORMAL,
+        custom_data=changes.pop("custom_data", None) or {},
+        created_by_id=actor.id if actor is not None and actor.kind is ViewerKind.USER else None,
+        created_by_api_key_id=actor.id if actor is not None and actor.kind is ViewerKind.API_KEY else None,
+        case_type_id=case_type_id,
+        **changes,
+    )
+    if contact_ids:
+        await _set_contacts(item, contact_ids)
+    uow.emit(WorkItemCreated(**event_base(item, actor), item_type=item_type.value, status=item.status.value))
+    await timeline.created(uow, item, actor)
+    return item
+
+
+async def create_submitted(uow: UnitOfWork, item_type: WorkItemType, department_id: int, queue: Queue, fields: dict[str, Any], *,
+                           case_type_id: int | None = None, company_id: int | None = None) -> WorkItem:
+    """A work item the system opens (an inbound email): created and submitted to `queue` at once,
+    by no person, through the same steps as `create_draft` and `submit`."""
+    item = await _create(uow, None, item_type, department_id, company_id, fields, case_type_id)
+    await _submit(uow, item, None, queue)
     return item
 
 
@@ -233,19 +250,23 @@ async def submit(viewer: Viewer, ref: str, expected_version: int | None) -> Work
         queue = await Queue.get_or_none(id=item.queue_id) if item.queue_id else await _default_queue(viewer, item.department_id)
         if queue is None:
             raise ValidationError.single("queueId", "the department has no queue to submit to")
-        await save_changes(item, await lifecycle.status_fields(item, Status.TO_DO, {"queue_id": queue.id, "team_id": queue.team_id}))
-        uow.emit(
-            WorkItemSubmitted(
-                **event_base(item, viewer),
-                status=item.status.value,
-                queue_id=item.queue_id,
-                due_at=item.due_at.isoformat(),
-            )
-        )
-        if item.type is WorkItemType.TICKET:
-            await timeline.initial_description(uow, item, viewer)
-        await timeline.submitted(uow, item, viewer)
-        if item.type is WorkItemType.CASE:
-            await cases.on_submitted(uow, item, viewer)
+        await _submit(uow, item, viewer, queue)
     return item
+
+
+async def _submit(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, queue: Queue) -> None:
+    await save_changes(item, await lifecycle.status_fields(item, Status.TO_DO, {"queue_id": queue.id, "team_id": queue.team_id}))
+    uow.emit(
+        WorkItemSubmitted(
+            **event_base(item, actor),
+            status=item.status.value,
+            queue_id=item.queue_id,
+            due_at=item.due_at.isoformat(),
+        )
+    )
+    if item.type is WorkItemType.TICKET:
+        await timeline.initial_description(uow, item, actor)
+    await timeline.submitted(uow, item, actor)
+    if item.type is WorkItemType.CASE:
+        await cases.on_submitted(uow, item, actor)
 
