@@ -194,7 +194,9 @@ async def _reopened_as_new(uow: UnitOfWork, old: WorkItem, email: Email, parsed:
     return item
 
 
-async def _open(uow: UnitOfWork, email: Email, parsed: ParsedMessage, routed: mail_routing.Route, first_collection: bool) -> WorkItem | None:
+async def _open(uow: UnitOfWork, email: Email, parsed: ParsedMessage, routed: mail_routing.Route, quiet: bool) -> WorkItem | None:
+    """A new item for the message in `routed`'s queue (the department's first when it names
+    none); `quiet`: no confirmation and no staff notice (a first collection)."""
     queue = await Queue.get_or_none(id=routed.queue_id) if routed.queue_id else None
     if queue is None or queue.department_id != routed.department_id:
         queue = await Queue.filter(department_id=routed.department_id).order_by("id").first()
@@ -210,7 +212,7 @@ async def _open(uow: UnitOfWork, email: Email, parsed: ParsedMessage, routed: ma
     kind = WorkItemType.CASE if routed.creates is WorkItemType.CASE and routed.case_type_id else WorkItemType.TICKET
     item = await create_submitted(uow, kind, routed.department_id, queue, fields, case_type_id=routed.case_type_id if kind is WorkItemType.CASE else None,
                                   company_id=requester.company_id if requester else None)
-    if not first_collection and not email.is_auto_reply:
+    if not quiet and not email.is_auto_reply:
         await _confirm(uow, item)
         await _tell_staff(uow, item)
     return item
@@ -243,6 +245,19 @@ async def _tell_staff(uow: UnitOfWork, item: WorkItem) -> None:
     if addresses:
         await outbox.queue_email(uow, item, None, to=addresses, subject=f"New {item.type.value.lower()} {item.ref}: {item.title}",
                                  body=f"{item.ref} arrived by email in {department.name}.", system_generated=True)
+
+
+async def open_from(uow: UnitOfWork, email: Email, routed: mail_routing.Route, *, confirm: bool = True) -> WorkItem | None:
+    """A new item from a stored message, placed by a person (`routed`), with its confirmation
+    unless `confirm` is False; the message joins it."""
+    parsed = parse(bytes(email.raw_message))
+    email.routed_by = email.routed_by or routed.address or None
+    item = await _open(uow, email, parsed, routed, quiet=not confirm)
+    if item is not None:
+        email.status = EmailStatus.RECEIVED
+        await _save(email, work_item_id=item.id)
+        await timeline.incoming_email(uow, item, await _sender(email), email)
+    return item
 
 
 async def restore(email_id: int) -> Email:
