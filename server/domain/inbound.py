@@ -34,12 +34,13 @@ from models.email import Email, EmailAttachment, Mailbox
 from models.enums import EmailDirection, EmailStatus, NotificationKind, Status, WorkItemType
 from models.org import Department, Queue, User
 from models.work_item import WorkItem
-from server.domain import clock, limits, links, mail_routing, mail_settings, notifications, outbox, timeline
+from server.domain import clock, limits, links, mail_routing, mail_settings, notifications, outbox, refs, timeline
 from server.domain.lifecycle import reopen_with_new_information
 from server.domain.transitions import change_status, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer, contact_viewer
 from server.domain.work_items import create_submitted
+from server.mail.addresses import plus_tag
 from server.mail.parsing import ParsedMessage, UnparseableMessage, parse
 
 NO_SUBJECT = "(no subject)"
@@ -139,7 +140,9 @@ async def process(uow: UnitOfWork, email: Email, parsed: ParsedMessage, *, first
     if routed is None:
         return await _save(email, status=EmailStatus.UNHANDLED)
     email.routed_by = routed.address
-    item = await mail_routing.continued_item(parsed, routed, (await mail_settings.current()).plus_addressing)
+    plus_addressing = (await mail_settings.current()).plus_addressing
+    item = await mail_routing.continued_item(parsed, routed, plus_addressing)
+    continued = item
     if item is not None and item.status is Status.RESOLVED and not email.is_auto_reply:
         if not await reopen_with_new_information(uow, item, "A reply arrived by email."):
             item = await _reopened_as_new(uow, item, email, parsed, routed, first_collection)
@@ -155,7 +158,21 @@ async def process(uow: UnitOfWork, email: Email, parsed: ParsedMessage, *, first
             return await _save(email, status=EmailStatus.UNHANDLED)
     await _save(email, work_item_id=item.id)
     await timeline.incoming_email(uow, item, await _sender(email), email)
+    if continued is not None and plus_addressing:
+        await _share_to_linked(uow, email, parsed, item)
     return email
+
+
+async def _share_to_linked(uow: UnitOfWork, email: Email, parsed: ParsedMessage, item: WorkItem) -> None:
+    """A reply addressed to the plus addresses of several linked items (mail between teams,
+    SPEC §5.3) reaches every one of them: it is shared to the others."""
+    tags = {refs.normalise(tag) for _, tag in (plus_tag(a) for a in mail_routing.recipients(parsed)) if tag}
+    tags.discard(item.ref)
+    if not tags:
+        return
+    linked = (await links.linked_ids([item.id])).get(item.id, [])
+    for other in await WorkItem.filter(ref__in=sorted(tags), id__in=sorted(linked)):
+        await links.share_to(uow, email, item, other, None)
 
 
 async def _save(email: Email, **changes: object) -> Email:

@@ -1,4 +1,6 @@
-"""Root fields of the unhandled and blocked messages (admins) and of a message's source."""
+"""Root fields of received mail and mail between teams: the unhandled and blocked messages
+(admins), a message's source, and the plan of an email's recipients that are other teams'
+mailboxes."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ from typing import Optional
 
 import strawberry
 
+from server.resolvers import team_mail
 from server.resolvers import unhandled_mail as resolvers
+from server.schema.team_mail import TeamRecipientPlan
 from server.schema.unhandled_mail import EmailSource, HeldEmailConnection
 from server.schema.work_items import WorkItem
 
@@ -15,6 +19,10 @@ from server.schema.work_items import WorkItem
 class UnhandledMailQuery:
     held_emails: HeldEmailConnection = strawberry.field(
         resolver=resolvers.held_emails, description="Admins: received messages no rule placed (UNHANDLED) or from blocked senders (BLOCKED), newest first."
+    )
+    team_recipients: list[TeamRecipientPlan] = strawberry.field(
+        resolver=team_mail.team_recipients,
+        description="Before sending an email on an item: which recipients are other teams' Switchboard mailboxes, and what sending will do for each (SPEC §5.3).",
     )
     email_source: EmailSource = strawberry.field(
         resolver=resolvers.email_source, description="A received message exactly as it arrived (admins, or whoever sees its work item)."
