@@ -34,12 +34,13 @@ from models.email import Email, EmailAttachment, Mailbox
 from models.enums import EmailDirection, EmailStatus, NotificationKind, Status, WorkItemType
 from models.org import Department, Queue, User
 from models.work_item import WorkItem
-from server.domain import clock, limits, links, mail_routing, mail_settings, notifications, outbox, timeline
+from server.domain import clock, limits, links, mail_routing, mail_settings, notifications, outbox, refs, timeline
 from server.domain.lifecycle import reopen_with_new_information
 from server.domain.transitions import change_status, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
 from server.domain.viewer import Viewer, contact_viewer
 from server.domain.work_items import create_submitted
+from server.mail.addresses import plus_tag
 from server.mail.parsing import ParsedMessage, UnparseableMessage, parse
 
 NO_SUBJECT = "(no subject)"
@@ -139,7 +140,9 @@ async def process(uow: UnitOfWork, email: Email, parsed: ParsedMessage, *, first
     if routed is None:
         return await _save(email, status=EmailStatus.UNHANDLED)
     email.routed_by = routed.address
-    item = await mail_routing.continued_item(parsed, routed, (await mail_settings.current()).plus_addressing)
+    plus_addressing = (await mail_settings.current()).plus_addressing
+    item = await mail_routing.continued_item(parsed, routed, plus_addressing)
+    continued = item
     if item is not None and item.status is Status.RESOLVED and not email.is_auto_reply:
         if not await reopen_with_new_information(uow, item, "A reply arrived by email."):
             item = await _reopened_as_new(uow, item, email, parsed, routed, first_collection)
@@ -155,7 +158,21 @@ async def process(uow: UnitOfWork, email: Email, parsed: ParsedMessage, *, first
             return await _save(email, status=EmailStatus.UNHANDLED)
     await _save(email, work_item_id=item.id)
     await timeline.incoming_email(uow, item, await _sender(email), email)
+    if continued is not None and plus_addressing:
+        await _share_to_linked(uow, email, parsed, item)
     return email
+
+
+async def _share_to_linked(uow: UnitOfWork, email: Email, parsed: ParsedMessage, item: WorkItem) -> None:
+    """A reply addressed to the plus addresses of several linked items (mail between teams,
+    SPEC §5.3) reaches every one of them: it is shared to the others."""
+    tags = {refs.normalise(tag) for _, tag in (plus_tag(a) for a in mail_routing.recipients(parsed)) if tag}
+    tags.discard(item.ref)
+    if not tags:
+        return
+    linked = (await links.linked_ids([item.id])).get(item.id, [])
+    for other in await WorkItem.filter(ref__in=sorted(tags), id__in=sorted(linked)):
+        await links.share_to(uow, email, item, other, None)
 
 
 async def _save(email: Email, **changes: object) -> Email:
@@ -194,7 +211,9 @@ async def _reopened_as_new(uow: UnitOfWork, old: WorkItem, email: Email, parsed:
     return item
 
 
-async def _open(uow: UnitOfWork, email: Email, parsed: ParsedMessage, routed: mail_routing.Route, first_collection: bool) -> WorkItem | None:
+async def _open(uow: UnitOfWork, email: Email, parsed: ParsedMessage, routed: mail_routing.Route, quiet: bool) -> WorkItem | None:
+    """A new item for the message in `routed`'s queue (the department's first when it names
+    none); `quiet`: no confirmation and no staff notice (a first collection)."""
     queue = await Queue.get_or_none(id=routed.queue_id) if routed.queue_id else None
     if queue is None or queue.department_id != routed.department_id:
         queue = await Queue.filter(department_id=routed.department_id).order_by("id").first()
@@ -210,7 +229,7 @@ async def _open(uow: UnitOfWork, email: Email, parsed: ParsedMessage, routed: ma
     kind = WorkItemType.CASE if routed.creates is WorkItemType.CASE and routed.case_type_id else WorkItemType.TICKET
     item = await create_submitted(uow, kind, routed.department_id, queue, fields, case_type_id=routed.case_type_id if kind is WorkItemType.CASE else None,
                                   company_id=requester.company_id if requester else None)
-    if not first_collection and not email.is_auto_reply:
+    if not quiet and not email.is_auto_reply:
         await _confirm(uow, item)
         await _tell_staff(uow, item)
     return item
@@ -243,6 +262,19 @@ async def _tell_staff(uow: UnitOfWork, item: WorkItem) -> None:
     if addresses:
         await outbox.queue_email(uow, item, None, to=addresses, subject=f"New {item.type.value.lower()} {item.ref}: {item.title}",
                                  body=f"{item.ref} arrived by email in {department.name}.", system_generated=True)
+
+
+async def open_from(uow: UnitOfWork, email: Email, routed: mail_routing.Route, *, confirm: bool = True) -> WorkItem | None:
+    """A new item from a stored message, placed by a person (`routed`), with its confirmation
+    unless `confirm` is False; the message joins it."""
+    parsed = parse(bytes(email.raw_message))
+    email.routed_by = email.routed_by or routed.address or None
+    item = await _open(uow, email, parsed, routed, quiet=not confirm)
+    if item is not None:
+        email.status = EmailStatus.RECEIVED
+        await _save(email, work_item_id=item.id)
+        await timeline.incoming_email(uow, item, await _sender(email), email)
+    return item
 
 
 async def restore(email_id: int) -> Email:

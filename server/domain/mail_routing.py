@@ -15,7 +15,7 @@ instead of joining another department's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from models.contact import Contact
 from models.email import BlockedAddress, Email, Mailbox, MailRoute
@@ -46,21 +46,31 @@ def recipients(parsed: ParsedMessage) -> list[str]:
 
 
 async def route(parsed: ParsedMessage) -> Route | None:
-    tagged = [(address, *plus_tag(address)) for address in recipients(parsed)]
-    bases = sorted({base for _, base, _ in tagged})
-    if not bases:
-        return None
-    mailboxes = {m.address: m for m in await Mailbox.filter(address__in=bases)}
-    aliases = {a.address: a for a in await DepartmentAlias.filter(address__in=bases)}
-    routes = {r.address: r for r in await MailRoute.filter(address__in=bases)}
-    for _, base, tag in tagged:
-        if (mailbox := mailboxes.get(base)) is not None:
-            return Route(base, tag, mailbox.department_id, mailbox.queue_id, mailbox.creates, mailbox.case_type_id, mailbox.id)
-        if (alias := aliases.get(base)) is not None:
-            return Route(base, tag, alias.department_id, alias.queue_id, WorkItemType.TICKET, None)
-        if (mail_route := routes.get(base)) is not None:
-            return Route(base, tag, mail_route.department_id, mail_route.queue_id, mail_route.creates, mail_route.case_type_id)
+    tagged = [plus_tag(address) for address in recipients(parsed)]
+    routes = await _routes(sorted({base for base, _ in tagged}))
+    for base, tag in tagged:
+        if base in routes:
+            return replace(routes[base], tag=tag)
     return None
+
+
+async def route_address(address: str) -> Route | None:
+    """Where mail to `address` (without a +tag) goes, if anywhere."""
+    return (await _routes([address])).get(address)
+
+
+async def _routes(bases: list[str]) -> dict[str, Route]:
+    """The route of each of `bases` that is a mailbox, an alias or a route (in that order)."""
+    if not bases:
+        return {}
+    found: dict[str, Route] = {}
+    for r in await MailRoute.filter(address__in=bases):
+        found[r.address] = Route(r.address, None, r.department_id, r.queue_id, r.creates, r.case_type_id)
+    for a in await DepartmentAlias.filter(address__in=bases):
+        found[a.address] = Route(a.address, None, a.department_id, a.queue_id, WorkItemType.TICKET, None)
+    for m in await Mailbox.filter(address__in=bases):
+        found[m.address] = Route(m.address, None, m.department_id, m.queue_id, m.creates, m.case_type_id, m.id)
+    return found
 
 
 async def is_blocked(address: str | None) -> bool:

@@ -1,0 +1,90 @@
+"""Unhandled and blocked messages over GraphQL, for admins: listed, routed, opened as work,
+rejected as misaddressed (a CLOSED ticket with REJECTED_UNKNOWN_ADDRESS), processed again,
+restored; and a received message's source for whoever may see it."""
+
+from __future__ import annotations
+
+import base64
+
+from models.email import BlockedAddress, Email, MailRoute
+from models.enums import EmailStatus
+from models.org import Department, DepartmentAlias, Queue
+from models.work_item import WorkItem
+from server.domain import inbound
+from tests.mail.test_inbound import _message
+from tests.support.client import GraphQLError
+
+HELD = """query($kind: HeldMailKind) { heldEmails(kind: $kind) { edges { node { id subject fromAddress to error automatic size } } } }"""
+
+
+async def _arrive(**options) -> Email:
+    raw = _message(**options)
+    return await inbound.receive(inbound.Arrival(raw=raw, size=len(raw)))
+
+
+async def _refused(client, query: str, variables: dict) -> list[str]:
+    try:
+        await client.data(query, variables)
+    except GraphQLError as refused:
+        return refused.codes
+    raise AssertionError("expected a refusal")
+
+
+async def test_admins_list_route_open_reject_and_reprocess_held_mail(signed_in):
+    admin, jane = await signed_in("admin@example.com"), await signed_in("jane@example.com")
+    uk = await Department.get(name="UK Operations")
+    queue = await Queue.filter(department_id=uk.id).first()
+    routed = await _arrive(to="payroll@acme.example", subject="Routed later")
+    opened = await _arrive(to="nobody@acme.example", subject="Opened by hand")
+    rejected = await _arrive(to="typo@acme.example", subject="Misaddressed")
+    aliased = await _arrive(to="hr@acme.example", subject="Alias added later")
+
+    held = (await admin.data(HELD, {"kind": "UNHANDLED"}))["heldEmails"]["edges"]
+    assert [e["node"]["subject"] for e in held] == ["Alias added later", "Misaddressed", "Opened by hand", "Routed later"]
+    assert held[0]["node"]["to"] == ["hr@acme.example"] and held[0]["node"]["size"] > 0
+    assert await _refused(jane, HELD, {"kind": "UNHANDLED"}) == ["FORBIDDEN"]
+
+    route = 'mutation($id: ID!, $d: ID!, $q: ID) { routeHeldEmail(emailId: $id, departmentId: $d, queueId: $q) { ref title status } }'
+    item = (await admin.data(route, {"id": str(routed.id), "d": str(uk.id), "q": str(queue.id)}))["routeHeldEmail"]
+    assert (item["title"], item["status"]) == ("Routed later", "TO_DO")
+    assert await MailRoute.exists(address="payroll@acme.example", department_id=uk.id)
+    assert (await _arrive(to="payroll@acme.example", subject="Routed from now on")).work_item_id is not None
+
+    open_item = 'mutation($id: ID!, $d: ID!) { openWorkItemFromEmail(emailId: $id, departmentId: $d) { ref title type } }'
+    made = (await admin.data(open_item, {"id": str(opened.id), "d": str(uk.id)}))["openWorkItemFromEmail"]
+    assert (made["title"], made["type"]) == ("Opened by hand", "TICKET")
+
+    reject = 'mutation($id: ID!, $d: ID!) { rejectHeldEmail(emailId: $id, departmentId: $d) { ref status resolutionMethod } }'
+    closed = (await admin.data(reject, {"id": str(rejected.id), "d": str(uk.id)}))["rejectHeldEmail"]
+    assert (closed["status"], closed["resolutionMethod"]) == ("CLOSED", "REJECTED_UNKNOWN_ADDRESS")
+    assert not await Email.filter(work_item__ref=closed["ref"], direction="OUTBOUND").exists()  # no confirmation
+
+    await DepartmentAlias.create(address="hr@acme.example", department_id=uk.id)
+    again = 'mutation($id: ID!) { reprocessHeldEmail(emailId: $id) { title } }'
+    assert (await admin.data(again, {"id": str(aliased.id)}))["reprocessHeldEmail"] == {"title": "Alias added later"}
+    assert (await admin.data(HELD, {"kind": "UNHANDLED"}))["heldEmails"]["edges"] == []
+    assert await _refused(admin, again, {"id": str(aliased.id)}) == ["NOT_FOUND"]  # placed now
+
+
+async def test_blocked_mail_is_listed_and_restorable(signed_in):
+    admin = await signed_in("admin@example.com")
+    await BlockedAddress.create(address="promo@offers.example")
+    email = await _arrive(sender="promo@offers.example", subject="Big sale")
+    held = (await admin.data(HELD, {"kind": "BLOCKED"}))["heldEmails"]["edges"]
+    assert [e["node"]["subject"] for e in held] == ["Big sale"]
+    restore = 'mutation($id: ID!) { restoreBlockedEmail(emailId: $id) { title } }'
+    assert (await admin.data(restore, {"id": str(email.id)}))["restoreBlockedEmail"] == {"title": "Big sale"}
+    assert (await Email.get(id=email.id)).status is EmailStatus.RECEIVED
+
+
+async def test_a_messages_source_is_for_those_who_see_it(signed_in):
+    jane, karina, admin = [await signed_in(f"{n}@example.com") for n in ("jane", "karina", "admin")]
+    email = await _arrive(subject="Re: [T-1003] the source")
+    assert (await WorkItem.get(id=email.work_item_id)).ref == "T-1003"
+    source = 'query($id: ID!) { emailSource(emailId: $id) { base64 size } }'
+    got = (await jane.data(source, {"id": str(email.id)}))["emailSource"]
+    assert base64.b64decode(got["base64"]) == bytes(email.raw_message) and got["size"] == len(email.raw_message)
+    assert await _refused(karina, source, {"id": str(email.id)}) == ["NOT_FOUND"]
+    held = await _arrive(to="nowhere@elsewhere.example")
+    assert await _refused(jane, source, {"id": str(held.id)}) == ["NOT_FOUND"]
+    assert (await admin.data(source, {"id": str(held.id)}))["emailSource"]["size"] > 0
