@@ -19,6 +19,7 @@ from server.schema.admin import AdminMutation, AdminQuery, WorkItemMoveMutation
 from server.schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from server.schema.item_viewers import ItemViewerMutation
 from server.schema.links import LinkMutation
+from server.schema.mail_admin_root import MailAdminMutation, MailAdminQuery
 from server.schema.outbox_root import OutboxMutation, OutboxQuery
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
@@ -105,10 +106,10 @@ class CoreMutation:
 
 
 # Each area contributes its own root fields; merged here in a fixed order.
-Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery))
+Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, MailAdminQuery))
 Mutation = merge_types(
     "Mutation",
-    (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation),
+    (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation, MailAdminMutation),
 )
 
 
