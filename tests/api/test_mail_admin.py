@@ -15,13 +15,13 @@ from models.email import BlockedAddress, Email, Mailbox, MailRoute, MailSettings
 from models.enums import EmailStatus
 from models.org import Department, DepartmentAlias, Queue, User
 from models.work_item import WorkItem
-from server.domain import outbox, sending
+from server.domain import mail_admin, outbox, sending
 from server.domain.uow import unit_of_work
 from server.domain.viewer import user_viewer
 from server.mail import smtp
 from server.mail.secrets import Sealer
 from tests.support import smtp_sink
-from tests.support.client import HttpClient
+from tests.support.client import HttpClient, ws_session
 from tests.support.footprint import footprint
 from tests.support.smtp_sink import Sink
 
@@ -168,6 +168,17 @@ async def test_connector_input_is_validated_field_by_field(signed_in):
     assert await SmtpConnector.all().count() == 1
 
 
+async def test_a_connector_password_is_sealed_over_websocket_too(signed_in, live_server, sealer):
+    admin = await signed_in("admin@example.com")
+    async with ws_session(live_server.url, admin.token) as session:
+        result = await session.execute(CREATE_CONNECTOR, {"input": _connector_input()})
+    assert "errors" not in result, result
+    created = result["data"]["createSmtpConnector"]
+    assert created["hasPassword"] is True
+    _no_secret(result)
+    assert sealer.open((await SmtpConnector.get(id=int(created["id"]))).password_sealed) == SECRET
+
+
 async def test_enabling_a_connector_requeues_the_mail_it_parked(signed_in, sealer):
     admin = await signed_in("admin@example.com")
     relay = await SmtpConnector.get(name="Demo relay")  # disabled in the demo data
@@ -264,6 +275,12 @@ async def test_admin_manages_mailboxes_with_write_only_imap_passwords(signed_in,
     assert [m["address"] for m in _nodes(page, "mailboxes") + _nodes(rest, "mailboxes")] == [
         "help@acme.example", "pl-ops@acme.example", "uk-ops@acme.example"]
 
+    # what the collector manager reads: the enabled mailboxes with an IMAP server, and their settings
+    assert [m.id for m in await mail_admin.mailboxes_to_collect()] == [stored.id]  # the demo's have no IMAP server
+    started_with = mail_admin.collection_settings(stored)
+    assert started_with == mail_admin.CollectionSettings(
+        stored.id, "imap.acme.example", 993, "TLS", "help", stored.imap_password_sealed, "INBOX")
+
     # the queue must be the department's; a case needs a case type
     error = await admin.error(UPDATE_MAILBOX, {"id": created["id"], "input": {"queueId": pl_queue}})
     assert _code(error) == ("VALIDATION", "queueId")
@@ -291,9 +308,11 @@ async def test_admin_manages_mailboxes_with_write_only_imap_passwords(signed_in,
     assert sealer.open((await Mailbox.get(id=stored.id)).imap_password_sealed) == "new " + IMAP_SECRET
     reset = (await admin.data(UPDATE_MAILBOX, {"id": created["id"], "input": {"imapFolder": "Support"}}))["updateMailbox"]
     assert (reset["imapFolder"], reset["uidValidity"], reset["lastUid"], reset["lastError"]) == ("Support", None, None, None)
+    assert mail_admin.collection_settings(await Mailbox.get(id=stored.id)) != started_with  # the collector restarts
 
     cleared = (await admin.data(UPDATE_MAILBOX, {"id": created["id"], "input": {"imapPassword": None, "enabled": False}}))["updateMailbox"]
     assert cleared["hasImapPassword"] is False and cleared["enabled"] is False
+    assert await mail_admin.mailboxes_to_collect() == [] and mail_admin.collection_settings(await Mailbox.get(id=stored.id)) is None
     _no_secret(created, listed, moved, kept, reset, cleared)
     error = await admin.error(UPDATE_MAILBOX, {"id": created["id"], "input": {"imapFolder": " ", "imapPort": 0}})
     assert {f["field"] for f in error["extensions"]["fields"]} == {"imapFolder", "imapPort"}
