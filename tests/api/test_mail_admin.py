@@ -23,6 +23,7 @@ from server.mail.secrets import Sealer
 from tests.support import smtp_sink
 from tests.support.client import HttpClient, ws_session
 from tests.support.footprint import footprint
+from tests.support.queries import recorded_queries
 from tests.support.smtp_sink import Sink
 
 SECRET = "Tr0ub4dor&3-not-in-any-response"
@@ -461,3 +462,28 @@ async def test_only_admins_see_or_change_mail_administration(signed_in, client: 
 
     assert await footprint() == before
     assert [await SmtpConnector.all().values(), await Mailbox.all().values(), await MailSettings.all().values()] == rows
+
+
+async def test_a_page_of_each_list_costs_a_fixed_number_of_queries(signed_in):
+    admin = await signed_in("admin@example.com")
+    uk = await Department.get(name="UK Operations")
+    queue = await Queue.get(department=uk)
+    case_type = await CaseType.first()
+    admin_user = await User.get(email="admin@example.com")
+    for n in range(20):
+        await SmtpConnector.create(name=f"Relay {n:02}", host="smtp.example.com", from_address="a@acme.example")
+        await Mailbox.create(address=f"box{n:02}@acme.example", department=uk, queue=queue, creates="CASE", case_type=case_type)
+        await DepartmentAlias.create(address=f"alias{n:02}@acme.example", department=uk, queue=queue)
+        await MailRoute.create(address=f"route{n:02}@acme.example", department=uk, queue=queue, creates="CASE", case_type=case_type)
+        await BlockedAddress.create(address=f"spam{n:02}@junk.example", created_by=admin_user)
+    await admin.data(GET_SETTINGS)  # made once
+    # viewer (user + scope), the page, then each relation fetched for the whole page at once
+    for query, field, relations in (
+        (CONNECTORS, "smtpConnectors", 1), (MAILBOXES, "mailboxes", 3), (ALIASES, "departmentAliases", 2),
+        (ROUTES, "mailRoutes", 3), (BLOCKED_LIST, "blockedAddresses", 1), (GET_SETTINGS, "mailSettings", 0),
+    ):
+        with recorded_queries() as statements:
+            data = await admin.data(query, {} if field == "mailSettings" else {"first": 20})
+        if field != "mailSettings":
+            assert len(data[field]["edges"]) == 20
+        assert len(statements) == 2 + 1 + relations, (field, "\n".join(statements))

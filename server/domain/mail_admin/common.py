@@ -4,6 +4,7 @@ one of a mailbox, an alias and a route."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -25,7 +26,6 @@ MAX_HOST = 255
 MAX_USERNAME = 320
 MAX_PASSWORD = 1024
 _HOSTNAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
-_IPV6 = re.compile(r"\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?")
 
 
 def require_admin(viewer: Viewer) -> None:
@@ -81,10 +81,17 @@ def host(value: Any, field: str, problems: list[FieldProblem]) -> str | None:
     if not text:
         problems.append(FieldProblem(field, f"{field} is required"))
         return None
-    if len(text) > MAX_HOST or not (_HOSTNAME.fullmatch(text) or _IPV6.fullmatch(text)):
+    if len(text) > MAX_HOST or not (_HOSTNAME.fullmatch(text) or _is_ipv6(text)):
         problems.append(FieldProblem(field, f"{field} must be a host name or an IP address, got {text[:80]!r}"))
         return None
     return text.lower()
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text.removeprefix("[").removesuffix("]")).version == 6
+    except ValueError:
+        return False
 
 
 def port(value: Any, field: str, problems: list[FieldProblem]) -> int | None:
