@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 class GraphQLApp(GraphQLHTTPView):
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, schema: Any, signer: TokenSigner, *, production: bool, limits: PrincipalLimits) -> None:
+    def __init__(self, schema: Any, signer: TokenSigner, *, production: bool, limits: PrincipalLimits, sealer: Sealer) -> None:
         super().__init__(
             schema,
             graphql_ide=None if production else "graphiql",
@@ -59,13 +59,16 @@ class GraphQLApp(GraphQLHTTPView):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
         )
         self.signer = signer
+        self.sealer = sealer
         self.connections = Connections(signer, limits)
 
     async def get_context(self, request: Request | Socket, response: Any) -> Context:
         if isinstance(request, Socket):
-            return self.connections.context(request, response)
+            context = self.connections.context(request, response)
+            context.sealer = self.sealer
+            return context
         token, problem = parse_bearer(request.headers.get("authorization"))
-        return Context(request=request, response=response, signer=self.signer, token=token, auth_problem=problem)
+        return Context(request=request, response=response, signer=self.signer, token=token, auth_problem=problem, sealer=self.sealer)
 
     @property
     def graphql_ide_html(self) -> str:
@@ -106,7 +109,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
     signer = TokenSigner(settings.secret_key, settings.token_ttl_seconds)
     sealer = Sealer(settings.secret_key)  # mail server credentials at rest (server/mail/secrets.py)
     limits = PrincipalLimits(settings.max_connections_per_principal, settings.max_subscriptions_per_principal)
-    graphql = GraphQLApp(build_schema(production=settings.production), signer, production=settings.production, limits=limits)
+    graphql = GraphQLApp(build_schema(production=settings.production), signer, production=settings.production, limits=limits, sealer=sealer)
     graphql.connections.outgoing_queue = settings.ws_outgoing_queue
 
     @asynccontextmanager

@@ -16,7 +16,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from models.email import Mailbox, SmtpConnector
+from models.email import Mailbox, MailRoute, SmtpConnector
 from models.org import ContactGroup, Department, DepartmentAlias, Queue
 from server.domain import limits
 from server.domain.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationError
@@ -149,6 +149,8 @@ async def _check_aliases(values: list[str] | None, department_id: int | None, pr
         problems.append(FieldProblem("aliases", f"{alias.address} is already an alias of {alias.department.name}"))
     for mailbox in await Mailbox.filter(address__in=result).order_by("address"):
         problems.append(FieldProblem("aliases", f"{mailbox.address} is a mailbox's own address, not an alias"))
+    for route in await MailRoute.filter(address__in=result).prefetch_related("department").order_by("address"):
+        problems.append(FieldProblem("aliases", f"{route.address} is already a route to {route.department.name}"))
     return result
 
 

@@ -37,6 +37,16 @@ TEXT_MAXIMA: dict[str, int] = {
     "cc": ADDRESS,
     "aliases": ADDRESS,
     "password": 1_024,
+    # the mail administration: servers, accounts, addresses
+    "address": ADDRESS,
+    "fromAddress": ADDRESS,
+    "host": 255,
+    "imapHost": 255,
+    "username": ADDRESS,
+    "imapUsername": ADDRESS,
+    "imapPassword": 1_024,
+    "imapFolder": 200,
+    "search": ADDRESS,  # what blocked addresses are searched by
     "text": 500,  # the title text a list is filtered by
     "key": 200,  # a custom data key
     "ref": REFERENCE,

@@ -19,6 +19,7 @@ from server.domain import viewer as viewers
 from server.domain.errors import Unauthenticated
 from server.domain.tokens import TokenSigner
 from server.domain.viewer import Viewer
+from server.mail.secrets import Sealer
 from server.resolvers.loaders import Loaders
 
 
@@ -36,6 +37,8 @@ class Context:
     # a subscription push executed once for a cohort: the viewer is this one, as the connection
     # holds it (kept current by its access watch), not read again
     fixed_viewer: Viewer | None = None
+    # seals and opens mail server credentials (the mail administration); the app's, from its secret
+    sealer: Sealer | None = None
 
 
 class OperationScope:

@@ -19,6 +19,7 @@ from server.schema.admin import AdminMutation, AdminQuery, WorkItemMoveMutation
 from server.schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from server.schema.item_viewers import ItemViewerMutation
 from server.schema.links import LinkMutation
+from server.schema.mail_admin_root import MailAdminMutation, MailAdminQuery
 from server.schema.outbox_root import OutboxMutation, OutboxQuery
 from server.schema.unhandled_mail_root import UnhandledMailMutation, UnhandledMailQuery
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
@@ -106,11 +107,13 @@ class CoreMutation:
 
 
 # Each area contributes its own root fields; merged here in a fixed order.
-Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery))
+Query = merge_types(
+    "Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery)
+)
 Mutation = merge_types(
     "Mutation",
     (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
-     UnhandledMailMutation),
+     UnhandledMailMutation, MailAdminMutation),
 )
 
 
