@@ -19,6 +19,7 @@ from typing import AsyncIterator
 
 from models.email import Mailbox
 from server.domain import clock, inbound
+from server.domain.mail_admin.mailboxes import CollectionSettings, collection_settings, mailboxes_to_collect
 from server.mail.imap import Cursor, ImapAccount, MailboxCollector
 from server.mail.secrets import CredentialsUnreadable, Sealer
 
@@ -40,12 +41,10 @@ class MailboxSink:
                                               first_collection=first_collection))
 
 
-def account_of(mailbox: Mailbox, sealer: Sealer) -> ImapAccount:
-    return ImapAccount(
-        host=mailbox.imap_host, port=mailbox.imap_port or (993 if mailbox.imap_security.value == "TLS" else 143),
-        security=mailbox.imap_security.value, username=mailbox.imap_username or "",
-        password=sealer.open(mailbox.imap_password_sealed) if mailbox.imap_password_sealed else "", folder=mailbox.imap_folder,
-    )
+def account_of(settings: CollectionSettings, sealer: Sealer) -> ImapAccount:
+    password = sealer.open(settings.password_sealed) if settings.password_sealed else ""
+    return ImapAccount(host=settings.host, port=settings.port, security=settings.security, username=settings.username,
+                       password=password, folder=settings.folder)
 
 
 class Collectors:
@@ -56,9 +55,9 @@ class Collectors:
 
     async def reconcile(self) -> None:
         wanted: dict[int, ImapAccount] = {}
-        for mailbox in await Mailbox.filter(enabled=True, imap_host__not_isnull=True):
+        for mailbox in await mailboxes_to_collect():
             try:
-                wanted[mailbox.id] = account_of(mailbox, self.sealer)
+                wanted[mailbox.id] = account_of(collection_settings(mailbox), self.sealer)
             except (CredentialsUnreadable, ValueError) as problem:
                 await self._report(mailbox.id, str(problem))
         for mailbox_id in [i for i in self.running if self.running[i][0] != wanted.get(i)]:
