@@ -88,3 +88,30 @@ async def test_a_messages_source_is_for_those_who_see_it(signed_in):
     held = await _arrive(to="nowhere@elsewhere.example")
     assert await _refused(jane, source, {"id": str(held.id)}) == ["NOT_FOUND"]
     assert (await admin.data(source, {"id": str(held.id)}))["emailSource"]["size"] > 0
+
+
+HELD_MUTATIONS = {
+    "routeHeldEmail": 'mutation($id: ID!, $d: ID!) { routeHeldEmail(emailId: $id, departmentId: $d) { ref } }',
+    "openWorkItemFromEmail": 'mutation($id: ID!, $d: ID!) { openWorkItemFromEmail(emailId: $id, departmentId: $d) { ref } }',
+    "rejectHeldEmail": 'mutation($id: ID!, $d: ID!) { rejectHeldEmail(emailId: $id, departmentId: $d) { ref } }',
+    "reprocessHeldEmail": 'mutation($id: ID!) { reprocessHeldEmail(emailId: $id) { ref } }',
+    "restoreBlockedEmail": 'mutation($id: ID!) { restoreBlockedEmail(emailId: $id) { ref } }',
+}
+
+
+async def test_only_admins_act_on_held_mail_and_a_refusal_changes_nothing(signed_in):
+    """Every held-mail mutation returns work-item data: for anyone but an admin it is FORBIDDEN
+    and writes nothing (tests/api/test_authorization_matrix.py counts on this)."""
+    uk = await Department.get(name="UK Operations")
+    await BlockedAddress.create(address="promo@offers.example")
+    unhandled = await _arrive(to="nobody@acme.example", subject="Held")
+    blocked = await _arrive(sender="promo@offers.example", subject="Held too")
+    items = await WorkItem.all().count()
+    for who in ("jane", "lena", "karina"):
+        client = await signed_in(f"{who}@example.com")
+        for name, mutation in HELD_MUTATIONS.items():
+            email = blocked if name == "restoreBlockedEmail" else unhandled
+            variables = {"id": str(email.id), **({"d": str(uk.id)} if "$d" in mutation else {})}
+            assert await _refused(client, mutation, variables) == ["FORBIDDEN"], (who, name)
+    assert await WorkItem.all().count() == items and not await MailRoute.exists()
+    assert [e.status for e in await Email.filter(id__in=[unhandled.id, blocked.id]).order_by("id")] == [EmailStatus.UNHANDLED, EmailStatus.BLOCKED]
