@@ -20,6 +20,7 @@ from server.schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from server.schema.item_viewers import ItemViewerMutation
 from server.schema.links import LinkMutation
 from server.schema.outbox_root import OutboxMutation, OutboxQuery
+from server.schema.compose_root import ComposeMutation, ComposeQuery
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, OperationNameRequired, SafeParserCache, SwitchboardSchema
@@ -105,10 +106,11 @@ class CoreMutation:
 
 
 # Each area contributes its own root fields; merged here in a fixed order.
-Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery))
+Query = merge_types("Query", (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, ComposeQuery))
 Mutation = merge_types(
     "Mutation",
-    (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation),
+    (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
+     ComposeMutation),
 )
 
 
