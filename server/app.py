@@ -57,6 +57,7 @@ class GraphQLApp(GraphQLHTTPView):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            multipart_uploads_enabled=True,  # attachments (server/http/view.py: the preflight header rule)
         )
         self.signer = signer
         self.sealer = sealer
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
     request_limits = Middleware(
         RequestLimits,
         max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
         max_query_string_bytes=settings.max_query_string_bytes,
         body_timeout=settings.body_timeout,
     )

@@ -53,6 +53,7 @@ class Settings:
     mail_enabled: bool = True  # this process sends the outbox (server/mail/sender.py)
     mail_send_interval: float = 2.0  # seconds between two rounds of the outbox when nothing was due
     mail_collect_interval: float = 30.0  # seconds between two looks at which mailboxes to collect
+    max_upload_bytes: int = 25 * 1024 * 1024  # body of a multipart/form-data request (file uploads)
 
     @property
     def is_postgres(self) -> bool:
@@ -195,6 +196,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         scheduler_enabled=_bool(env, "SWITCHBOARD_SCHEDULER", True),
         scheduler_interval=_float(env, "SWITCHBOARD_SCHEDULER_INTERVAL", 10.0, 0.1, 3600.0),
         max_body_bytes=_int(env, "SWITCHBOARD_MAX_BODY_BYTES", 1024 * 1024, 1024, 1024**3),
+        max_upload_bytes=_int(env, "SWITCHBOARD_MAX_UPLOAD_BYTES", 25 * 1024 * 1024, 1024, 1024**3),
         max_query_string_bytes=_int(env, "SWITCHBOARD_MAX_QUERY_STRING_BYTES", 32 * 1024, 1024, 60_000),
         header_timeout=_float(env, "SWITCHBOARD_HEADER_TIMEOUT", 10.0, 0.1, 600.0),
         body_timeout=_float(env, "SWITCHBOARD_BODY_TIMEOUT", 30.0, 0.1, 3600.0),

@@ -31,6 +31,10 @@ TEXT_MAXIMA: dict[str, int] = {
     "reason": 10_000,
     "signature": 10_000,
     "subject": 1_000,
+    "textBody": LONG_TEXT,  # an email's (server/domain/compose.py), a template's
+    "htmlBody": 500_000,  # before it is sanitised
+    "address": 998,  # a recipient as written, display name and all (one header line)
+    "contentId": 250,  # an inline attachment's Content-ID
     "language": 35,  # a BCP 47 tag
     "email": ADDRESS,
     "to": ADDRESS,

@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 
 from models.contact import Contact
 from models.email import Email, EmailRecipient, Mailbox, SmtpConnector
-from models.enums import EmailDirection, EmailStatus, Importance, RecipientKind
+from models.enums import EmailDirection, EmailStatus, Importance, RecipientKind, Status, WorkItemType
 from models.org import Department, User
 from models.work_item import WorkItem
-from server.domain import clock, mail_settings, text, timeline
+from server.domain import clock, limits, mail_settings, text, timeline
 from server.domain.errors import FieldProblem, ValidationError
-from server.domain.events import OutboxEmailChanged
+from server.domain.events import OutboxEmailChanged, WorkItemFieldsChanged
+from server.domain.item_store import event_base, save_changes
+from server.domain.work_item_fields import field_changes
 from server.domain.uow import UnitOfWork
 from server.domain.viewer import Viewer
 from server.mail import addresses
@@ -64,10 +66,16 @@ async def queue_email(
     scheduled_for: datetime | None = None,
     system_generated: bool = False,
     is_resolution: bool = False,
+    draft: Email | None = None,
+    template_id: int | None = None,
 ) -> Email:
     """Queue an email from `item`: due at once, after the sender's undo-send delay, or at
     `scheduled_for`; with its Message-ID, its place in the item's thread (In-Reply-To,
-    References) and the item's reply address, so that answers come back to it."""
+    References) and the item's reply address, so that answers come back to it.
+
+    With `draft`, that DRAFT email (of `item`) becomes the queued one — its row, and so its
+    attachments, are kept — instead of a new row. Mail a person sends from an empty DRAFT ticket
+    fills its title and description first (SPEC §2.2 rule 1)."""
     if not to:
         raise ValidationError.single("to", "an email needs at least one recipient")
     if text.is_blank(subject):
@@ -82,8 +90,10 @@ async def queue_email(
     if actor is not None and actor.is_user and not system_generated:
         undo = (await User.get(id=actor.id)).undo_send_seconds
     due = max(clock.as_utc(scheduled_for) if scheduled_for is not None else now, now + timedelta(seconds=undo))
+    if not system_generated:
+        await fill_empty_draft_ticket(uow, item, actor, subject, body)
     in_reply_to, references = await _thread(item)
-    email = await Email.create(
+    queued = dict(
         work_item_id=item.id,
         direction=EmailDirection.OUTBOUND,
         status=EmailStatus.QUEUED,
@@ -105,13 +115,41 @@ async def queue_email(
         scheduled_for=clock.as_utc(scheduled_for) if scheduled_for is not None else None,
         scheduled_by_id=actor.id if scheduled_for is not None and actor is not None and actor.is_user else None,
         next_attempt_at=due,
+        template_id=template_id if template_id is not None else (draft.template_id if draft is not None else None),
     )
+    if draft is None:
+        email = await Email.create(**queued)
+    else:
+        email = draft
+        for name, value in queued.items():
+            setattr(email, name, value)
+        await email.save(update_fields=list(queued))
+        await EmailRecipient.filter(email_id=email.id).delete()
     await EmailRecipient.bulk_create([EmailRecipient(email_id=email.id, address=a, kind=kind) for a, kind in recipients])
     await timeline.outgoing_email(
         uow, item, actor, email.id, email.subject, is_resolution=is_resolution, system_generated=system_generated
     )
     emit_changed(uow, email, item)
     return email
+
+
+async def fill_empty_draft_ticket(uow: UnitOfWork, item: WorkItem, actor: Viewer | None, subject: str, body: str | None) -> None:
+    """SPEC §2.2 rule 1: an email sent from a DRAFT ticket with no title or description yet fills
+    them — the title from its subject, the description from its text body — as one change of the
+    item (its event and FIELDS_CHANGED entry), before the email's own entry."""
+    if item.type is not WorkItemType.TICKET or item.status is not Status.DRAFT:
+        return
+    changes: dict[str, str] = {}
+    if text.is_blank(item.title) and not text.is_blank(subject):
+        changes["title"] = subject.strip()[: limits.text_max("title")].strip()
+    if text.is_blank(item.description) and not text.is_blank(body):
+        changes["description"] = body.strip()[: limits.text_max("description")]
+    if not changes:
+        return
+    before = {name: getattr(item, name) for name in changes}
+    await save_changes(item, changes)
+    uow.emit(WorkItemFieldsChanged(**event_base(item, actor), fields=tuple(sorted(changes)), values=dict(changes)))
+    await timeline.fields_changed(uow, item, actor, await field_changes(before, changes))
 
 
 def _recipients(to: list[str], cc: list[str], bcc: list[str]) -> list[tuple[str, RecipientKind]]:

@@ -1,9 +1,10 @@
 """Bounds on what one HTTP request may make the server hold, checked before anything is parsed.
 
 - the query string: at most `max_query_string_bytes` (414);
-- the body: a declared `Content-Length` over `max_body_bytes` is refused before one byte of the
-  body is read, and a chunked body is counted while it streams in and refused the moment it
-  passes the limit (413);
+- the body: a declared `Content-Length` over the limit is refused before one byte of the body is
+  read, and a chunked body is counted while it streams in and refused the moment it passes the
+  limit (413). The limit is `max_body_bytes`, or `max_upload_bytes` for a `multipart/form-data`
+  request (file uploads, server/http/view.py);
 - the body must arrive within `body_timeout` seconds of the headers (408);
 - a client that disconnects before its body is complete costs one log line, not a traceback.
 
@@ -29,9 +30,12 @@ class ClientGone(Exception):
 
 
 class RequestLimits:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_query_string_bytes: int, body_timeout: float) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, max_query_string_bytes: int, body_timeout: float, max_upload_bytes: int | None = None
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_body_bytes if max_upload_bytes is None else max_upload_bytes
         self.max_query_string_bytes = max_query_string_bytes
         self.body_timeout = body_timeout
 
@@ -39,9 +43,12 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = Headers(scope=scope)
+        media_type = headers.get("content-type", "").partition(";")[0].strip().lower()
+        limit = self.max_upload_bytes if media_type == "multipart/form-data" else self.max_body_bytes
         try:
-            self._check_head(scope)
-            body = await self._read_body(receive)
+            self._check_head(scope, headers, limit)
+            body = await self._read_body(receive, limit)
         except HttpError as error:
             await refuse(send, error)
             return
@@ -57,18 +64,18 @@ class RequestLimits:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _check_head(self, scope: Scope) -> None:
+    def _check_head(self, scope: Scope, headers: Headers, limit: int) -> None:
         if len(scope.get("query_string", b"")) > self.max_query_string_bytes:
             raise HttpError(414, f"The query string exceeds the limit of {self.max_query_string_bytes} bytes.")
-        declared = Headers(scope=scope).get("content-length")
+        declared = headers.get("content-length")
         if declared is None:
             return
         if not declared.isdigit():
             raise HttpError(400, "The Content-Length header is not a number of bytes.")
-        if int(declared) > self.max_body_bytes:
-            raise HttpError(413, f"The request body exceeds the limit of {self.max_body_bytes} bytes.")
+        if int(declared) > limit:
+            raise HttpError(413, f"The request body exceeds the limit of {limit} bytes.")
 
-    async def _read_body(self, receive: Receive) -> bytes:
+    async def _read_body(self, receive: Receive, limit: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
         try:
@@ -79,8 +86,8 @@ class RequestLimits:
                         raise ClientGone(f"{size} bytes received")
                     chunk = message.get("body", b"")
                     size += len(chunk)
-                    if size > self.max_body_bytes:
-                        raise HttpError(413, f"The request body exceeds the limit of {self.max_body_bytes} bytes.")
+                    if size > limit:
+                        raise HttpError(413, f"The request body exceeds the limit of {limit} bytes.")
                     chunks.append(chunk)
                     if not message.get("more_body", False):
                         return b"".join(chunks)

@@ -9,6 +9,11 @@
 - A request that is not a GraphQL request at all (a body that is not JSON, not UTF-8, or
   outside the bounds of server/http/request_json.py; a batch; no query) answers 400; a mutation
   over GET answers 405 with `Allow: POST`; every such refusal is a JSON error body with `extensions.code`.
+- File uploads follow the GraphQL multipart request spec (`multipart/form-data` with `operations`
+  and `map`). A browser sends such a form cross-site without asking (a "simple" request), so a
+  multipart request must carry a header no plain form can: `Authorization`, or a non-empty
+  `GraphQL-Preflight` or `Apollo-Require-Preflight` — any of which makes a browser ask the server
+  first (CORS preflight), which it does not grant. Without one: 400.
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ from strawberry.types.graphql import OperationType
 from server.http.errors import GRAPHQL_RESPONSE, JSON, HttpError, error_body
 from server.http.request_json import RequestJSONError, parse_request_json
 
+PREFLIGHT_HEADERS = ("authorization", "graphql-preflight", "apollo-require-preflight")
+MISSING_PREFLIGHT = (
+    "A multipart (file upload) request needs an Authorization, GraphQL-Preflight or Apollo-Require-Preflight header "
+    "(so that no cross-site form can send it)."
+)
 SUBSCRIPTION_OVER_HTTP = "Subscriptions are served over WebSocket at /graphql (graphql-transport-ws), not over HTTP."
 
 
@@ -116,6 +126,11 @@ class GraphQLHTTPView(GraphQL):
     def decode_json(self, data: str | bytes) -> Any:
         """Every JSON a client sends: request bodies and graphql-transport-ws messages alike."""
         return parse_request_json(data)
+
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        if not any(request.headers.get(name, "").strip() for name in PREFLIGHT_HEADERS):
+            raise HttpError(400, MISSING_PREFLIGHT)
+        return await super().parse_multipart(request)
 
     def parse_json(self, data: str | bytes) -> Any:
         try:

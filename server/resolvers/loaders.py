@@ -64,6 +64,20 @@ async def _emails(item_ids: list[int]) -> list[list[tuple[Any, str | None]]]:
     return [grouped[i] for i in item_ids]
 
 
+# what a timeline entry shows of an outgoing email's state (not its bodies, nor raw inbound bytes)
+EMAIL_STATE_FIELDS = (
+    "id", "direction", "status", "scheduled_for", "scheduled_by_id", "next_attempt_at", "sent_at", "cancelled_at",
+    "cancelled_by_id", "last_error", "attempts",
+)
+
+
+async def _email_states(email_ids: list[int]) -> list[Any]:
+    from models.email import Email
+
+    rows = {e.id: e for e in await Email.filter(id__in=set(email_ids)).only(*EMAIL_STATE_FIELDS)}
+    return [rows.get(i) for i in email_ids]
+
+
 class Loaders:
     def __init__(self) -> None:
         self._by_model: dict[type[Model], DataLoader] = {}
@@ -71,6 +85,7 @@ class Loaders:
         self.contacts = DataLoader(load_fn=_contacts)  # a work item's extra contacts
         self.links = DataLoader(load_fn=_links)  # ids of the items linked to a work item
         self.emails = DataLoader(load_fn=_emails)  # a work item's emails, own and shared to it
+        self.email_states = DataLoader(load_fn=_email_states)  # emails by id, their delivery state only
 
     def of(self, model: type[M]) -> DataLoader[int, M | None]:
         loader = self._by_model.get(model)

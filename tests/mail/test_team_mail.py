@@ -92,3 +92,23 @@ async def test_the_plan_is_asked_over_graphql(jane, signed_in):
         assert "NOT_FOUND" in str(refused)
     else:
         raise AssertionError("karina does not see T-1003")
+
+
+async def test_send_email_asks_for_an_answer_for_another_teams_mailbox_then_acts_on_it(jane, signed_in):
+    client = await signed_in("jane@example.com")
+    send = """mutation($input: ComposeEmailInput!) { sendEmail(ref: "T-1003", input: $input) { email { id to } workItem { ref } } }"""
+    base = {"to": [{"address": "bob@client.example"}, {"address": PL_BOX}], "subject": "Tax codes", "textBody": "Please check."}
+    items, emails = await WorkItem.all().count(), await Email.all().count()
+    try:
+        await client.data(send, {"input": base})
+    except Exception as refused:  # noqa: BLE001 - the client raises GraphQLError
+        assert "VALIDATION" in str(refused) and "teamRecipients" in str(refused)
+    else:
+        raise AssertionError("another team's mailbox needs an answer")
+    assert (await WorkItem.all().count(), await Email.all().count()) == (items, emails)  # nothing written
+
+    answer = [{"address": PL_BOX, "action": "CREATE", "title": "Polish tax codes"}]
+    sent = (await client.data(send, {"input": {**base, "teamRecipients": answer}}))["sendEmail"]["email"]
+    created = await WorkItem.get(title="Polish tax codes")
+    assert sent["to"] == ["bob@client.example", f"pl-ops+{created.ref.lower()}@acme.example"]
+    assert await EmailShare.exists(email_id=int(sent["id"]), work_item_id=created.id)

@@ -11,6 +11,7 @@ import strawberry
 from models import contact as contact_models
 from models import org as org_models
 from models.case_flow import CaseType as CaseTypeModel
+from models.enums import EmailStatus as EmailStatusEnum
 from models.enums import WorkItemType as WorkItemTypeEnum
 from models.work_item import WorkItem as WorkItemModel
 from server.domain import clock, links, sla, visibility
@@ -229,7 +230,7 @@ class WorkItem:
             return []
         return await _linked_items(info, viewer, await links.linked_group(self.model))
 
-    @strawberry.field(description="The item's emails, and those shared to it from linked items.")
+    @strawberry.field(description="The item's emails, and those shared to it from linked items (drafts only for their author).")
     async def emails(self, info: strawberry.Info) -> list[EmailMessage]:
         viewer = await require_viewer(info)
         found = await loaders(info).emails.load(self.model.id)
@@ -241,6 +242,7 @@ class WorkItem:
             )
             for e, origin in found
             if not (viewer.is_contact and origin is not None)  # shared mail is between teams
+            and not (e.status is EmailStatusEnum.DRAFT and not (viewer.is_user and e.created_by_id == viewer.id))  # drafts: their author's
         ]
 
     @strawberry.field(description="Set while the item waits and its SLA clock stands still.")
