@@ -150,5 +150,5 @@ def test_worker_once_fires_what_is_due_and_prints_its_report(tmp_path: Path):
     # nothing of the fresh demo data is due yet
     assert result.stdout.splitlines() == [
         "switchboard: scheduler fired 0 (back_from_waiting=0, closed_without_response=0, feedback_closed=0, "
-        "due_missed=0, sub_case_waits_closed=0)"
+        "due_missed=0, sub_case_waits_closed=0, reply_waits_closed=0)"
     ]

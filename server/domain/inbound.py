@@ -34,7 +34,7 @@ from models.email import Email, EmailAttachment, Mailbox
 from models.enums import EmailDirection, EmailStatus, NotificationKind, Status, WorkItemType
 from models.org import Department, Queue, User
 from models.work_item import WorkItem
-from server.domain import clock, limits, links, mail_routing, mail_settings, notifications, outbox, refs, timeline
+from server.domain import cases, clock, limits, links, mail_routing, mail_settings, notifications, outbox, refs, timeline
 from server.domain.lifecycle import reopen_with_new_information
 from server.domain.transitions import change_status, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
@@ -188,7 +188,10 @@ async def _sender(email: Email) -> Viewer | None:
 
 
 async def _new_information(uow: UnitOfWork, item: WorkItem) -> None:
-    """A customer's message on an open item: flagged; a waiting item comes back to its assignee."""
+    """A customer's message on an open item: flagged; a waiting item comes back to its assignee
+    — except a case action waiting for this reply, which closes (its case moves on)."""
+    if await cases.reply_arrived(uow, item):
+        return
     if item.status is Status.WAITING:
         await change_status(uow, item, None, Status.IN_PROGRESS, assignee=item.assignee_id or item.last_assignee_id,
                             reason="A reply arrived by email.")

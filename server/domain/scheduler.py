@@ -1,6 +1,6 @@
 """Timed transitions (SPEC §2.2 rules 4, 5, 7 and 12): follow-up reached, days to wait passed
 (with or without close if no response), feedback window ended, due date missed, wait for
-sub-cases satisfied.
+sub-cases satisfied, a case action's reply not come in time.
 
 `run_due` fires everything due at the injectable clock's now. Each firing is its
 own unit of work that first locks the item and re-checks its condition — `SELECT … FOR UPDATE SKIP
@@ -23,6 +23,7 @@ from models.enums import ActionKind, NotificationKind, ResolutionMethod, Status,
 from models.org import Department, Team
 from models.work_item import WorkItem
 from server.domain import clock, notifications, sla, timeline, workflow
+from server.domain import cases
 from server.domain.cases import running_sub_cases
 from server.domain.lifecycle import change_status, set_flags
 from server.domain.uow import UnitOfWork, unit_of_work
@@ -39,6 +40,7 @@ class SweepReport:
     feedback_closed: int = 0
     due_missed: int = 0
     sub_case_waits_closed: int = 0
+    reply_waits_closed: int = 0
 
     @property
     def total(self) -> int:
@@ -62,6 +64,8 @@ def _wait_ended(now: datetime) -> Q:
 
 
 async def _end_wait(uow: UnitOfWork, item: WorkItem) -> str:
+    if await cases.reply_wait_ended(uow, item):  # a case action's reply did not come: it closes anyway
+        return "reply_waits_closed"
     if item.type is WorkItemType.TICKET and item.wait_type is WaitType.MORE_INFO and item.close_if_no_response:
         # closed at once: no feedback window
         await change_status(

@@ -17,6 +17,7 @@ from server.resolvers import work_items as work_item_resolvers
 from server.resolvers.context import begin_operation
 from server.schema.admin import AdminMutation, AdminQuery, WorkItemMoveMutation
 from server.schema.api_keys import ApiKeyMutation, ApiKeyQuery
+from server.schema.case_types_root import CaseTypeMutation
 from server.schema.item_viewers import ItemViewerMutation
 from server.schema.links import LinkMutation
 from server.schema.mail_admin_root import MailAdminMutation, MailAdminQuery
@@ -115,7 +116,7 @@ Query = merge_types(
 Mutation = merge_types(
     "Mutation",
     (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
-     UnhandledMailMutation, MailAdminMutation, ComposeMutation),
+     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation),
 )
 
 

@@ -11,6 +11,8 @@ the case to in progress, or abandon it.
                completing, and its reactions to actions and cases finishing
     actions    resolving actions, peer review, waiting for sub-cases; what the owner does
     starting   starting sub-cases and independent copies by hand, shared data
+    email_actions  actions that send mail (SEND_EMAIL, SEND_EMAIL_AND_WAIT): sending, the reply,
+               the reply wait running out
 """
 
 from server.domain.cases.actions import (
@@ -23,6 +25,7 @@ from server.domain.cases.actions import (
     update_checklist,
     wait_for_sub_cases,
 )
+from server.domain.cases.email_actions import reply_arrived, wait_ended as reply_wait_ended
 from server.domain.cases.flow import (
     action_closed,
     case_done,
@@ -46,6 +49,8 @@ __all__ = [
     "on_submitted",
     "reset",
     "resolve_action",
+    "reply_arrived",
+    "reply_wait_ended",
     "rework",
     "running_sub_cases",
     "share_custom_data",

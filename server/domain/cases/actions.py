@@ -20,6 +20,7 @@ from models.enums import (
 from models.work_item import WorkItem
 from server.domain import notifications, text, timeline, visibility, workflow
 from server.domain import limits
+from server.domain.cases import email_actions
 from server.domain.cases.flow import (
     advance,
     case_of,
@@ -232,9 +233,14 @@ async def start_action(
             template = await ActionTemplate.get_or_none(id=copy_of.action_template_id) if copy_of.action_template_id else None
         if text.is_blank(title):
             raise ValidationError.single("title", "an action needs a title")
+        if kind in email_actions.EMAIL_KINDS and template is None:
+            raise ValidationError.single(
+                "kind", "an action that sends email sends its case type's template: start a copy of one (copyOf) instead"
+            )
+        # the problem is dealt with before the action starts: one that cannot start raises it again
+        await set_flags(uow, case, viewer, needs_attention=False, problem=None)
         action = await create_action(uow, case, viewer, title=title.strip(), kind=kind, queue_id=queue_id, step=step,
                                      template=template, copy_of=copy_of)
-        await set_flags(uow, case, viewer, needs_attention=False, problem=None)
     return Outcome(case, created=[action])
 
 

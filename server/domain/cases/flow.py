@@ -19,6 +19,7 @@ from models.org import Department, Queue
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import clock, notifications, reactions, sla, timeline, workflow
+from server.domain.cases import email_actions
 from server.domain.departments import department_queue
 from server.domain.errors import Forbidden, ValidationError
 from server.domain.transitions import (
@@ -169,8 +170,9 @@ async def create_action(
 
 async def _set_going(uow: UnitOfWork, case: WorkItem, action: WorkItem, template: ActionTemplate | None) -> None:
     """Wait-for-sub-cases actions wait, or close when their sub-cases are all finished; START_CASE
-    actions start their sub-case and close. An action closing here may move the case on, so `case`
-    is then reloaded."""
+    actions start their sub-case and close; actions that send mail send it, then close or wait
+    for the reply (server/domain/cases/email_actions.py). An action closing here may move the
+    case on, so `case` is then reloaded."""
     if action.action_kind is ActionKind.WAIT_FOR_SUB_CASES:
         if await running_sub_cases(case):
             await change_status(uow, action, None, Status.WAITING, fields={"wait_type": WaitType.SUB_CASES})
@@ -189,6 +191,8 @@ async def _set_going(uow: UnitOfWork, case: WorkItem, action: WorkItem, template
             fields={"resolution_method": ResolutionMethod.COMPLETE},
         )
         await case.refresh_from_db()
+    elif action.action_kind in email_actions.EMAIL_KINDS:
+        await email_actions.send(uow, case, action, template)
 
 
 async def new_sub_case(uow: UnitOfWork, parent: WorkItem, actor: Viewer | None, *, title: str, case_type_id: int | None) -> WorkItem:

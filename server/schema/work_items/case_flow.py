@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import strawberry
 
 from models.case_flow import CaseType as CaseTypeModel
@@ -10,10 +12,31 @@ from models.case_flow import CaseStep as CaseStepModel
 from server.schema.work_items.enums import ActionKind
 
 
-@strawberry.type
+def _id(pk: int | None) -> Optional[strawberry.ID]:
+    return None if pk is None else strawberry.ID(str(pk))
+
+
+@strawberry.type(description="One action a step starts.")
 class ActionTemplate:
+    id: strawberry.ID
     title: str
     kind: ActionKind
+    queue_id: Optional[strawberry.ID] = strawberry.field(description="Where the action waits; the case's queue when null.")
+    sub_case_type_id: Optional[strawberry.ID] = strawberry.field(description="START_CASE: the case type of the sub-case it starts.")
+    email_template_id: Optional[strawberry.ID] = strawberry.field(
+        description="SEND_EMAIL / SEND_EMAIL_AND_WAIT: the email template it sends to the case's requester (or primary contact)."
+    )
+    reply_wait_days: Optional[int] = strawberry.field(
+        description="SEND_EMAIL_AND_WAIT: days it waits for the reply before it closes anyway; null: until the reply arrives."
+    )
+
+    @classmethod
+    def from_model(cls, row: ActionTemplateModel) -> "ActionTemplate":
+        return cls(
+            id=strawberry.ID(str(row.id)), title=row.title, kind=row.kind, queue_id=_id(row.queue_id),
+            sub_case_type_id=_id(row.sub_case_type_id), email_template_id=_id(row.email_template_id),
+            reply_wait_days=row.reply_wait_days,
+        )
 
 
 @strawberry.type
@@ -41,7 +64,7 @@ class CaseType:
             CaseStep(
                 position=s.position,
                 name=s.name,
-                actions=[ActionTemplate(title=t.title, kind=t.kind) for t in templates if t.step_id == s.id],
+                actions=[ActionTemplate.from_model(t) for t in templates if t.step_id == s.id],
             )
             for s in steps
         ]

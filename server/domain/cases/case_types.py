@@ -1,0 +1,149 @@
+"""Administering case types (SPEC §2.2 rule 11): an admin creates a case type with its ordered
+steps of action templates, and changes an action template later. Admins only: anyone else is
+FORBIDDEN and nothing changes.
+
+What an action template may carry depends on its kind, and every problem is a VALIDATION error
+naming its field (`steps.<i>.actions.<j>.<field>` when creating, the field itself when changing):
+
+- SEND_EMAIL and SEND_EMAIL_AND_WAIT need an email template (`emailTemplateId`, an existing
+  one); SEND_EMAIL_AND_WAIT may wait `replyWaitDays` (1 to MAX_REPLY_WAIT_DAYS) for the reply
+  before it closes anyway — left out, it waits until the reply arrives. No other kind has either.
+- START_CASE may name the case type of the sub-case it starts (`subCaseTypeId`); no other kind does.
+- `queueId`, when given, is an existing queue.
+
+Cases already running keep the actions they started; a changed template applies to the actions
+started from it afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from models.case_flow import ActionTemplate, CaseStep, CaseType
+from models.email import EmailTemplate
+from models.enums import ActionKind
+from models.org import Queue
+from server.domain import limits, text
+from server.domain.cases.email_actions import EMAIL_KINDS, MAX_REPLY_WAIT_DAYS
+from server.domain.errors import FieldProblem, Forbidden, NotFound, ValidationError
+from server.domain.uow import unit_of_work
+from server.domain.viewer import Viewer
+
+MAX_STEPS = 50
+MAX_ACTIONS_PER_STEP = 20
+
+
+@dataclass(frozen=True)
+class ActionTemplateFields:
+    title: str | None = None
+    kind: ActionKind = ActionKind.MANUAL
+    queue_id: int | None = None
+    sub_case_type_id: int | None = None
+    email_template_id: int | None = None
+    reply_wait_days: int | None = None
+
+
+@dataclass(frozen=True)
+class StepFields:
+    name: str | None = None
+    actions: list[ActionTemplateFields] = field(default_factory=list)
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if not viewer.is_admin:
+        raise Forbidden("Only admins manage case types.")
+
+
+def _raise(problems: list[FieldProblem], what: str) -> None:
+    if problems:
+        raise ValidationError(f"The {what} has invalid fields: " + "; ".join(p.message for p in problems), problems)
+
+
+async def _action_problems(fields: ActionTemplateFields, prefix: str = "") -> list[FieldProblem]:
+    """What is wrong with one action template, its fields named after `prefix`."""
+    def problem(name: str, message: str) -> FieldProblem:
+        return FieldProblem(prefix + name, message)
+
+    found = []
+    if text.is_blank(fields.title):
+        found.append(problem("title", "an action template needs a title"))
+    if fields.queue_id is not None and not await Queue.exists(id=fields.queue_id):
+        found.append(problem("queueId", f"no queue {fields.queue_id}"))
+    if fields.kind in EMAIL_KINDS:
+        if fields.email_template_id is None:
+            found.append(problem("emailTemplateId", f"a {fields.kind.value} action needs the email template it sends"))
+        elif not await EmailTemplate.exists(id=fields.email_template_id):
+            found.append(problem("emailTemplateId", f"no email template {fields.email_template_id}"))
+    elif fields.email_template_id is not None:
+        found.append(problem("emailTemplateId", "only SEND_EMAIL and SEND_EMAIL_AND_WAIT actions send an email template"))
+    if fields.reply_wait_days is not None:
+        if fields.kind is not ActionKind.SEND_EMAIL_AND_WAIT:
+            found.append(problem("replyWaitDays", "only a SEND_EMAIL_AND_WAIT action waits for a reply"))
+        elif not 1 <= fields.reply_wait_days <= MAX_REPLY_WAIT_DAYS:
+            found.append(problem("replyWaitDays", f"replyWaitDays must be between 1 and {MAX_REPLY_WAIT_DAYS}"))
+    if fields.sub_case_type_id is not None:
+        if fields.kind is not ActionKind.START_CASE:
+            found.append(problem("subCaseTypeId", "only a START_CASE action starts a sub-case"))
+        elif not await CaseType.exists(id=fields.sub_case_type_id):
+            found.append(problem("subCaseTypeId", f"no case type {fields.sub_case_type_id}"))
+    return found
+
+
+def _row(fields: ActionTemplateFields) -> dict[str, Any]:
+    return {
+        "title": (fields.title or "").strip(), "kind": fields.kind, "queue_id": fields.queue_id,
+        "sub_case_type_id": fields.sub_case_type_id, "email_template_id": fields.email_template_id,
+        "reply_wait_days": fields.reply_wait_days,
+    }
+
+
+async def create_case_type(viewer: Viewer, name: str | None, steps: list[StepFields]) -> CaseType:
+    """A new case type: its steps in the order given (positions 1, 2, ...), each with its actions."""
+    _require_admin(viewer)
+    limits.check({"name": name, "steps": steps})
+    found = []
+    if text.is_blank(name):
+        found.append(FieldProblem("name", "a case type needs a name"))
+    elif await CaseType.exists(name=name.strip()):
+        found.append(FieldProblem("name", f"a case type named {name.strip()!r} exists already"))
+    if not 1 <= len(steps) <= MAX_STEPS:
+        found.append(FieldProblem("steps", f"a case type has 1 to {MAX_STEPS} steps"))
+    for i, step in enumerate(steps[:MAX_STEPS]):
+        if text.is_blank(step.name):
+            found.append(FieldProblem(f"steps.{i}.name", "a step needs a name"))
+        if not 1 <= len(step.actions) <= MAX_ACTIONS_PER_STEP:
+            found.append(FieldProblem(f"steps.{i}.actions", f"a step has 1 to {MAX_ACTIONS_PER_STEP} actions"))
+        for j, action in enumerate(step.actions[:MAX_ACTIONS_PER_STEP]):
+            found += await _action_problems(action, f"steps.{i}.actions.{j}.")
+    _raise(found, "case type")
+    async with unit_of_work():
+        case_type = await CaseType.create(name=name.strip())
+        for position, step in enumerate(steps, start=1):
+            row = await CaseStep.create(case_type=case_type, position=position, name=step.name.strip())
+            for order, action in enumerate(step.actions, start=1):
+                await ActionTemplate.create(step=row, position=order, **_row(action))
+    return case_type
+
+
+async def update_action_template(viewer: Viewer, template_id: int, changes: dict[str, Any]) -> ActionTemplate:
+    """Change an action template: `changes` holds the ActionTemplateFields names sent (None clears
+    an optional one); the result is checked whole, as if created so."""
+    _require_admin(viewer)
+    limits.check({"title": changes.get("title")})
+    async with unit_of_work():
+        template = await ActionTemplate.select_for_update().get_or_none(id=template_id)
+        if template is None:
+            raise NotFound(f"No action template {template_id}.", field="id")
+        current = ActionTemplateFields(
+            title=template.title, kind=template.kind, queue_id=template.queue_id, sub_case_type_id=template.sub_case_type_id,
+            email_template_id=template.email_template_id, reply_wait_days=template.reply_wait_days,
+        )
+        after = replace(current, **changes)
+        if after.kind is None:
+            after = replace(after, kind=current.kind)
+        _raise(await _action_problems(after), "action template")
+        for name, value in _row(after).items():
+            setattr(template, name, value)
+        await template.save()
+    return template
