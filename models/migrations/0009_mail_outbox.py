@@ -1,5 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from models.migration_ops import AlterFieldState, DropColumn
 import functools
 from json import dumps, loads
 from models.email import default_retry_pattern
@@ -82,7 +83,7 @@ class Migration(migrations.Migration):
             options={'table': 'mail_settings', 'app': 'switchboard', 'pk_attr': 'id'},
             bases=['Model'],
         ),
-        ops.AlterField(
+        AlterFieldState(
             model_name='ActionTemplate',
             name='kind',
             field=fields.CharEnumField(default=ActionKind.MANUAL, description='MANUAL: MANUAL\nAPPROVAL: APPROVAL\nPEER_REVIEW: PEER_REVIEW\nWAIT_FOR_SUB_CASES: WAIT_FOR_SUB_CASES\nSTART_CASE: START_CASE\nSEND_EMAIL: SEND_EMAIL\nSEND_EMAIL_AND_WAIT: SEND_EMAIL_AND_WAIT', enum_type=ActionKind, max_length=32),
@@ -185,20 +186,20 @@ class Migration(migrations.Migration):
             name='last_error',
             field=fields.TextField(null=True, unique=False),
         ),
-        ops.RemoveField(model_name='Mailbox', name='imap_password'),
-        ops.RemoveField(model_name='Mailbox', name='imap_use_tls'),
+        DropColumn(model_name='Mailbox', name='imap_password'),
+        DropColumn(model_name='Mailbox', name='imap_use_tls'),
         ops.AddField(
             model_name='SmtpConnector',
             name='password_sealed',
             field=fields.TextField(null=True, unique=False),
         ),
-        ops.RemoveField(model_name='SmtpConnector', name='password'),
+        DropColumn(model_name='SmtpConnector', name='password'),
         ops.AddField(
             model_name='User',
             name='outbox_view',
             field=fields.CharEnumField(null=True, description='MINE: MINE\nMY_TEAM: MY_TEAM\nSYSTEM: SYSTEM\nALL: ALL', enum_type=OutboxView, max_length=8),
         ),
-        ops.AlterField(
+        AlterFieldState(
             model_name='WorkItem',
             name='action_kind',
             field=fields.CharEnumField(null=True, description='MANUAL: MANUAL\nAPPROVAL: APPROVAL\nPEER_REVIEW: PEER_REVIEW\nWAIT_FOR_SUB_CASES: WAIT_FOR_SUB_CASES\nSTART_CASE: START_CASE\nSEND_EMAIL: SEND_EMAIL\nSEND_EMAIL_AND_WAIT: SEND_EMAIL_AND_WAIT', enum_type=ActionKind, max_length=32),

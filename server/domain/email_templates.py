@@ -15,20 +15,19 @@ one of the item's department.
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from models.contact import Contact
 from models.email import EmailTemplate
+from models.enums import WorkItemType
 from models.org import Department
 from models.work_item import WorkItem
-from server.domain import limits, text, visibility
-from server.domain.errors import FieldProblem, Forbidden, NotFound, ValidationError
+from server.domain import limits, templates, text, visibility
+from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
 
@@ -42,8 +41,8 @@ PLACEHOLDERS: dict[str, str] = {
     "primaryContactName": "the primary contact's name",
     "agentName": "the name of the person writing",
     "departmentName": "the work item's department",
+    "caseRef": "for an action: its case's reference (a case: its own; a ticket: empty)",
 }
-_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 
 
 @dataclass(frozen=True)
@@ -68,45 +67,29 @@ class Rendered:
     html_body: str | None
 
 
-def _problems(value: str, field: str) -> list[FieldProblem]:
-    found = []
-    for match in _TOKEN.finditer(value):
-        token = match.group(0)
-        if token in ("{{", "}}"):
-            continue
-        if token in ("{", "}"):
-            found.append(FieldProblem(field, f"{field} has an unmatched {token!r} at {match.start()}: write {token * 2} for a brace"))
-        elif match.group(1) not in PLACEHOLDERS:
-            found.append(FieldProblem(field, f"{field} uses the unknown placeholder {token}; known: {', '.join(PLACEHOLDERS)}"))
-    return found
-
-
 def check(subject: str, text_body: str, html_body: str | None) -> None:
     """VALIDATION naming every unknown placeholder and stray brace, by field."""
-    found = _problems(subject, "subject") + _problems(text_body, "textBody")
+    found = templates.problems(subject, PLACEHOLDERS, "subject") + templates.problems(text_body, PLACEHOLDERS, "textBody")
     if html_body is not None:
-        found += _problems(html_body, "htmlBody")
+        found += templates.problems(html_body, PLACEHOLDERS, "htmlBody")
     if found:
         raise ValidationError("; ".join(p.message for p in found), found)
 
 
-def _fill(value: str, values: dict[str, str], escape: Callable[[str], str]) -> str:
-    def replace(match: re.Match) -> str:
-        token = match.group(0)
-        return token[0] if token in ("{{", "}}") else escape(values[match.group(1)])
-
-    return _TOKEN.sub(replace, value)
-
-
 async def values_for(item: WorkItem, agent_name: str | None) -> dict[str, str]:
-    """Every placeholder's value for `item`, written by `agent_name`; empty where the item has none."""
-    people = {c.id: c for c in await Contact.filter(id__in={i for i in (item.requester_id, item.primary_contact_id) if i})}
-    requester, primary = people.get(item.requester_id), people.get(item.primary_contact_id)
+    """Every placeholder's value for `item`, written by `agent_name` (None: the department's
+    sender name); empty where the item has none. An action speaks for its case: the title and
+    the people are the case's."""
+    case = await WorkItem.get_or_none(id=item.parent_id) if item.type is WorkItemType.ACTION and item.parent_id else None
+    about = case or item
+    people = {c.id: c for c in await Contact.filter(id__in={i for i in (about.requester_id, about.primary_contact_id) if i})}
+    requester, primary = people.get(about.requester_id), people.get(about.primary_contact_id)
     department = await Department.get(id=item.department_id)
     return {
         "ref": item.ref,
-        "title": item.title or "",
-        "status": item.status.value,
+        "caseRef": case.ref if case else (item.ref if item.type is WorkItemType.CASE else ""),
+        "title": about.title or "",
+        "status": about.status.value,
         "requesterName": (requester.name or requester.email) if requester else "",
         "requesterEmail": requester.email if requester else "",
         "primaryContactName": (primary.name or primary.email) if primary else "",
@@ -119,9 +102,9 @@ async def render(template: EmailTemplate, item: WorkItem, agent_name: str | None
     check(template.subject, template.text_body, template.html_body)
     values = await values_for(item, agent_name)
     return Rendered(
-        subject=_fill(template.subject, values, str),
-        text_body=_fill(template.text_body, values, str),
-        html_body=_fill(template.html_body, values, html.escape) if template.html_body is not None else None,
+        subject=templates.render(template.subject, values, field="subject"),
+        text_body=templates.render(template.text_body, values, field="textBody"),
+        html_body=templates.render_html(template.html_body, values) if template.html_body is not None else None,
     )
 
 

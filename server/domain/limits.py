@@ -33,7 +33,7 @@ TEXT_MAXIMA: dict[str, int] = {
     "subject": 1_000,
     "textBody": LONG_TEXT,  # an email's (server/domain/compose.py), a template's
     "htmlBody": 500_000,  # before it is sanitised
-    "address": 998,  # a recipient as written, display name and all (one header line)
+    "address": 998,  # a recipient as written, display name and all (one header line); also a mailbox's, an alias's, a route's
     "contentId": 250,  # an inline attachment's Content-ID
     "language": 35,  # a BCP 47 tag
     "email": ADDRESS,
@@ -41,8 +41,8 @@ TEXT_MAXIMA: dict[str, int] = {
     "cc": ADDRESS,
     "aliases": ADDRESS,
     "password": 1_024,
-    # the mail administration: servers, accounts, addresses
-    "address": ADDRESS,
+    "addresses": 998,  # recipients as written, to ask which are other teams' mailboxes
+    # the mail administration: servers, accounts, addresses (an "address" as above)
     "fromAddress": ADDRESS,
     "host": 255,
     "imapHost": 255,

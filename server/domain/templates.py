@@ -2,8 +2,8 @@
 
 A placeholder is a name in braces, `{ref}`; `{{` and `}}` stand for a literal brace. A name that
 has no value, or a brace left open or closed alone, is a VALIDATION error naming the field and the
-placeholder — a template never sends "{oldName}". The same syntax as the composer's templates
-(server/domain/email_templates.py on the compose branch), so the two can become one.
+placeholder — a template never sends "{oldName}". Which names there are, and their values, is
+server/domain/email_templates.py's (composing, and case actions that send email).
 """
 
 from __future__ import annotations

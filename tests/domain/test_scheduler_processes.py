@@ -264,7 +264,7 @@ async def test_worker_once_fires_what_is_due_and_prints_its_report(
     assert process.returncode == 0, err.decode(errors="replace")
     assert out.decode().splitlines() == [
         "switchboard: scheduler fired 1 (back_from_waiting=0, closed_without_response=0, feedback_closed=0, "
-        "due_missed=1, sub_case_waits_closed=0)"
+        "due_missed=1, sub_case_waits_closed=0, reply_waits_closed=0)"
     ]
     late = await WorkItem.get(ref="T-1003")
     assert late.due_missed_at is not None

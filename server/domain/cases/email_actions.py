@@ -26,9 +26,9 @@ from models.case_flow import ActionTemplate
 from models.contact import Contact
 from models.email import Email, EmailTemplate
 from models.enums import ActionKind, ResolutionMethod, Status, WaitType
-from models.org import Department
+
 from models.work_item import WorkItem
-from server.domain import clock, outbox, templates, workflow
+from server.domain import clock, email_templates, outbox, workflow
 from server.domain.errors import ValidationError
 from server.domain.transitions import change_status, set_flags
 from server.domain.uow import UnitOfWork
@@ -36,40 +36,8 @@ from server.domain.uow import UnitOfWork
 EMAIL_KINDS = frozenset({ActionKind.SEND_EMAIL, ActionKind.SEND_EMAIL_AND_WAIT})
 MAX_REPLY_WAIT_DAYS = 365
 
-# what a placeholder of a case action's email stands for
-PLACEHOLDERS: dict[str, str] = {
-    "ref": "the action's reference (A-1042): the work item the email is sent from",
-    "caseRef": "the case's reference (C-1042)",
-    "title": "the case's title",
-    "status": "the case's status",
-    "requesterName": "the case's requester's name (their address when they have no name)",
-    "requesterEmail": "the case's requester's email address",
-    "primaryContactName": "the case's primary contact's name",
-    "agentName": "the department's sender name (the department's name when it has none)",
-    "departmentName": "the case's department",
-}
-
-
 class NothingToSend(Exception):
     """Why an action cannot send its email."""
-
-
-async def values_for(case: WorkItem, action: WorkItem) -> dict[str, str]:
-    """Every placeholder's value for `action` of `case`; empty where the case has none."""
-    people = {c.id: c for c in await Contact.filter(id__in={i for i in (case.requester_id, case.primary_contact_id) if i})}
-    requester, primary = people.get(case.requester_id), people.get(case.primary_contact_id)
-    department = await Department.get(id=case.department_id)
-    return {
-        "ref": action.ref,
-        "caseRef": case.ref,
-        "title": case.title or "",
-        "status": case.status.value,
-        "requesterName": (requester.name or requester.email) if requester else "",
-        "requesterEmail": requester.email if requester else "",
-        "primaryContactName": (primary.name or primary.email) if primary else "",
-        "agentName": department.sender_name or department.name,
-        "departmentName": department.name,
-    }
 
 
 async def recipient(case: WorkItem) -> str:
@@ -101,13 +69,11 @@ async def send(uow: UnitOfWork, case: WorkItem, action: WorkItem, template: Acti
     try:
         email_template = await _email_template(case, template)
         to = await recipient(case)
-        values = await values_for(case, action)
         try:
-            subject = templates.render(email_template.subject, values, field="subject")
-            body = templates.render(email_template.text_body, values, field="textBody")
-            html_body = templates.render_html(email_template.html_body, values) if email_template.html_body is not None else None
+            rendered = await email_templates.render(email_template, action, None)  # the action speaks for its case
         except ValidationError as error:
             raise NothingToSend(f"its email template {email_template.name!r} cannot be filled in: {error.message}") from None
+        subject, body, html_body = rendered.subject, rendered.text_body, rendered.html_body
         if not subject.strip():
             raise NothingToSend(f"its email template {email_template.name!r} has no subject")
         try:
