@@ -11,7 +11,7 @@ senders — listed, and what an admin does with one:
 - process it again (after a route, an alias or a mailbox was added);
 - restore a blocked one (processed as if its sender were not blocked).
 
-Every message keeps its raw bytes: `source` gives them to whoever may see the message.
+Every message keeps its raw bytes (server/domain/mail_access.py `source`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from models.email import Email, Mailbox, MailRoute
 from models.enums import EmailDirection, EmailStatus, ResolutionMethod, Status, WorkItemType
 from models.org import DepartmentAlias, Queue
 from models.work_item import WorkItem
-from server.domain import inbound, visibility
+from server.domain import inbound
 from server.domain.departments import require_admin
 from server.domain.errors import Conflict, NotFound, ValidationError
 from server.domain.mail_routing import Route, recipients
@@ -123,13 +123,3 @@ def _parsed(email: Email):
         return parse(bytes(email.raw_message))
     except UnparseableMessage as unparseable:
         raise ValidationError.single("emailId", f"the message cannot be read: {unparseable.reason}") from None
-
-
-async def source(viewer: Viewer, email_id: int) -> bytes:
-    """The message exactly as received, for an admin or someone who sees its work item."""
-    email = await Email.get_or_none(id=email_id, direction=EmailDirection.INBOUND)
-    item = await WorkItem.get_or_none(id=email.work_item_id) if email is not None and email.work_item_id else None
-    allowed = email is not None and (viewer.is_admin or (item is not None and viewer.is_user and visibility.can_see(viewer, item)))
-    if not allowed or not email.raw_message:
-        raise NotFound(f"No received message {email_id} that you may see.")
-    return bytes(email.raw_message)

@@ -64,6 +64,19 @@ async def _emails(item_ids: list[int]) -> list[list[tuple[Any, str | None]]]:
     return [grouped[i] for i in item_ids]
 
 
+async def _email_attachments(email_ids: list[int]) -> list[list[dict[str, Any]]]:
+    """Each email's attachments, oldest first, without their content."""
+    from models.email import EmailAttachment
+
+    rows = await EmailAttachment.filter(email_id__in=set(email_ids)).order_by("id").values(
+        "id", "email_id", "filename", "content_type", "size", "content_id"
+    )
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in email_ids}
+    for row in rows:
+        found[row["email_id"]].append(row)
+    return [found[i] for i in email_ids]
+
+
 # what a timeline entry shows of an outgoing email's state (not its bodies, nor raw inbound bytes)
 EMAIL_STATE_FIELDS = (
     "id", "direction", "status", "scheduled_for", "scheduled_by_id", "next_attempt_at", "sent_at", "cancelled_at",
@@ -85,6 +98,7 @@ class Loaders:
         self.contacts = DataLoader(load_fn=_contacts)  # a work item's extra contacts
         self.links = DataLoader(load_fn=_links)  # ids of the items linked to a work item
         self.emails = DataLoader(load_fn=_emails)  # a work item's emails, own and shared to it
+        self.email_attachments = DataLoader(load_fn=_email_attachments)  # an email's attachments, without their content
         self.email_states = DataLoader(load_fn=_email_states)  # emails by id, their delivery state only
 
     def of(self, model: type[M]) -> DataLoader[int, M | None]:

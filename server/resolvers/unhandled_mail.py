@@ -8,10 +8,10 @@ from typing import Optional
 import strawberry
 
 from models.email import Email, Mailbox
-from server.domain import unhandled_mail
+from server.domain import mail_access, unhandled_mail
 from server.resolvers.context import require_viewer
 from server.resolvers.inputs import decode_cursor, encode_cursor, page_size, to_id
-from server.schema.unhandled_mail import EmailSource, HeldEmail, HeldEmailConnection, HeldEmailEdge, HeldMailKind
+from server.schema.unhandled_mail import EmailAttachmentContent, EmailSource, HeldEmail, HeldEmailConnection, HeldEmailEdge, HeldMailKind
 from server.schema.work_items import PageInfo, WorkItem, WorkItemType
 
 CURSOR_KIND = "HeldEmail"
@@ -42,8 +42,15 @@ async def held_emails(info: strawberry.Info, kind: HeldMailKind = HeldMailKind.U
 
 
 async def email_source(info: strawberry.Info, email_id: strawberry.ID) -> EmailSource:
-    raw = await unhandled_mail.source(await require_viewer(info), to_id(email_id, "emailId"))
+    raw = await mail_access.source(await require_viewer(info), to_id(email_id, "emailId"))
     return EmailSource(email_id=email_id, base64=base64.b64encode(raw).decode("ascii"), size=len(raw))
+
+
+async def email_attachment(info: strawberry.Info, attachment_id: strawberry.ID) -> EmailAttachmentContent:
+    found = await mail_access.attachment(await require_viewer(info), to_id(attachment_id, "attachmentId"))
+    content = bytes(found.content)
+    return EmailAttachmentContent(id=attachment_id, filename=found.filename, content_type=found.content_type, size=len(content),
+                                  base64=base64.b64encode(content).decode("ascii"))
 
 
 async def _item_or_none(email: Email) -> Optional[WorkItem]:

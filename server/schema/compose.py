@@ -12,6 +12,7 @@ from strawberry.file_uploads import Upload
 from server.schema.outbox import EmailStatus, Importance
 from server.schema.team_mail import TeamRecipientInput
 from server.schema.work_items import WorkItem
+from server.schema.work_items.item import EmailAttachmentInfo
 
 
 @strawberry.input(description="One recipient: a contact of the item's company (or of none) by id, or a free address — exactly one.")
@@ -45,15 +46,6 @@ class ComposeEmailInput:
     team_recipients: list[TeamRecipientInput] = strawberry.field(
         default_factory=list, description="Sending: what to do for each recipient that is another team's mailbox (ask teamRecipients first)."
     )
-
-
-@strawberry.type
-class EmailAttachmentInfo:
-    id: strawberry.ID
-    filename: str
-    content_type: str
-    size: int
-    content_id: Optional[str]
 
 
 @strawberry.type(description="An outgoing email as its author wrote it: a draft, or queued and on its way.")

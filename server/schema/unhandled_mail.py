@@ -50,3 +50,12 @@ class EmailSource:
     email_id: strawberry.ID
     base64: str = strawberry.field(description="The raw RFC 5322 bytes, base64-encoded.")
     size: int
+
+
+@strawberry.type(description="An email attachment with its content.")
+class EmailAttachmentContent:
+    id: strawberry.ID
+    filename: str
+    content_type: str
+    size: int
+    base64: str

@@ -11,7 +11,7 @@ import strawberry
 from server.resolvers import team_mail
 from server.resolvers import unhandled_mail as resolvers
 from server.schema.team_mail import TeamRecipientPlan
-from server.schema.unhandled_mail import EmailSource, HeldEmailConnection
+from server.schema.unhandled_mail import EmailAttachmentContent, EmailSource, HeldEmailConnection
 from server.schema.work_items import WorkItem
 
 
@@ -23,6 +23,9 @@ class UnhandledMailQuery:
     team_recipients: list[TeamRecipientPlan] = strawberry.field(
         resolver=team_mail.team_recipients,
         description="Before sending an email on an item: which recipients are other teams' Switchboard mailboxes, and what sending will do for each (SPEC §5.3).",
+    )
+    email_attachment: EmailAttachmentContent = strawberry.field(
+        resolver=resolvers.email_attachment, description="An attachment's content, of an email you may see (its work item's, or one it was shared to)."
     )
     email_source: EmailSource = strawberry.field(
         resolver=resolvers.email_source, description="A received message exactly as it arrived (admins, or whoever sees its work item)."

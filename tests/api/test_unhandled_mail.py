@@ -115,3 +115,27 @@ async def test_only_admins_act_on_held_mail_and_a_refusal_changes_nothing(signed
             assert await _refused(client, mutation, variables) == ["FORBIDDEN"], (who, name)
     assert await WorkItem.all().count() == items and not await MailRoute.exists()
     assert [e.status for e in await Email.filter(id__in=[unhandled.id, blocked.id]).order_by("id")] == [EmailStatus.UNHANDLED, EmailStatus.BLOCKED]
+
+
+async def test_an_emails_html_and_attachments_are_for_those_who_see_it(signed_in):
+    from email.message import EmailMessage
+
+    jane, karina, bob = [await signed_in(e) for e in ("jane@example.com", "karina@example.com", "bob@client.example")]
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "Bob Smith <bob@client.example>", "uk-ops@acme.example", "Re: [T-1003] my P60"
+    message.set_content("See attached.")
+    message.add_alternative('<p onclick="steal()">See <b>attached</b>.<script>alert(1)</script></p>', subtype="html")
+    message.add_attachment(b"%PDF-1.4 fake", maintype="application", subtype="pdf", filename="p60.pdf")
+    raw = message.as_bytes()
+    email = await inbound.receive(inbound.Arrival(raw=raw, size=len(raw)))
+    emails = 'query { workItem(ref: "T-1003") { emails { id subject htmlBody fromName automatic attachments { id filename contentType size } } } }'
+    (shown,) = [e for e in (await jane.data(emails))["workItem"]["emails"] if e["id"] == str(email.id)]
+    assert "<b>attached</b>" in shown["htmlBody"] and "script" not in shown["htmlBody"] and "onclick" not in shown["htmlBody"]
+    assert (shown["fromName"], shown["automatic"]) == ("Bob Smith", None)
+    (attached,) = shown["attachments"]
+    assert (attached["filename"], attached["contentType"], attached["size"]) == ("p60.pdf", "application/pdf", 13)
+    content = 'query($id: ID!) { emailAttachment(attachmentId: $id) { filename base64 } }'
+    for reader in (jane, bob):  # the requester reads his own ticket's mail
+        got = (await reader.data(content, {"id": attached["id"]}))["emailAttachment"]
+        assert base64.b64decode(got["base64"]) == b"%PDF-1.4 fake"
+    assert await _refused(karina, content, {"id": attached["id"]}) == ["NOT_FOUND"]

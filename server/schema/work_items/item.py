@@ -46,13 +46,34 @@ class EmailMessage:
     status: str
     subject: str
     from_address: Optional[str]
+    from_name: Optional[str]
     to: list[str]
     cc: list[str]
     text_body: Optional[str]
+    html_body: Optional[str] = strawberry.field(description="Sanitised HTML (no scripts, event handlers or remote frames); null for plain-text mail.")
     system_generated: bool
+    automatic: Optional[str] = strawberry.field(description="Inbound: why it counts as automatic mail (out of office, a bounce); null for a person's mail.")
     created_at: datetime
+    received_at: Optional[datetime]
     sent_at: Optional[datetime]
     shared_from: Optional[str] = strawberry.field(description="The item it was shared from; null for the item's own emails.")
+
+    @strawberry.field(description="Its attachments (their content: emailAttachment).")
+    async def attachments(self, info: strawberry.Info) -> list["EmailAttachmentInfo"]:
+        return [
+            EmailAttachmentInfo(id=strawberry.ID(str(a["id"])), filename=a["filename"], content_type=a["content_type"], size=a["size"],
+                                content_id=a["content_id"])
+            for a in await loaders(info).email_attachments.load(int(self.id))
+        ]
+
+
+@strawberry.type
+class EmailAttachmentInfo:
+    id: strawberry.ID
+    filename: str
+    content_type: str
+    size: int
+    content_id: Optional[str] = strawberry.field(description="Set for an inline part (an image the HTML refers to as cid:...).")
 
 
 @strawberry.type(description="A ticket, case or action.")
@@ -237,8 +258,9 @@ class WorkItem:
         return [
             EmailMessage(
                 id=strawberry.ID(str(e.id)), direction=e.direction.value, status=e.status.value, subject=e.subject,
-                from_address=e.from_address, to=list(e.to_addresses), cc=list(e.cc_addresses), text_body=e.text_body,
-                system_generated=e.system_generated, created_at=e.created_at, sent_at=e.sent_at, shared_from=origin,
+                from_address=e.from_address, from_name=e.from_name, to=list(e.to_addresses), cc=list(e.cc_addresses),
+                text_body=e.text_body, html_body=e.html_body, system_generated=e.system_generated, automatic=e.auto_reply_reason,
+                created_at=e.created_at, received_at=e.received_at, sent_at=e.sent_at, shared_from=origin,
             )
             for e, origin in found
             if not (viewer.is_contact and origin is not None)  # shared mail is between teams
