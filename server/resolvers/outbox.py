@@ -7,25 +7,28 @@ from typing import Optional
 import strawberry
 from tortoise.functions import Count
 
-from models.email import Email, EmailAttachment, SmtpConnector
+from models.email import Email, EmailAttachment, EmailRecipient, SmtpConnector
 from models.org import User
 from models.work_item import WorkItem as WorkItemModel
 from server.domain import outbox_actions, outbox_views
 from server.resolvers.context import require_viewer
 from server.resolvers.inputs import decode_cursor, encode_cursor, page_size, to_ids
-from server.schema.outbox import Outbox, OutboxEmail, OutboxEmailEdge, OutboxView
+from server.schema.outbox import Outbox, OutboxEmail, OutboxEmailEdge, OutboxRecipient, OutboxView
 from server.schema.work_items import PageInfo
 
 CURSOR_KIND = "OutboxEmail"
 
 
 async def present(rows: list[Email]) -> list[OutboxEmail]:
-    """The rows as the outbox shows them: four queries for a whole page, whatever its size."""
+    """The rows as the outbox shows them: five queries for a whole page, whatever its size."""
     ids = [row.id for row in rows]
     items = {i.id: i for i in await WorkItemModel.filter(id__in={r.work_item_id for r in rows if r.work_item_id})}
     connectors = dict(await SmtpConnector.filter(id__in={r.connector_id for r in rows if r.connector_id}).values_list("id", "name"))
     people = {r.created_by_id for r in rows} | {r.scheduled_by_id for r in rows}
     names = dict(await User.filter(id__in={p for p in people if p}).values_list("id", "name"))
+    recipients: dict[int, list[OutboxRecipient]] = {i: [] for i in ids}
+    for r in await EmailRecipient.filter(email_id__in=ids).order_by("id") if ids else []:
+        recipients[r.email_id].append(OutboxRecipient(address=r.address, kind=r.kind.value, status=r.status, code=r.code, message=r.message))
     counts = dict(
         await EmailAttachment.filter(email_id__in=ids).group_by("email_id").annotate(n=Count("id")).values_list("email_id", "n")
     ) if ids else {}
@@ -39,7 +42,7 @@ async def present(rows: list[Email]) -> list[OutboxEmail]:
             scheduled_for=row.scheduled_for, scheduled_by_name=names.get(row.scheduled_by_id), last_attempt_at=row.last_attempt_at,
             error=row.last_error, first_failed_at=row.first_failed_at, next_attempt_at=row.next_attempt_at, attempts=row.attempts,
             attachment_count=counts.get(row.id, 0), work_item_ref=item.ref if item else None, work_item_type=item.type if item else None,
-            sent_at=row.sent_at,
+            sent_at=row.sent_at, recipients=recipients[row.id],
         ))
     return presented
 

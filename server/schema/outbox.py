@@ -12,11 +12,24 @@ import strawberry
 from models.enums import EmailStatus as EmailStatusEnum
 from models.enums import Importance as ImportanceEnum
 from models.enums import OutboxView as OutboxViewEnum
+from models.enums import RecipientStatus as RecipientStatusEnum
 from server.schema.work_items import PageInfo, WorkItemType
 
 EmailStatus = strawberry.enum(EmailStatusEnum, name="EmailStatus", description="Where an email is in its life.")
 Importance = strawberry.enum(ImportanceEnum, name="Importance")
 OutboxView = strawberry.enum(OutboxViewEnum, name="OutboxView", description="MINE, MY_TEAM (written by my teams or about their items), SYSTEM (system-generated), ALL (what I may see).")
+
+
+RecipientStatus = strawberry.enum(RecipientStatusEnum, name="RecipientStatus", description="PENDING: not accepted yet; ACCEPTED: the server took it (never sent again); REJECTED: refused for good.")
+
+
+@strawberry.type(description="One envelope recipient of an outgoing email and what the SMTP server said for it.")
+class OutboxRecipient:
+    address: str
+    kind: str = strawberry.field(description="TO, CC or BCC.")
+    status: RecipientStatus
+    code: Optional[int] = strawberry.field(description="The server's reply code for this recipient, when it refused it.")
+    message: Optional[str]
 
 
 @strawberry.type(description="An outgoing email as the outbox shows it.")
@@ -42,6 +55,7 @@ class OutboxEmail:
     work_item_ref: Optional[str]
     work_item_type: Optional[WorkItemType]
     sent_at: Optional[datetime]
+    recipients: list[OutboxRecipient] = strawberry.field(description="Each recipient's delivery state (partial deliveries).")
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ OUTBOX = """query($view: OutboxView, $first: Int, $after: String) { outbox(view:
   view edges { cursor node {
     id status to cc subject connectorName importance systemGenerated createdAt createdByName scheduledFor scheduledByName
     lastAttemptAt error firstFailedAt nextAttemptAt attempts attachmentCount workItemRef workItemType sentAt
+    recipients { address kind status code message }
   } } pageInfo { hasNextPage endCursor }
 } }"""
 CANCEL = "mutation($ids: [ID!]!) { cancelEmails(emailIds: $ids) { id status } }"
@@ -51,7 +52,9 @@ async def test_views_start_by_role_are_remembered_and_show_every_column(signed_i
     assert node == {**node, "id": str(scheduled.id), "status": "QUEUED", "to": ["client@example.org"], "cc": ["cc@example.org"],
                     "connectorName": "Demo relay", "importance": "NORMAL", "systemGenerated": False, "createdByName": "Jane Cooper",
                     "scheduledByName": "Jane Cooper", "attempts": 0, "attachmentCount": 0, "workItemRef": "T-1002",
-                    "workItemType": "TICKET", "sentAt": None, "error": None}
+                    "workItemType": "TICKET", "sentAt": None, "error": None,
+                    "recipients": [{"address": "client@example.org", "kind": "TO", "status": "PENDING", "code": None, "message": None},
+                                   {"address": "cc@example.org", "kind": "CC", "status": "PENDING", "code": None, "message": None}]}
     assert node["scheduledFor"] == node["nextAttemptAt"] and node["scheduledFor"].startswith(at.date().isoformat())
 
     team = await lena.data(OUTBOX)  # a team leader starts on MY_TEAM: Team A's mail
@@ -82,8 +85,8 @@ async def test_a_page_of_the_outbox_costs_a_fixed_number_of_queries(signed_in):
     with recorded_queries() as statements:
         data = await jane.data(OUTBOX, {"view": "MINE"})
     assert len(data["outbox"]["edges"]) == 30
-    # viewer (user + scope), the page, then items, connectors, people, attachment counts
-    assert len(statements) == 2 + 1 + 4, "\n".join(statements)
+    # viewer (user + scope), the page, then items, connectors, people, recipients, attachment counts
+    assert len(statements) == 2 + 1 + 5, "\n".join(statements)
 
 
 async def test_cancel_retry_and_send_now_change_all_or_none(signed_in):
