@@ -149,7 +149,7 @@ async def process(uow: UnitOfWork, email: Email, parsed: ParsedMessage, *, first
     elif item is not None and item.status is Status.CLOSED and not email.is_auto_reply:
         item = await _reopened_as_new(uow, item, email, parsed, routed, first_collection)
     elif item is not None and not email.is_auto_reply:
-        await _new_information(uow, item)
+        await _new_information(uow, item, quiet=first_collection)
     if item is None:
         if email.is_auto_reply:  # automatic mail about nothing we know: recorded, nothing opened
             return await _save(email, status=EmailStatus.UNHANDLED)
@@ -187,16 +187,19 @@ async def _sender(email: Email) -> Viewer | None:
     return await contact_viewer(contact) if contact is not None else None
 
 
-async def _new_information(uow: UnitOfWork, item: WorkItem) -> None:
+async def _new_information(uow: UnitOfWork, item: WorkItem, *, quiet: bool) -> None:
     """A customer's message on an open item: flagged; a waiting item comes back to its assignee
-    — except a case action waiting for this reply, which closes (its case moves on)."""
+    — except a case action waiting for this reply, which closes (its case moves on). The
+    assignee is notified, unless `quiet` (a mailbox's first collection: old mail, no
+    notifications)."""
     if await cases.reply_arrived(uow, item):
         return
     if item.status is Status.WAITING:
         await change_status(uow, item, None, Status.IN_PROGRESS, assignee=item.assignee_id or item.last_assignee_id,
                             reason="A reply arrived by email.")
-        await notifications.notify(uow, item.assignee_id, NotificationKind.BACK_FROM_WAITING, item, f"{item.ref} is back: a reply arrived by email")
-    elif item.assignee_id is not None:
+        if not quiet:
+            await notifications.notify(uow, item.assignee_id, NotificationKind.BACK_FROM_WAITING, item, f"{item.ref} is back: a reply arrived by email")
+    elif item.assignee_id is not None and not quiet:
         await notifications.notify(uow, item.assignee_id, NotificationKind.NEW_INFORMATION, item, f"New email on {item.ref}")
     if item.status is not Status.DRAFT:
         await set_flags(uow, item, None, has_new_info=True)

@@ -24,9 +24,9 @@ async def _until(condition, timeout: float = 10.0) -> None:
             await asyncio.sleep(0.05)
 
 
-async def _point(mailbox: Mailbox, dovecot, user, password: str | None = None) -> None:
+async def _point(mailbox: Mailbox, dovecot, user, password: str | None = None, sealer: Sealer = SEALER) -> None:
     mailbox.imap_host, mailbox.imap_port, mailbox.imap_security = dovecot.host, dovecot.port, "NONE"
-    mailbox.imap_username, mailbox.imap_password_sealed = user.name, SEALER.seal(password or user.password)
+    mailbox.imap_username, mailbox.imap_password_sealed = user.name, sealer.seal(password or user.password)
     mailbox.uid_validity = mailbox.last_uid = None
     await mailbox.save()
 

@@ -184,3 +184,15 @@ async def test_every_corpus_message_is_stored_and_none_raises(demo):
     assert len(messages) == 79 and len(kept) >= 70  # the corpus repeats a few Message-IDs
     assert all(email.raw_message for email in kept)
     assert {email.status for email in kept} <= {EmailStatus.RECEIVED, EmailStatus.UNHANDLED}
+
+
+async def test_old_mail_of_a_first_collection_flags_its_item_without_notifying(demo):
+    from models.notification import Notification
+
+    item = await WorkItem.get(ref="T-1003")
+    before = await Notification.filter(work_item_id=item.id).count()
+    await _receive(_message(subject="Re: [T-1003] from last month"), first_collection=True)
+    assert (await WorkItem.get(id=item.id)).has_new_info
+    assert await Notification.filter(work_item_id=item.id).count() == before
+    await _receive(_message(subject="Re: [T-1003] today"))
+    assert await Notification.filter(work_item_id=item.id).count() == before + 1
