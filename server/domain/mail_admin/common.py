@@ -13,7 +13,7 @@ from tortoise.queryset import QuerySet
 
 from models.case_flow import CaseType
 from models.email import Mailbox, MailRoute
-from models.enums import WorkItemType
+from models.enums import SmtpSecurity, WorkItemType
 from models.org import Department, DepartmentAlias, Queue
 from server.domain.errors import Conflict, FieldProblem, Forbidden, ValidationError
 from server.domain.viewer import Viewer
@@ -112,6 +112,14 @@ def optional_text(value: Any, field: str, limit: int, problems: list[FieldProble
     elif any(ord(c) < 32 or ord(c) == 127 for c in text):
         problems.append(FieldProblem(field, f"{field} must not contain line breaks or control characters"))
     return text or None
+
+
+def security(value: Any, field: str, problems: list[FieldProblem]) -> SmtpSecurity | None:
+    try:
+        return SmtpSecurity(value)
+    except ValueError:
+        problems.append(FieldProblem(field, f"{field} must be NONE, STARTTLS or TLS"))
+        return None
 
 
 def flag(changes: dict[str, Any], name: str, field: str, problems: list[FieldProblem]) -> None:

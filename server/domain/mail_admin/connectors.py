@@ -25,7 +25,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from models.email import Email, SmtpConnector
-from models.enums import EmailStatus, SmtpSecurity
+from models.enums import EmailStatus
 from models.org import Department
 from server.domain import departments as department_rules
 from server.domain import limits
@@ -105,10 +105,7 @@ async def _changes(fields: dict[str, Any], connector: SmtpConnector | None, seal
     if "port" in changes:
         changes["port"] = common.port(changes["port"], "port", problems)
     if "security" in changes:
-        try:
-            changes["security"] = SmtpSecurity(changes["security"])
-        except ValueError:
-            problems.append(FieldProblem("security", "security must be NONE, STARTTLS or TLS"))
+        changes["security"] = common.security(changes["security"], "security", problems)
     if "username" in changes:
         changes["username"] = common.optional_text(changes["username"], "username", common.MAX_USERNAME, problems)
     if "from_address" in changes:

@@ -124,10 +124,7 @@ async def _changes(fields: dict[str, Any], mailbox: Mailbox | None, sealer: Seal
     if changes.get("imap_port") is not None:
         changes["imap_port"] = common.port(changes["imap_port"], "imapPort", problems)
     if "imap_security" in changes:
-        try:
-            changes["imap_security"] = SmtpSecurity(changes["imap_security"])
-        except ValueError:
-            problems.append(FieldProblem("imapSecurity", "imapSecurity must be NONE, STARTTLS or TLS"))
+        changes["imap_security"] = common.security(changes["imap_security"], "imapSecurity", problems)
     if "imap_username" in changes:
         changes["imap_username"] = common.optional_text(changes["imap_username"], "imapUsername", common.MAX_USERNAME, problems)
     if "imap_folder" in changes:
