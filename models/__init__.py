@@ -17,5 +17,6 @@ MODEL_MODULES = [
     "models.event",
     "models.item_viewer",
     "models.presence",
+    "models.audit",
 ]
 MIGRATIONS_MODULE = "models.migrations"

@@ -15,8 +15,8 @@ from typing import Iterable
 
 from models.auth import ApiKey
 from models.org import Department, User
-from server.domain import clock, limits
-from server.domain.errors import FieldProblem, Forbidden, NotFound, ValidationError
+from server.domain import clock, limits, permissions
+from server.domain.errors import FieldProblem, NotFound, ValidationError
 from server.domain.tokens import new_api_key_secret
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
@@ -32,9 +32,7 @@ class IssuedApiKey:
     token: str  # shown once, never stored
 
 
-def require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise Forbidden("Only admins manage API keys.")
+require_admin = permissions.admin_check("manage API keys")
 
 
 async def _with_relations(key: ApiKey) -> ApiKey:

@@ -18,8 +18,8 @@ from tortoise.exceptions import IntegrityError
 
 from models.email import Mailbox, MailRoute, SmtpConnector
 from models.org import ContactGroup, Department, DepartmentAlias, Queue
-from server.domain import limits
-from server.domain.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationError
+from server.domain import limits, permissions
+from server.domain.errors import Conflict, FieldProblem, NotFound, ValidationError
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
 from server.mail import addresses
@@ -54,14 +54,10 @@ API_NAMES = {
 }
 
 
-def require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise Forbidden("Only admins manage departments and access to them.")
+require_admin = permissions.admin_check("manage departments and access to them")
 
 
-def raise_problems(problems: list[FieldProblem], what: str) -> None:
-    if problems:
-        raise ValidationError(f"The {what} has invalid fields: " + "; ".join(p.message for p in problems), problems)
+raise_problems = permissions.raise_problems
 
 
 def unique_violation() -> Conflict:

@@ -26,7 +26,7 @@ from models.email import EmailTemplate
 from models.enums import WorkItemType
 from models.org import Department
 from models.work_item import WorkItem
-from server.domain import limits, templates, text, visibility
+from server.domain import limits, permissions, templates, text, visibility
 from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
@@ -123,9 +123,7 @@ def _lists(viewer: Viewer, template: EmailTemplate) -> bool:
 # ------------------------------------------------------------------------------ administration
 
 
-def _require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise Forbidden("Only administrators manage email templates.")
+_require_admin = permissions.admin_check("manage email templates")
 
 
 async def listed(viewer: Viewer, *, include_inactive: bool = False) -> list[EmailTemplate]:

@@ -24,9 +24,9 @@ from models.case_flow import ActionTemplate, CaseStep, CaseType
 from models.email import EmailTemplate
 from models.enums import ActionKind
 from models.org import Queue
-from server.domain import limits, text
+from server.domain import limits, permissions, text
 from server.domain.cases.email_actions import EMAIL_KINDS, MAX_REPLY_WAIT_DAYS
-from server.domain.errors import FieldProblem, Forbidden, NotFound, ValidationError
+from server.domain.errors import FieldProblem, NotFound
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
 
@@ -50,14 +50,10 @@ class StepFields:
     actions: list[ActionTemplateFields] = field(default_factory=list)
 
 
-def _require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise Forbidden("Only admins manage case types.")
+_require_admin = permissions.admin_check("manage case types")
 
 
-def _raise(problems: list[FieldProblem], what: str) -> None:
-    if problems:
-        raise ValidationError(f"The {what} has invalid fields: " + "; ".join(p.message for p in problems), problems)
+_raise = permissions.raise_problems
 
 
 async def _action_problems(fields: ActionTemplateFields, prefix: str = "") -> list[FieldProblem]:

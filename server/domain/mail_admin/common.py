@@ -15,8 +15,8 @@ from models.case_flow import CaseType
 from models.email import Mailbox, MailRoute
 from models.enums import SmtpSecurity, WorkItemType
 from models.org import Department, DepartmentAlias, Queue
-from server.domain.errors import Conflict, FieldProblem, Forbidden, ValidationError
-from server.domain.viewer import Viewer
+from server.domain import permissions
+from server.domain.errors import Conflict, FieldProblem, ValidationError
 from server.mail import addresses
 
 T = TypeVar("T")
@@ -28,14 +28,10 @@ MAX_PASSWORD = 1024
 _HOSTNAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
 
 
-def require_admin(viewer: Viewer) -> None:
-    if not viewer.is_admin:
-        raise Forbidden("Only admins manage mail connectors, mailboxes, addresses and mail settings.")
+require_admin = permissions.admin_check("manage mail connectors, mailboxes, addresses and mail settings")
 
 
-def raise_problems(problems: list[FieldProblem], what: str) -> None:
-    if problems:
-        raise ValidationError(f"The {what} has invalid fields: " + "; ".join(p.message for p in problems), problems)
+raise_problems = permissions.raise_problems
 
 
 def unknown_fields(fields: dict[str, Any], allowed: frozenset[str], what: str) -> None:
