@@ -9,6 +9,9 @@ from models.enums import ActionKind
 class CaseType(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200, unique=True)
+    description = fields.TextField(null=True)
+    # an inactive case type starts no new cases; the cases already running continue
+    active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

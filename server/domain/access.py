@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from tortoise.exceptions import IntegrityError
 
 from models.org import Department, User, UserGroup
-from server.domain import limits
+from server.domain import audit, limits
 from server.domain.errors import FieldProblem, NotFound
 from server.domain.events import UserAccessChanged
 from server.domain.uow import unit_of_work
@@ -49,9 +49,12 @@ async def set_user_departments(viewer: Viewer, user_id: int, department_ids: lis
     departments = await _existing_departments(department_ids, "departmentIds", problems)
     raise_problems(problems, "access")
     async with unit_of_work() as uow:
+        before = sorted(await user.departments.all().values_list("name", flat=True))
         await user.departments.clear()
         if departments:
             await user.departments.add(*departments)
+        await audit.record_changes(viewer, "user.departments_changed", user, {"departments": before},
+                                   {"departments": sorted(d.name for d in departments)})
         uow.emit(UserAccessChanged(user_ids=(user.id,)))
     now = await user_viewer(user)
     return UserAccess(user, sorted(departments, key=lambda d: d.name), now.department_ids, now.public_department_ids)
@@ -106,6 +109,18 @@ async def _save_group(group: UserGroup, changes: dict[str, Any]) -> UserGroup:
     return group
 
 
+async def audited_group(group_id: int) -> dict[str, Any]:
+    """What the audit log keeps of a user group: its name, default department and lists by name."""
+    group = await UserGroup.get(id=group_id).prefetch_related(*GROUP_RELATIONS)
+    return {
+        "name": group.name,
+        "default_department": group.default_department.name if group.default_department else None,
+        "departments": sorted(d.name for d in group.departments),
+        "public_departments": sorted(d.name for d in group.public_departments),
+        "members": sorted(f"{u.name} <{u.email}>" for u in group.members),
+    }
+
+
 async def _members(group_id: int) -> set[int]:
     group = await UserGroup.get(id=group_id)
     return set(await group.members.all().values_list("id", flat=True))
@@ -118,6 +133,7 @@ async def create_user_group(viewer: Viewer, name: str, default_department_id: in
     try:
         async with unit_of_work():
             group = await UserGroup.create(**changes)
+            await audit.record(viewer, "user_group.created", group, changes=audit.created(await audited_group(group.id)))
     except IntegrityError:
         raise unique_violation() from None
     await group.fetch_related(*GROUP_RELATIONS)
@@ -134,7 +150,9 @@ async def update_user_group(viewer: Viewer, group_id: int, fields: dict[str, Any
     try:
         async with unit_of_work() as uow:
             before = await _members(group_id)
+            recorded = await audited_group(group_id)
             group = await _save_group(await UserGroup.get(id=group_id), changes)
+            await audit.record_changes(viewer, "user_group.updated", group, recorded, await audited_group(group_id))
             # members who left or joined, or all of them when the group's grants changed
             after = await _members(group_id)
             scoped = {"department_ids", "public_department_ids"} & set(changes)

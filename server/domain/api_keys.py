@@ -15,7 +15,7 @@ from typing import Iterable
 
 from models.auth import ApiKey
 from models.org import Department, User
-from server.domain import clock, limits, permissions
+from server.domain import audit, clock, limits, permissions
 from server.domain.errors import FieldProblem, NotFound, ValidationError
 from server.domain.tokens import new_api_key_secret
 from server.domain.uow import unit_of_work
@@ -41,10 +41,11 @@ async def _with_relations(key: ApiKey) -> ApiKey:
 
 
 async def create_api_key(
-    name: str, department_ids: Iterable[int], *, can_write: bool, created_by: User | None
+    name: str, department_ids: Iterable[int], *, can_write: bool, created_by: User | None, viewer: Viewer | None = None
 ) -> IssuedApiKey:
     """A new key for the named departments. No permission check: the admin action `create` and
-    set-up code (the demo, tests) call this."""
+    set-up code (the demo, tests) call this. Logged as made by `viewer` (None: the system); the
+    log never holds the token or any part of it."""
     name = name.strip()
     wanted = set(department_ids)
     problems = []
@@ -61,6 +62,9 @@ async def create_api_key(
     async with unit_of_work():
         key = await ApiKey.create(name=name, prefix=prefix, secret_hash=digest, can_write=can_write, created_by=created_by)
         await key.departments.add(*departments)
+        await audit.record(viewer, "api_key.created", key, changes=audit.created(
+            {"name": name, "departments": sorted(d.name for d in departments), "can_write": can_write}
+        ))
     return IssuedApiKey(await _with_relations(key), token)
 
 
@@ -68,7 +72,7 @@ async def create(viewer: Viewer, name: str, department_ids: Iterable[int], *, ca
     """An admin issues a key; the token in the result is the only time anyone sees the secret."""
     require_admin(viewer)
     limits.check({"name": name})
-    return await create_api_key(name, department_ids, can_write=can_write, created_by=await User.get(id=viewer.id))
+    return await create_api_key(name, department_ids, can_write=can_write, created_by=await User.get(id=viewer.id), viewer=viewer)
 
 
 async def api_keys(viewer: Viewer) -> list[ApiKey]:
@@ -88,5 +92,6 @@ async def revoke(viewer: Viewer, key_id: int) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = clock.now()
             await key.save(update_fields=["revoked_at"])
+            await audit.record(viewer, "api_key.revoked", key, changes=audit.diff({"revoked_at": None}, {"revoked_at": key.revoked_at}))
         uow.emit(ApiKeyRevoked(api_key_id=key.id))
     return await _with_relations(key)

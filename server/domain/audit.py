@@ -6,7 +6,11 @@
         await audit.record(viewer, "user.updated", user, changes=audit.diff(before, after))
 
 Every administrative domain action (organisation, contacts, mail administration, API keys, access,
-sessions) records here; admins read the log through `entries`.
+sessions) records here; admins read the log through `entries`, newest first.
+
+Field names in `changes` are the domain's (snake_case, as the change's dict has them); the API
+shows them as its input fields are named (camelCase). A secret is never logged: `secret` says
+only that it was set, changed or cleared.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from typing import Any, Mapping
 from tortoise.expressions import Q
 
 from models.audit import AuditEntry
-from server.domain import clock
+from server.domain import clock, limits, permissions
+from server.domain.errors import ValidationError
 from server.domain.viewer import Viewer
 
 # what a target is called in the log, by model class name
@@ -27,7 +32,9 @@ TARGET_TYPES = {
     "ApiKey": "api_key", "SmtpConnector": "smtp_connector", "Mailbox": "mailbox",
     "DepartmentAlias": "department_alias", "MailRoute": "mail_route", "BlockedAddress": "blocked_address",
     "MailSettings": "mail_settings", "EmailTemplate": "email_template", "ActionTemplate": "action_template",
+    "CaseStep": "case_step",
 }
+MAX_PAGE = 100
 
 
 def _json(value: Any) -> Any:
@@ -60,6 +67,19 @@ def created(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 def deleted(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: {"from": _json(value)} for name, value in sorted(values.items()) if value is not None}
+
+
+def values(row: Any, names: Any) -> dict[str, Any]:
+    """The named attributes of `row`, for `diff`, `created` or `deleted`."""
+    return {name: getattr(row, name) for name in names}
+
+
+def secret(had: bool, changed: bool, now: bool) -> dict[str, dict[str, Any]]:
+    """A write-only secret's change without its value: {"from": "set" or None, "to": "changed",
+    "set" or None}; nothing when it was not given."""
+    if not changed:
+        return {}
+    return {"from": "set" if had else None, "to": ("changed" if had else "set") if now else None}
 
 
 def _target_name(target: Any) -> str:
@@ -100,6 +120,17 @@ async def record(
     )
 
 
+async def record_changes(
+    viewer: Viewer | None, action: str, target: Any, before: Mapping[str, Any], after: Mapping[str, Any], **extra: Any
+) -> AuditEntry | None:
+    """`record` the fields that differ between `before` and `after`; nothing when none does (a
+    change that changed nothing leaves no entry)."""
+    changes = diff(before, after)
+    if not changes:
+        return None
+    return await record(viewer, action, target, changes=changes, **extra)
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     target_type: str | None = None
@@ -119,3 +150,23 @@ def filtered(f: AuditFilter) -> Q:
     if f.action_prefix:
         q &= Q(action__startswith=f.action_prefix)
     return q
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditEntry]  # newest first
+    has_next: bool
+
+
+async def entries(viewer: Viewer, f: AuditFilter, first: int, before_id: int | None = None) -> AuditPage:
+    """Admins: `first` (1 to MAX_PAGE) entries matching `f`, newest first, older than the entry
+    `before_id` when given (the cursor of the page before). Anyone else: FORBIDDEN."""
+    permissions.require_admin(viewer, "read the audit log")
+    limits.check({"targetType": f.target_type, "targetId": f.target_id, "action": f.action_prefix})
+    if not 1 <= first <= MAX_PAGE:
+        raise ValidationError.single("first", f"first must be between 1 and {MAX_PAGE}, got {first}")
+    query = AuditEntry.filter(filtered(f))
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    rows = list(await query.order_by("-id").limit(first + 1))
+    return AuditPage(rows[:first], len(rows) > first)

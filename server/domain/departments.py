@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 
 from models.email import Mailbox, MailRoute, SmtpConnector
 from models.org import ContactGroup, Department, DepartmentAlias, Queue
-from server.domain import limits, permissions
+from server.domain import audit, limits, permissions
 from server.domain.errors import Conflict, FieldProblem, NotFound, ValidationError
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
@@ -188,6 +188,14 @@ async def _replace_aliases(department: Department, wanted: list[str]) -> list[st
     return sorted(wanted)
 
 
+# what the audit log keeps of a department: its settings, aliases included
+AUDITED = sorted(DEPARTMENT_FIELDS - {"aliases"})
+
+
+def audited(department: Department, aliases: list[str]) -> dict[str, Any]:
+    return {**audit.values(department, AUDITED), "aliases": sorted(aliases)}
+
+
 async def create_department(viewer: Viewer, fields: dict[str, Any]) -> DepartmentSettings:
     require_admin(viewer)
     limits.check(fields)
@@ -196,6 +204,7 @@ async def create_department(viewer: Viewer, fields: dict[str, Any]) -> Departmen
         async with unit_of_work():
             department = await Department.create(**changes)
             stored = await _replace_aliases(department, aliases or [])
+            await audit.record(viewer, "department.created", department, changes=audit.created(audited(department, stored)))
     except IntegrityError:
         raise unique_violation() from None
     return DepartmentSettings(department, stored)
@@ -209,6 +218,8 @@ async def update_department(viewer: Viewer, department_id: int, fields: dict[str
     changes, aliases = await _department_changes(fields, department_id)
     try:
         async with unit_of_work():
+            current = await Department.select_for_update().get(id=department_id)
+            before = audited(current, await DepartmentAlias.filter(department_id=department_id).values_list("address", flat=True))
             if changes:
                 await Department.filter(id=department_id).update(**changes)
             department = await Department.get(id=department_id)
@@ -216,6 +227,7 @@ async def update_department(viewer: Viewer, department_id: int, fields: dict[str
                 stored = await _replace_aliases(department, aliases)
             else:
                 stored = sorted(await DepartmentAlias.filter(department_id=department_id).values_list("address", flat=True))
+            await audit.record_changes(viewer, "department.updated", department, before, audited(department, stored))
     except IntegrityError:
         raise unique_violation() from None
     return DepartmentSettings(department, stored)

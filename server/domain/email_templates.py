@@ -26,7 +26,7 @@ from models.email import EmailTemplate
 from models.enums import WorkItemType
 from models.org import Department
 from models.work_item import WorkItem
-from server.domain import limits, permissions, templates, text, visibility
+from server.domain import audit, limits, permissions, templates, text, visibility
 from server.domain.errors import Forbidden, NotFound, ValidationError
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
@@ -124,6 +124,7 @@ def _lists(viewer: Viewer, template: EmailTemplate) -> bool:
 
 
 _require_admin = permissions.admin_check("manage email templates")
+AUDITED = ("name", "subject", "text_body", "html_body", "department_id", "is_active")
 
 
 async def listed(viewer: Viewer, *, include_inactive: bool = False) -> list[EmailTemplate]:
@@ -177,7 +178,9 @@ async def create(viewer: Viewer, fields: TemplateFields) -> EmailTemplate:
     _require_admin(viewer)
     changes = await _checked(fields, None)
     async with unit_of_work():
-        return await _saved(EmailTemplate(**changes), changes, create=True)
+        template = await _saved(EmailTemplate(**changes), changes, create=True)
+        await audit.record(viewer, "email_template.created", template, changes=audit.created(audit.values(template, AUDITED)))
+        return template
 
 
 async def _get(template_id: int) -> EmailTemplate:
@@ -192,13 +195,19 @@ async def update(viewer: Viewer, template_id: int, fields: TemplateFields) -> Em
     async with unit_of_work():
         template = await _get(template_id)
         changes = await _checked(fields, template)
+        before = audit.values(template, AUDITED)
         for name, value in changes.items():
             setattr(template, name, value)
-        return await _saved(template, changes, create=False)
+        saved = await _saved(template, changes, create=False)
+        await audit.record_changes(viewer, "email_template.updated", saved, before, audit.values(saved, AUDITED))
+        return saved
 
 
 async def delete(viewer: Viewer, template_id: int) -> None:
     """Emails composed from it keep their text (their template link is cleared)."""
     _require_admin(viewer)
     async with unit_of_work():
-        await (await _get(template_id)).delete()
+        template = await _get(template_id)
+        await template.delete()
+        await audit.record(viewer, "email_template.deleted", template, changes=audit.deleted(audit.values(template, AUDITED)),
+                           target_id=template_id)

@@ -62,6 +62,10 @@ TEXT_MAXIMA: dict[str, int] = {
     "toRef": REFERENCE,
     "fromRef": REFERENCE,
     "after": 4_096,  # a cursor
+    # what the audit log is filtered by (models.audit.AuditEntry's columns)
+    "targetType": 32,
+    "targetId": 64,
+    "action": 64,
 }
 DEFAULT_TEXT_MAX = LONG_TEXT
 JSON_FIELDS = frozenset({"customData", "value"})

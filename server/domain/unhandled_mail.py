@@ -20,7 +20,8 @@ from models.email import Email, Mailbox, MailRoute
 from models.enums import EmailDirection, EmailStatus, ResolutionMethod, Status, WorkItemType
 from models.org import DepartmentAlias, Queue
 from models.work_item import WorkItem
-from server.domain import inbound
+from server.domain import audit, inbound
+from server.domain.cases import check_case_type
 from server.domain.departments import require_admin
 from server.domain.errors import Conflict, NotFound, ValidationError
 from server.domain.mail_routing import Route, recipients
@@ -69,7 +70,10 @@ async def route(viewer: Viewer, email_id: int, department_id: int, queue_id: int
         if await Mailbox.exists(address=address) or await DepartmentAlias.exists(address=address) or await MailRoute.exists(address=address):
             raise Conflict(f"{address} already routes mail.")
         queue = await _place(department_id, queue_id)
-        await MailRoute.create(address=address, department_id=department_id, queue_id=queue.id)
+        route = await MailRoute.create(address=address, department_id=department_id, queue_id=queue.id)
+        await audit.record(viewer, "mail_route.created", route, changes=audit.created(
+            {"address": address, "department_id": department_id, "queue_id": queue.id, "creates": route.creates, "from_email_id": email_id}
+        ))
         email.status = EmailStatus.RECEIVED
         return await inbound.process(uow, email, parsed, first_collection=False)
 
@@ -79,6 +83,7 @@ async def open_item(viewer: Viewer, email_id: int, department_id: int, queue_id:
     require_admin(viewer)
     if item_type is WorkItemType.CASE and case_type_id is None:
         raise ValidationError.single("caseTypeId", "a case needs its case type")
+    await check_case_type(case_type_id)
     async with unit_of_work() as uow:
         email = await _held(email_id, EmailStatus.UNHANDLED)
         _parsed(email)

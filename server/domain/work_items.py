@@ -71,8 +71,11 @@ async def create_draft(
     if case_type_id is not None:
         if item_type is not WorkItemType.CASE:
             raise ValidationError.single("caseTypeId", "only cases have a case type")
-        if not await CaseType.exists(id=case_type_id):
+        case_type = await CaseType.get_or_none(id=case_type_id)
+        if case_type is None:
             raise ValidationError.single("caseTypeId", f"no case type {case_type_id}")
+        if not case_type.active:
+            raise ValidationError.single("caseTypeId", f"the case type {case_type.name} is inactive: it starts no new cases")
     if fields.get("owner_id") is not None and item_type is not WorkItemType.CASE:
         raise ValidationError.single("ownerId", "only cases have an owner")
 

@@ -172,6 +172,8 @@ async def unread_notification_count(info: strawberry.Info) -> int:
     return await notification_actions.unread_count(await require_viewer(info))
 
 
-async def case_types(info: strawberry.Info) -> list[CaseType]:
+async def case_types(info: strawberry.Info, active: Optional[bool] = None) -> list[CaseType]:
+    """Every case type by name; `active`: only the active (true) or inactive (false) ones."""
     await require_viewer(info)
-    return [CaseType.from_model(c) for c in await CaseTypeModel.all().order_by("name")]
+    query = CaseTypeModel.all() if active is None else CaseTypeModel.filter(active=active)
+    return [CaseType.from_model(c) for c in await query.order_by("name")]

@@ -17,6 +17,7 @@ from server.resolvers import work_items as work_item_resolvers
 from server.resolvers.context import begin_operation
 from server.schema.admin import AdminMutation, AdminQuery, WorkItemMoveMutation
 from server.schema.api_keys import ApiKeyMutation, ApiKeyQuery
+from server.schema.audit import AuditQuery
 from server.schema.case_types_root import CaseTypeMutation
 from server.schema.item_viewers import ItemViewerMutation
 from server.schema.links import LinkMutation
@@ -111,7 +112,8 @@ class CoreMutation:
 # Each area contributes its own root fields; merged here in a fixed order.
 Query = merge_types(
     "Query",
-    (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery),
+    (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
+     AuditQuery),
 )
 Mutation = merge_types(
     "Mutation",

@@ -34,6 +34,7 @@ class CaseStepInput:
 @strawberry.input
 class CreateCaseTypeInput:
     name: str
+    description: Optional[str] = None
     steps: list[CaseStepInput] = strawberry.field(description="In order: the first starts when a case is submitted.")
 
 
@@ -45,3 +46,25 @@ class UpdateActionTemplateInput:
     sub_case_type_id: Optional[strawberry.ID] = strawberry.UNSET
     email_template_id: Optional[strawberry.ID] = strawberry.UNSET
     reply_wait_days: Optional[int] = strawberry.UNSET
+    position: Optional[int] = strawberry.field(default=strawberry.UNSET, description="Move it within its step (1: first).")
+
+
+@strawberry.input(description="What to change of a case type; fields left out stay as they are.")
+class UpdateCaseTypeInput:
+    name: Optional[str] = strawberry.UNSET
+    description: Optional[str] = strawberry.field(default=strawberry.UNSET, description="Null or blank: none.")
+    active: Optional[bool] = strawberry.field(
+        default=strawberry.UNSET,
+        description=(
+            "False: it starts no new cases (running ones continue); CONFLICT while a mailbox or route creates cases "
+            "of it or a START_CASE action of an active case type starts it."
+        ),
+    )
+
+
+@strawberry.input(description="What to change of a step; fields left out stay as they are.")
+class UpdateCaseStepInput:
+    name: Optional[str] = strawberry.UNSET
+    position: Optional[int] = strawberry.field(
+        default=strawberry.UNSET, description="Move it (1: first); the cases of the type keep their place in the flow."
+    )

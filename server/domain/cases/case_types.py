@@ -1,5 +1,5 @@
 """Administering case types (SPEC §2.2 rule 11): an admin creates a case type with its ordered
-steps of action templates, and changes an action template later. Admins only: anyone else is
+steps of action templates, and changes it later (case_type_editing.py). Admins only: anyone else is
 FORBIDDEN and nothing changes.
 
 What an action template may carry depends on its kind, and every problem is a VALIDATION error
@@ -12,26 +12,29 @@ naming its field (`steps.<i>.actions.<j>.<field>` when creating, the field itsel
 - `queueId`, when given, is an existing queue.
 
 Cases already running keep the actions they started; a changed template applies to the actions
-started from it afterwards.
+started from it afterwards. Editing a case type, its steps and their actions after it was created:
+case_type_editing.py. Every change is audited in its transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from models.case_flow import ActionTemplate, CaseStep, CaseType
 from models.email import EmailTemplate
 from models.enums import ActionKind
 from models.org import Queue
-from server.domain import limits, permissions, text
+from server.domain import audit, limits, permissions, text
 from server.domain.cases.email_actions import EMAIL_KINDS, MAX_REPLY_WAIT_DAYS
-from server.domain.errors import FieldProblem, NotFound
+from server.domain.errors import FieldProblem
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
 
 MAX_STEPS = 50
 MAX_ACTIONS_PER_STEP = 20
+# what the audit log keeps of an action template
+AUDITED = ("title", "kind", "queue_id", "sub_case_type_id", "email_template_id", "reply_wait_days", "position")
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,13 @@ class StepFields:
     actions: list[ActionTemplateFields] = field(default_factory=list)
 
 
-_require_admin = permissions.admin_check("manage case types")
+require_admin = permissions.admin_check("manage case types")
 
 
 _raise = permissions.raise_problems
 
 
-async def _action_problems(fields: ActionTemplateFields, prefix: str = "") -> list[FieldProblem]:
+async def action_problems(fields: ActionTemplateFields, prefix: str = "") -> list[FieldProblem]:
     """What is wrong with one action template, its fields named after `prefix`."""
     def problem(name: str, message: str) -> FieldProblem:
         return FieldProblem(prefix + name, message)
@@ -81,12 +84,16 @@ async def _action_problems(fields: ActionTemplateFields, prefix: str = "") -> li
     if fields.sub_case_type_id is not None:
         if fields.kind is not ActionKind.START_CASE:
             found.append(problem("subCaseTypeId", "only a START_CASE action starts a sub-case"))
-        elif not await CaseType.exists(id=fields.sub_case_type_id):
-            found.append(problem("subCaseTypeId", f"no case type {fields.sub_case_type_id}"))
+        else:
+            sub_case_type = await CaseType.get_or_none(id=fields.sub_case_type_id)
+            if sub_case_type is None:
+                found.append(problem("subCaseTypeId", f"no case type {fields.sub_case_type_id}"))
+            elif not sub_case_type.active:
+                found.append(problem("subCaseTypeId", f"the case type {sub_case_type.name} is inactive: it starts no new cases"))
     return found
 
 
-def _row(fields: ActionTemplateFields) -> dict[str, Any]:
+def template_row(fields: ActionTemplateFields) -> dict[str, Any]:
     return {
         "title": (fields.title or "").strip(), "kind": fields.kind, "queue_id": fields.queue_id,
         "sub_case_type_id": fields.sub_case_type_id, "email_template_id": fields.email_template_id,
@@ -94,10 +101,10 @@ def _row(fields: ActionTemplateFields) -> dict[str, Any]:
     }
 
 
-async def create_case_type(viewer: Viewer, name: str | None, steps: list[StepFields]) -> CaseType:
+async def create_case_type(viewer: Viewer, name: str | None, steps: list[StepFields], description: str | None = None) -> CaseType:
     """A new case type: its steps in the order given (positions 1, 2, ...), each with its actions."""
-    _require_admin(viewer)
-    limits.check({"name": name, "steps": steps})
+    require_admin(viewer)
+    limits.check({"name": name, "description": description, "steps": steps})
     found = []
     if text.is_blank(name):
         found.append(FieldProblem("name", "a case type needs a name"))
@@ -111,35 +118,16 @@ async def create_case_type(viewer: Viewer, name: str | None, steps: list[StepFie
         if not 1 <= len(step.actions) <= MAX_ACTIONS_PER_STEP:
             found.append(FieldProblem(f"steps.{i}.actions", f"a step has 1 to {MAX_ACTIONS_PER_STEP} actions"))
         for j, action in enumerate(step.actions[:MAX_ACTIONS_PER_STEP]):
-            found += await _action_problems(action, f"steps.{i}.actions.{j}.")
+            found += await action_problems(action, f"steps.{i}.actions.{j}.")
     _raise(found, "case type")
     async with unit_of_work():
-        case_type = await CaseType.create(name=name.strip())
+        case_type = await CaseType.create(name=name.strip(), description=text.visible(description))
         for position, step in enumerate(steps, start=1):
             row = await CaseStep.create(case_type=case_type, position=position, name=step.name.strip())
             for order, action in enumerate(step.actions, start=1):
-                await ActionTemplate.create(step=row, position=order, **_row(action))
+                await ActionTemplate.create(step=row, position=order, **template_row(action))
+        await audit.record(viewer, "case_type.created", case_type, changes=audit.created({
+            "name": case_type.name, "description": case_type.description,
+            "steps": [{"name": s.name.strip(), "actions": [(a.title or "").strip() for a in s.actions]} for s in steps],
+        }))
     return case_type
-
-
-async def update_action_template(viewer: Viewer, template_id: int, changes: dict[str, Any]) -> ActionTemplate:
-    """Change an action template: `changes` holds the ActionTemplateFields names sent (None clears
-    an optional one); the result is checked whole, as if created so."""
-    _require_admin(viewer)
-    limits.check({"title": changes.get("title")})
-    async with unit_of_work():
-        template = await ActionTemplate.select_for_update().get_or_none(id=template_id)
-        if template is None:
-            raise NotFound(f"No action template {template_id}.", field="id")
-        current = ActionTemplateFields(
-            title=template.title, kind=template.kind, queue_id=template.queue_id, sub_case_type_id=template.sub_case_type_id,
-            email_template_id=template.email_template_id, reply_wait_days=template.reply_wait_days,
-        )
-        after = replace(current, **changes)
-        if after.kind is None:
-            after = replace(after, kind=current.kind)
-        _raise(await _action_problems(after), "action template")
-        for name, value in _row(after).items():
-            setattr(template, name, value)
-        await template.save()
-    return template

@@ -32,8 +32,18 @@ async def _copy_communications(uow: UnitOfWork, source: WorkItem, target: WorkIt
 
 
 async def check_case_type(case_type_id: int | None) -> None:
-    if case_type_id is not None and not await CaseType.exists(id=case_type_id):
+    """A new case may be of `case_type_id`: none, or an active case type (VALIDATION on caseTypeId)."""
+    if case_type_id is None:
+        return
+    case_type = await CaseType.get_or_none(id=case_type_id)
+    if case_type is None:
         raise ValidationError.single("caseTypeId", f"no case type {case_type_id}")
+    if not case_type.active:
+        raise ValidationError.single("caseTypeId", inactive(case_type))
+
+
+def inactive(case_type: CaseType) -> str:
+    return f"the case type {case_type.name} is inactive: it starts no new cases"
 
 
 async def start_case(

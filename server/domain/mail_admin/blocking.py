@@ -9,7 +9,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from models.email import BlockedAddress
-from server.domain import limits
+from server.domain import audit, limits
 from server.domain.errors import Conflict, FieldProblem, NotFound, ValidationError
 from server.domain.mail_admin import common
 from server.domain.uow import unit_of_work
@@ -54,6 +54,7 @@ async def block_address(viewer: Viewer, address: str, reason: str | None) -> Blo
     try:
         async with unit_of_work():
             row = await BlockedAddress.create(address=normal, reason=reason, created_by_id=created_by)
+            await audit.record(viewer, "blocked_address.created", row, changes=audit.created({"address": normal, "reason": reason}))
     except IntegrityError:
         raise Conflict(f"{normal} is already blocked.", field="address", address=normal) from None
     return await BlockedAddress.filter(id=row.id).prefetch_related("created_by").get()
@@ -62,6 +63,8 @@ async def block_address(viewer: Viewer, address: str, reason: str | None) -> Blo
 async def unblock_address(viewer: Viewer, blocked_id: int) -> int:
     common.require_admin(viewer)
     async with unit_of_work():
-        if not await BlockedAddress.filter(id=blocked_id).delete():
+        row = await BlockedAddress.filter(id=blocked_id).select_for_update().first()
+        if row is None or not await BlockedAddress.filter(id=blocked_id).delete():
             raise NotFound(f"No blocked address {blocked_id} exists.", field="id")
+        await audit.record(viewer, "blocked_address.deleted", row, changes=audit.deleted({"address": row.address, "reason": row.reason}))
     return blocked_id

@@ -182,8 +182,12 @@ async def _case_type(creates: Any, case_type_id: int | None, problems: list[Fiel
         return None
     if case_type_id is None:
         problems.append(FieldProblem("caseTypeId", "caseTypeId is required when creates is CASE"))
-    elif not await CaseType.exists(id=case_type_id):
-        problems.append(FieldProblem("caseTypeId", f"no case type {case_type_id}"))
+    else:
+        case_type = await CaseType.get_or_none(id=case_type_id)
+        if case_type is None:
+            problems.append(FieldProblem("caseTypeId", f"no case type {case_type_id}"))
+        elif not case_type.active:
+            problems.append(FieldProblem("caseTypeId", f"the case type {case_type.name} is inactive: it starts no new cases"))
     return case_type_id
 
 

@@ -28,7 +28,7 @@ from models.email import Email, SmtpConnector
 from models.enums import EmailStatus
 from models.org import Department
 from server.domain import departments as department_rules
-from server.domain import limits
+from server.domain import audit, limits
 from server.domain.errors import Conflict, FieldProblem, NotFound, ValidationError
 from server.domain.mail_admin import common
 from server.domain.outbox_actions import requeue_parked
@@ -46,6 +46,8 @@ UNSENT = (
     EmailStatus.DRAFT, EmailStatus.QUEUED, EmailStatus.SENDING, EmailStatus.RETRY_PENDING,
     EmailStatus.FAILED, EmailStatus.CONNECTOR_DISABLED,
 )
+# what the audit log keeps of a connector; its password only as set, changed or cleared
+AUDITED = ("name", "host", "port", "security", "username", "from_address", "enabled")
 TEST_TIMEOUT = 15.0  # seconds per connection step and reply: an admin is waiting for the answer
 TEST_BODY_TIMEOUT = 30.0
 
@@ -118,12 +120,20 @@ async def _changes(fields: dict[str, Any], connector: SmtpConnector | None, seal
     return changes
 
 
+def _password_change(before: SmtpConnector | None, changes: dict[str, Any]) -> dict[str, Any]:
+    had = before is not None and before.password_sealed is not None
+    change = audit.secret(had, "password_sealed" in changes, changes.get("password_sealed") is not None)
+    return {"password": change} if change and change["from"] != change["to"] else {}
+
+
 async def create_connector(viewer: Viewer, fields: dict[str, Any], sealer: Sealer) -> SmtpConnector:
     common.require_admin(viewer)
     changes = await _changes(fields, None, sealer)
     try:
         async with unit_of_work():
             connector = await SmtpConnector.create(**changes)
+            await audit.record(viewer, "smtp_connector.created", connector,
+                               changes=audit.created(audit.values(connector, AUDITED)) | _password_change(None, changes))
     except IntegrityError:
         raise common.taken_at_once() from None
     return await _with_departments(connector)
@@ -143,6 +153,10 @@ async def update_connector(viewer: Viewer, connector_id: int, fields: dict[str, 
                 await SmtpConnector.filter(id=connector_id).update(**changes)
             if enabling:
                 requeued = await requeue_parked(connector_id)
+            after = await SmtpConnector.get(id=connector_id)
+            logged = audit.diff(audit.values(locked, AUDITED), audit.values(after, AUDITED)) | _password_change(locked, changes)
+            if logged:
+                await audit.record(viewer, "smtp_connector.updated", after, changes=logged)
     except IntegrityError:
         raise common.taken_at_once() from None
     return ConnectorChange(await _with_departments(await SmtpConnector.get(id=connector_id)), requeued)
@@ -153,7 +167,9 @@ async def delete_connector(viewer: Viewer, connector_id: int) -> int:
     common.require_admin(viewer)
     await _connector(connector_id)
     async with unit_of_work():
-        await SmtpConnector.filter(id=connector_id).select_for_update().first()
+        connector = await SmtpConnector.filter(id=connector_id).select_for_update().first()
+        if connector is None:
+            raise NotFound(f"No SMTP connector {connector_id} exists.", field="id")
         served = await Department.filter(smtp_connector_id=connector_id).order_by("name").values_list("name", flat=True)
         if served:
             raise Conflict(
@@ -167,6 +183,7 @@ async def delete_connector(viewer: Viewer, connector_id: int) -> int:
                 field="id", unsent=unsent,
             )
         await SmtpConnector.filter(id=connector_id).delete()
+        await audit.record(viewer, "smtp_connector.deleted", connector, changes=audit.deleted(audit.values(connector, AUDITED)))
     return connector_id
 
 

@@ -24,7 +24,7 @@ from tortoise.exceptions import IntegrityError
 
 from models.email import Mailbox
 from models.enums import SmtpSecurity
-from server.domain import limits
+from server.domain import audit, limits
 from server.domain.errors import FieldProblem, NotFound
 from server.domain.mail_admin import common
 from server.domain.uow import unit_of_work
@@ -46,6 +46,17 @@ CURSOR_KEYS = ("imap_host", "imap_port", "imap_username", "imap_folder")
 MAX_FOLDER = 200
 DEFAULT_PORTS = {SmtpSecurity.TLS: 993, SmtpSecurity.STARTTLS: 143, SmtpSecurity.NONE: 143}
 _RELATED = ("department", "queue", "case_type")
+# what the audit log keeps of a mailbox (not its collection cursor); its password only as set, changed or cleared
+AUDITED = (
+    "address", "department_id", "queue_id", "creates", "case_type_id", "enabled",
+    "imap_host", "imap_port", "imap_security", "imap_username", "imap_folder",
+)
+
+
+def _password_change(before: Mailbox | None, changes: dict[str, Any]) -> dict[str, Any]:
+    had = before is not None and before.imap_password_sealed is not None
+    change = audit.secret(had, "imap_password_sealed" in changes, changes.get("imap_password_sealed") is not None)
+    return {"imap_password": change} if change and change["from"] != change["to"] else {}
 
 
 @dataclass(frozen=True)
@@ -160,6 +171,8 @@ async def create_mailbox(viewer: Viewer, fields: dict[str, Any], sealer: Sealer)
     try:
         async with unit_of_work():
             mailbox = await Mailbox.create(**changes)
+            await audit.record(viewer, "mailbox.created", mailbox,
+                               changes=audit.created(audit.values(mailbox, AUDITED)) | _password_change(None, changes))
     except IntegrityError:
         raise common.taken_at_once() from None
     return await _loaded(mailbox.id)
@@ -177,6 +190,10 @@ async def update_mailbox(viewer: Viewer, mailbox_id: int, fields: dict[str, Any]
             changes |= _cursor_reset(current, changes)
             if changes:
                 await Mailbox.filter(id=mailbox_id).update(**changes)
+            after = await Mailbox.get(id=mailbox_id)
+            logged = audit.diff(audit.values(current, AUDITED), audit.values(after, AUDITED)) | _password_change(current, changes)
+            if logged:
+                await audit.record(viewer, "mailbox.updated", after, changes=logged)
     except IntegrityError:
         raise common.taken_at_once() from None
     return await _loaded(mailbox_id)
@@ -187,5 +204,9 @@ async def delete_mailbox(viewer: Viewer, mailbox_id: int) -> int:
     common.require_admin(viewer)
     await _mailbox(mailbox_id)
     async with unit_of_work():
+        mailbox = await Mailbox.filter(id=mailbox_id).select_for_update().first()
+        if mailbox is None:
+            raise NotFound(f"No mailbox {mailbox_id} exists.", field="id")
         await Mailbox.filter(id=mailbox_id).delete()
+        await audit.record(viewer, "mailbox.deleted", mailbox, changes=audit.deleted(audit.values(mailbox, AUDITED)))
     return mailbox_id

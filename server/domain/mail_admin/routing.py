@@ -17,7 +17,7 @@ from tortoise.exceptions import IntegrityError
 
 from models.email import MailRoute
 from models.org import DepartmentAlias
-from server.domain import limits
+from server.domain import audit, limits
 from server.domain.errors import FieldProblem, NotFound
 from server.domain.mail_admin import common
 from server.domain.uow import unit_of_work
@@ -27,6 +27,9 @@ ALIAS_FIELDS = frozenset({"address", "department_id", "queue_id"})
 ROUTE_FIELDS = frozenset({"address", "department_id", "queue_id", "creates", "case_type_id"})
 _ALIAS_RELATED = ("department", "queue")
 _ROUTE_RELATED = ("department", "queue", "case_type")
+# what the audit log keeps of each
+ALIAS_AUDITED = ("address", "department_id", "queue_id")
+ROUTE_AUDITED = ("address", "department_id", "queue_id", "creates", "case_type_id")
 
 
 # ----------------------------------------------------------------------------------------- aliases
@@ -53,6 +56,7 @@ async def create_alias(viewer: Viewer, fields: dict[str, Any]) -> DepartmentAlia
     try:
         async with unit_of_work():
             alias = await DepartmentAlias.create(address=address, department_id=dept.id, queue_id=queue_id)
+            await audit.record(viewer, "department_alias.created", alias, changes=audit.created(audit.values(alias, ALIAS_AUDITED)))
     except IntegrityError:
         raise common.taken_at_once() from None
     return await DepartmentAlias.filter(id=alias.id).prefetch_related(*_ALIAS_RELATED).get()
@@ -61,8 +65,10 @@ async def create_alias(viewer: Viewer, fields: dict[str, Any]) -> DepartmentAlia
 async def delete_alias(viewer: Viewer, alias_id: int) -> int:
     common.require_admin(viewer)
     async with unit_of_work():
-        if not await DepartmentAlias.filter(id=alias_id).delete():
+        alias = await DepartmentAlias.filter(id=alias_id).select_for_update().first()
+        if alias is None or not await DepartmentAlias.filter(id=alias_id).delete():
             raise NotFound(f"No alias address {alias_id} exists.", field="id")
+        await audit.record(viewer, "department_alias.deleted", alias, changes=audit.deleted(audit.values(alias, ALIAS_AUDITED)))
     return alias_id
 
 
@@ -105,6 +111,7 @@ async def create_route(viewer: Viewer, fields: dict[str, Any]) -> MailRoute:
     try:
         async with unit_of_work():
             route = await MailRoute.create(**changes)
+            await audit.record(viewer, "mail_route.created", route, changes=audit.created(audit.values(route, ROUTE_AUDITED)))
     except IntegrityError:
         raise common.taken_at_once() from None
     return await _route(route.id)
@@ -120,8 +127,12 @@ async def update_route(viewer: Viewer, route_id: int, fields: dict[str, Any]) ->
         await common.require_free(changes["address"], route_id=route_id)
     try:
         async with unit_of_work():
+            current = await MailRoute.filter(id=route_id).select_for_update().get()
             if changes:
                 await MailRoute.filter(id=route_id).update(**changes)
+            after = await MailRoute.get(id=route_id)
+            await audit.record_changes(viewer, "mail_route.updated", after, audit.values(current, ROUTE_AUDITED),
+                                       audit.values(after, ROUTE_AUDITED))
     except IntegrityError:
         raise common.taken_at_once() from None
     return await _route(route_id)
@@ -130,6 +141,8 @@ async def update_route(viewer: Viewer, route_id: int, fields: dict[str, Any]) ->
 async def delete_route(viewer: Viewer, route_id: int) -> int:
     common.require_admin(viewer)
     async with unit_of_work():
-        if not await MailRoute.filter(id=route_id).delete():
+        route = await MailRoute.filter(id=route_id).select_for_update().first()
+        if route is None or not await MailRoute.filter(id=route_id).delete():
             raise NotFound(f"No route {route_id} exists.", field="id")
+        await audit.record(viewer, "mail_route.deleted", route, changes=audit.deleted(audit.values(route, ROUTE_AUDITED)))
     return route_id

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.email import MailSettings
-from server.domain import mail_settings
+from server.domain import audit, mail_settings
 from server.domain.errors import FieldProblem
 from server.domain.mail_admin import common
 from server.domain.uow import unit_of_work
@@ -49,4 +49,6 @@ async def update_settings(viewer: Viewer, fields: dict[str, Any]) -> MailSetting
     if fields:
         async with unit_of_work():
             await MailSettings.filter(id=current.id).update(**fields)
+            await audit.record_changes(viewer, "mail_settings.updated", current, audit.values(current, sorted(fields)), fields,
+                                       target_name="Mail settings")
     return await mail_settings.current()
