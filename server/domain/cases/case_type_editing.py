@@ -249,8 +249,9 @@ async def _running_cases(case_type_id: int, position: int) -> list[str]:
     refs = set(await at_step.values_list("ref", flat=True))
     case_ids = WorkItem.filter(type=WorkItemType.CASE, case_type_id=case_type_id).values_list("id", flat=True)
     acting = WorkItem.filter(type=WorkItemType.ACTION, step=position, status__in=list(workflow.OPEN), parent_id__in=await case_ids)
-    for parent_id in await acting.values_list("parent_id", flat=True):
-        refs.add(await WorkItem.filter(id=parent_id).values_list("ref", flat=True).get())
+    parent_ids = set(await acting.values_list("parent_id", flat=True))
+    if parent_ids:
+        refs |= set(await WorkItem.filter(id__in=sorted(parent_ids)).values_list("ref", flat=True))
     return sorted(refs)
 
 
