@@ -43,7 +43,7 @@ async def test_an_admin_creates_a_case_type_whose_email_action_sends_when_a_case
     assert ask == {"id": ask["id"], "title": "Ask the client", "kind": "SEND_EMAIL_AND_WAIT", "queueId": str(queue.id),
                    "subCaseTypeId": None, "emailTemplateId": str(template.id), "replyWaitDays": 5}
     assert created["steps"][1]["actions"][0]["kind"] == "MANUAL"
-    listed = (await lena.data("{ caseTypes { name steps { actions { title emailTemplateId replyWaitDays } } } }"))["caseTypes"]
+    listed = [e["node"] for e in (await lena.data("{ caseTypes { edges { node { name steps { actions { title emailTemplateId replyWaitDays } } } } } }"))["caseTypes"]["edges"]]
     assert {"title": "Ask the client", "emailTemplateId": str(template.id), "replyWaitDays": 5} in [
         a for t in listed if t["name"] == "Ask and wait" for s in t["steps"] for a in s["actions"]
     ]
