@@ -1,43 +1,20 @@
-"""Resolvers of the look-ups (server/schema/directory.py) and of the organisation types' related
-fields: the viewer's directory scope (server/domain/directory.py) is worked out once per
-operation, and a page's relations load in one batch per kind (DataLoaders)."""
+"""Resolvers of the look-ups (server/schema/directory.py); the organisation types' related fields
+load through server/resolvers/directory_relations.py."""
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Optional
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
-from models.org import Department as DepartmentModel
-from models.org import Team as TeamModel
-from models.org import User as UserModel
 from server.domain import directory
-from server.resolvers.context import loaders, require_viewer, scope_of
+from server.resolvers.directory_relations import directory_scope as _scope
 from server.resolvers.inputs import page_size, to_id
-from server.schema.org import Department, Queue, Team, User
+from server.schema.org import Queue, Team, User
 from server.schema.work_items import PageInfo
 
 # kind → (edge, connection, node type); filled by server/schema/directory.py
 CONNECTIONS: dict[str, tuple[type, type, Any]] = {}
-
-
-async def _scope(info: strawberry.Info) -> directory.Scope:
-    held = scope_of(info).directory
-    if "scope" not in held:
-        held["scope"] = directory.scope(await require_viewer(info))
-    return held["scope"]
-
-
-def _loader(info: strawberry.Info, name: str, load: Callable[[directory.Scope, list[int]], Awaitable[dict[int, Any]]]) -> DataLoader:
-    held = scope_of(info).directory
-    if name not in held:
-        async def batch(keys: list[int]) -> list[Any]:
-            found = await load(held["scope"], keys)
-            return [found[k] for k in keys]
-
-        held[name] = DataLoader(load_fn=batch)
-    return held[name]
 
 
 def _optional_id(value: Optional[strawberry.ID], field: str) -> Optional[int]:
@@ -100,58 +77,3 @@ async def team(info: strawberry.Info, id: strawberry.ID) -> Team:
 
 async def queue(info: strawberry.Info, id: strawberry.ID) -> Queue:
     return Queue.from_model(await directory.get_queue(await _scope(info), to_id(id, "id")))
-
-
-# ------------------------------------------------------------------------------------- relations
-
-
-async def user_teams(info: strawberry.Info, user_id: int) -> list[Team]:
-    await _scope(info)
-    rows = await _loader(info, "user_teams", directory.teams_of_users).load(user_id)
-    return [Team.from_model(t) for t in rows]
-
-
-async def user_departments(info: strawberry.Info, user_id: int) -> list[Department]:
-    await _scope(info)
-    rows = await _loader(info, "user_departments", directory.departments_of_users).load(user_id)
-    return [Department.from_model(d) for d in rows]
-
-
-async def user_presence(info: strawberry.Info, user_id: int) -> Any:
-    await _scope(info)
-    return await _loader(info, "presence", lambda s, ids: directory.presences(ids)).load(user_id)
-
-
-async def user_is_active(info: strawberry.Info, user_id: int) -> bool:
-    row = await loaders(info).get(UserModel, user_id)
-    return bool(row and row.is_active)
-
-
-async def _people(info: strawberry.Info, team_id: int) -> tuple[list[Any], list[Any]]:
-    await _scope(info)
-    return await _loader(info, "team_people", directory.people_of_teams).load(team_id)
-
-
-async def team_members(info: strawberry.Info, team_id: int) -> list[User]:
-    return [User.from_model(u) for u in (await _people(info, team_id))[0]]
-
-
-async def team_leaders(info: strawberry.Info, team_id: int) -> list[User]:
-    return [User.from_model(u) for u in (await _people(info, team_id))[1]]
-
-
-async def team_queues(info: strawberry.Info, team_id: int) -> list[Queue]:
-    await _scope(info)
-    return [Queue.from_model(q) for q in await _loader(info, "team_queues", directory.queues_of_teams).load(team_id)]
-
-
-async def queue_team(info: strawberry.Info, team_id: int) -> Team:
-    row = await loaders(info).get(TeamModel, team_id)
-    assert row is not None  # a queue's team is restricted from deletion
-    return Team.from_model(row)
-
-
-async def queue_department(info: strawberry.Info, department_id: int) -> Department:
-    row = await loaders(info).get(DepartmentModel, department_id)
-    assert row is not None
-    return Department.from_model(row)

@@ -10,16 +10,10 @@ from models import contact as contact_models
 from models import org as org_models
 from models.enums import Role as RoleEnum
 from server.domain.team_bar import Presence as PresenceEnum
+from server.resolvers import directory_relations as relations
 
 Role = strawberry.enum(RoleEnum, name="Role", description="What an employee is.")
 Presence = strawberry.enum(PresenceEnum, name="Presence", description="Whether a person is connected, and active.")
-
-
-def _directory():
-    # the resolvers of the directory build these types: imported when a field resolves
-    from server.resolvers import directory
-
-    return directory
 
 
 @strawberry.type
@@ -51,15 +45,15 @@ class Team:
 
     @strawberry.field(description="Its members, by name.")
     async def members(self, info: strawberry.Info) -> list["User"]:
-        return await _directory().team_members(info, int(self.id))
+        return [User.from_model(u) for u in await relations.team_members(info, int(self.id))]
 
     @strawberry.field(description="Its leaders (members or not), by name.")
     async def leaders(self, info: strawberry.Info) -> list["User"]:
-        return await _directory().team_leaders(info, int(self.id))
+        return [User.from_model(u) for u in await relations.team_leaders(info, int(self.id))]
 
     @strawberry.field(description="The queues it owns in departments you may see, by name.")
     async def queues(self, info: strawberry.Info) -> list["Queue"]:
-        return await _directory().team_queues(info, int(self.id))
+        return [Queue.from_model(q) for q in await relations.team_queues(info, int(self.id))]
 
     @classmethod
     def from_model(cls, row: org_models.Team) -> "Team":
@@ -75,11 +69,11 @@ class Queue:
 
     @strawberry.field
     async def team(self, info: strawberry.Info) -> Team:
-        return await _directory().queue_team(info, int(self.team_id))
+        return Team.from_model(await relations.team(info, int(self.team_id)))
 
     @strawberry.field
     async def department(self, info: strawberry.Info) -> Department:
-        return await _directory().queue_department(info, int(self.department_id))
+        return Department.from_model(await relations.department(info, int(self.department_id)))
 
     @classmethod
     def from_model(cls, row: org_models.Queue) -> "Queue":
@@ -103,19 +97,19 @@ class User:
     async def is_active(self, info: strawberry.Info) -> bool:
         if self.known_active is not None:
             return self.known_active
-        return await _directory().user_is_active(info, int(self.id))
+        return await relations.user_is_active(info, int(self.id))
 
     @strawberry.field(description="The teams they are a member or leader of, as far as you may see teams; by name.")
     async def teams(self, info: strawberry.Info) -> list[Team]:
-        return await _directory().user_teams(info, int(self.id))
+        return [Team.from_model(t) for t in await relations.user_teams(info, int(self.id))]
 
     @strawberry.field(description="The departments they have access to (personally or through a group), as far as you may see them; by name.")
     async def departments(self, info: strawberry.Info) -> list[Department]:
-        return await _directory().user_departments(info, int(self.id))
+        return [Department.from_model(d) for d in await relations.user_departments(info, int(self.id))]
 
     @strawberry.field(description="ONLINE, AWAY or OFFLINE, over all their live connections.")
     async def presence(self, info: strawberry.Info) -> Presence:
-        return await _directory().user_presence(info, int(self.id))
+        return await relations.user_presence(info, int(self.id))
 
     @classmethod
     def from_model(cls, row: org_models.User) -> "User":
