@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import time
 
 from server.subscriptions.cohorts import registry
 from tests.support.client import ws_session
