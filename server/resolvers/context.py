@@ -46,6 +46,7 @@ class OperationScope:
         self.context = context
         self.loaders = Loaders()
         self.listed = 0  # items its lists asked for (server.resolvers.inputs.page_size)
+        self.directory: dict[str, Any] = {}  # the viewer's directory scope and its loaders (server.resolvers.directory)
         self._viewer: asyncio.Future[Viewer | None] | None = None
 
     async def viewer(self) -> Viewer | None:

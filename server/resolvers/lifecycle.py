@@ -6,7 +6,6 @@ from typing import Optional
 
 import strawberry
 
-from models.case_flow import CaseType as CaseTypeModel
 from server.domain import cases, lifecycle, notifications as notification_actions, tickets
 from server.domain.lifecycle import Outcome, ResolutionEmail
 from server.resolvers.context import require_viewer
@@ -24,7 +23,7 @@ from server.schema.lifecycle import (
     WaitInput,
     WorkItemChange,
 )
-from server.schema.work_items import CaseType, WorkItem
+from server.schema.work_items import WorkItem
 
 
 async def _change(info: strawberry.Info, outcome: Outcome) -> WorkItemChange:
@@ -170,10 +169,3 @@ async def notifications(info: strawberry.Info, unread_only: bool = False, first:
 
 async def unread_notification_count(info: strawberry.Info) -> int:
     return await notification_actions.unread_count(await require_viewer(info))
-
-
-async def case_types(info: strawberry.Info, active: Optional[bool] = None) -> list[CaseType]:
-    """Every case type by name; `active`: only the active (true) or inactive (false) ones."""
-    await require_viewer(info)
-    query = CaseTypeModel.all() if active is None else CaseTypeModel.filter(active=active)
-    return [CaseType.from_model(c) for c in await query.order_by("name")]

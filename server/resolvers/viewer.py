@@ -1,4 +1,4 @@
-"""Resolvers of signing in and of who the viewer is, and of the organisation lists a client needs."""
+"""Resolvers of signing in and of who the viewer is (the organisation look-ups: server/resolvers/directory.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from typing import Optional
 
 import strawberry
 
-from models import org as org_models
 from server.domain import auth
-from server.resolvers.context import client_address, optional_viewer, require_viewer
-from server.schema.org import Category, Department, Team
+from server.resolvers.context import client_address, optional_viewer
 from server.schema.viewer import LoginPayload, ViewerInfo
 
 
@@ -21,25 +19,3 @@ async def login(info: strawberry.Info, email: str, password: str) -> LoginPayloa
 async def viewer(info: strawberry.Info) -> Optional[ViewerInfo]:
     current = await optional_viewer(info)
     return None if current is None else ViewerInfo.from_domain(current)
-
-
-async def departments(info: strawberry.Info) -> list[Department]:
-    """Departments the viewer may create work in: full access and public ones."""
-    current = await require_viewer(info)
-    if current.is_admin:
-        rows = await org_models.Department.all().order_by("name")
-    else:
-        ids = sorted(current.department_ids | current.public_department_ids)
-        rows = await org_models.Department.filter(id__in=ids).order_by("name")
-    return [Department.from_model(d) for d in rows]
-
-
-async def teams(info: strawberry.Info) -> list[Team]:
-    current = await require_viewer(info)
-    query = org_models.Team.all() if current.is_admin else org_models.Team.filter(id__in=sorted(current.team_ids))
-    return [Team.from_model(t) for t in await query.order_by("name")]
-
-
-async def categories(info: strawberry.Info) -> list[Category]:
-    await require_viewer(info)
-    return [Category.from_model(c) for c in await org_models.Category.filter(is_active=True).order_by("name")]

@@ -25,11 +25,11 @@ from server.schema.mail_admin_root import MailAdminMutation, MailAdminQuery
 from server.schema.outbox_root import OutboxMutation, OutboxQuery
 from server.schema.unhandled_mail_root import UnhandledMailMutation, UnhandledMailQuery
 from server.schema.compose_root import ComposeMutation, ComposeQuery
+from server.schema.directory import DirectoryQuery
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, OperationNameRequired, SafeParserCache, SwitchboardSchema
 from server.schema.limits import LimitRules, document_limits, metered_overlapping_fields
-from server.schema.org import Category, Department, Team
 from server.schema.scalars import SCALARS
 from server.schema.team_bar_root import TeamBarQuery
 from server.schema.viewer import LoginPayload, ViewerInfo
@@ -68,9 +68,6 @@ class CoreQuery:
     viewer: Optional[ViewerInfo] = strawberry.field(
         resolver=viewer_resolvers.viewer, description="Who the token stands for; null without a token."
     )
-    departments: list[Department] = strawberry.field(resolver=viewer_resolvers.departments)
-    teams: list[Team] = strawberry.field(resolver=viewer_resolvers.teams)
-    categories: list[Category] = strawberry.field(resolver=viewer_resolvers.categories)
 
     @strawberry.field(description="A work item by reference; NOT_FOUND when missing or not yours to see.")
     async def work_item(self, info: strawberry.Info, ref: str) -> WorkItem:
@@ -112,7 +109,7 @@ class CoreMutation:
 # Each area contributes its own root fields; merged here in a fixed order.
 Query = merge_types(
     "Query",
-    (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
+    (CoreQuery, DirectoryQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
      AuditQuery),
 )
 Mutation = merge_types(

@@ -8,7 +8,7 @@ import strawberry
 
 from server.resolvers import lifecycle as resolvers
 from server.schema.lifecycle import Notification, WorkItemChange
-from server.schema.work_items import CaseType, WorkItem
+from server.schema.work_items import WorkItem
 
 
 @strawberry.type
@@ -17,7 +17,6 @@ class LifecycleQuery:
         resolver=resolvers.notifications, description="My notifications, newest first."
     )
     unread_notification_count: int = strawberry.field(resolver=resolvers.unread_notification_count)
-    case_types: list[CaseType] = strawberry.field(resolver=resolvers.case_types)
 
 
 @strawberry.type

@@ -9,8 +9,11 @@ import strawberry
 from models import contact as contact_models
 from models import org as org_models
 from models.enums import Role as RoleEnum
+from server.domain.team_bar import Presence as PresenceEnum
+from server.resolvers import directory_relations as relations
 
 Role = strawberry.enum(RoleEnum, name="Role", description="What an employee is.")
+Presence = strawberry.enum(PresenceEnum, name="Presence", description="Whether a person is connected, and active.")
 
 
 @strawberry.type
@@ -40,6 +43,18 @@ class Team:
     id: strawberry.ID
     name: str
 
+    @strawberry.field(description="Its members, by name.")
+    async def members(self, info: strawberry.Info) -> list["User"]:
+        return [User.from_model(u) for u in await relations.team_members(info, int(self.id))]
+
+    @strawberry.field(description="Its leaders (members or not), by name.")
+    async def leaders(self, info: strawberry.Info) -> list["User"]:
+        return [User.from_model(u) for u in await relations.team_leaders(info, int(self.id))]
+
+    @strawberry.field(description="The queues it owns in departments you may see, by name.")
+    async def queues(self, info: strawberry.Info) -> list["Queue"]:
+        return [Queue.from_model(q) for q in await relations.team_queues(info, int(self.id))]
+
     @classmethod
     def from_model(cls, row: org_models.Team) -> "Team":
         return cls(id=strawberry.ID(str(row.id)), name=row.name)
@@ -51,6 +66,14 @@ class Queue:
     name: str
     team_id: strawberry.ID
     department_id: strawberry.ID
+
+    @strawberry.field
+    async def team(self, info: strawberry.Info) -> Team:
+        return Team.from_model(await relations.team(info, int(self.team_id)))
+
+    @strawberry.field
+    async def department(self, info: strawberry.Info) -> Department:
+        return Department.from_model(await relations.department(info, int(self.department_id)))
 
     @classmethod
     def from_model(cls, row: org_models.Queue) -> "Queue":
@@ -68,10 +91,29 @@ class User:
     name: str
     email: str
     role: Role
+    known_active: strawberry.Private[Optional[bool]] = None
+
+    @strawberry.field(description="False once deactivated: they can no longer sign in.")
+    async def is_active(self, info: strawberry.Info) -> bool:
+        if self.known_active is not None:
+            return self.known_active
+        return await relations.user_is_active(info, int(self.id))
+
+    @strawberry.field(description="The teams they are a member or leader of, as far as you may see teams; by name.")
+    async def teams(self, info: strawberry.Info) -> list[Team]:
+        return [Team.from_model(t) for t in await relations.user_teams(info, int(self.id))]
+
+    @strawberry.field(description="The departments they have access to (personally or through a group), as far as you may see them; by name.")
+    async def departments(self, info: strawberry.Info) -> list[Department]:
+        return [Department.from_model(d) for d in await relations.user_departments(info, int(self.id))]
+
+    @strawberry.field(description="ONLINE, AWAY or OFFLINE, over all their live connections.")
+    async def presence(self, info: strawberry.Info) -> Presence:
+        return await relations.user_presence(info, int(self.id))
 
     @classmethod
     def from_model(cls, row: org_models.User) -> "User":
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, email=row.email, role=row.role)
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, email=row.email, role=row.role, known_active=row.is_active)
 
 
 @strawberry.type

@@ -7,11 +7,10 @@ from typing import Optional
 
 import strawberry
 
-from server.domain.team_bar import MemberState, Presence as PresenceEnum, TeamBarState
-from server.schema.org import Team, User
+from server.domain.team_bar import MemberState, TeamBarState
+from server.schema.org import Presence, Team, User
 from server.schema.work_items import WorkItem
 
-Presence = strawberry.enum(PresenceEnum, name="Presence", description="Whether a person is connected, and active.")
 
 
 @strawberry.type(description="One person on a team bar: a member or a leader of the team.")

@@ -43,7 +43,7 @@ async def test_an_admin_creates_a_case_type_whose_email_action_sends_when_a_case
     assert ask == {"id": ask["id"], "title": "Ask the client", "kind": "SEND_EMAIL_AND_WAIT", "queueId": str(queue.id),
                    "subCaseTypeId": None, "emailTemplateId": str(template.id), "replyWaitDays": 5}
     assert created["steps"][1]["actions"][0]["kind"] == "MANUAL"
-    listed = (await lena.data("{ caseTypes { name steps { actions { title emailTemplateId replyWaitDays } } } }"))["caseTypes"]
+    listed = [e["node"] for e in (await lena.data("{ caseTypes { edges { node { name steps { actions { title emailTemplateId replyWaitDays } } } } } }"))["caseTypes"]["edges"]]
     assert {"title": "Ask the client", "emailTemplateId": str(template.id), "replyWaitDays": 5} in [
         a for t in listed if t["name"] == "Ask and wait" for s in t["steps"] for a in s["actions"]
     ]
@@ -155,7 +155,7 @@ async def _three_steps(admin) -> dict:
         {"name": "Enter", "actions": [{"title": "Enter the change"}, {"title": "Tell the client"}]},
         {"name": "Check", "actions": [{"title": "Check the payslip"}]},
     ]}}))["createCaseType"]
-    return next(t for t in (await admin.data("{ caseTypes { %s } }" % TYPE))["caseTypes"] if t["id"] == created["id"])
+    return next(t["node"] for t in (await admin.data("{ caseTypes(first: 100) { edges { node { %s } } } }" % TYPE))["caseTypes"]["edges"] if t["node"]["id"] == created["id"])
 
 
 async def _log(admin, target_type: str, target_id: str) -> list[dict]:
@@ -257,7 +257,7 @@ async def test_an_inactive_case_type_starts_no_new_cases_and_running_ones_contin
         "address": "payroll-changes@acme.example", "departmentId": str(department.id), "creates": "CASE", "caseTypeId": flow["id"],
     }})
     assert set(_fields(mail)) == {"caseTypeId"}
-    active = [t["name"] for t in (await lena.data("{ caseTypes(active: true) { name } }"))["caseTypes"]]
+    active = [t["node"]["name"] for t in (await lena.data("{ caseTypes(active: true, first: 100) { edges { node { name } } } }"))["caseTypes"]["edges"]]
     assert "Payroll change" not in active and "Client onboarding" in active
 
     await lena.data(COMPLETE, {"ref": case["actions"][0]["ref"]})  # the running case goes on to its next step
@@ -283,6 +283,6 @@ async def test_only_admins_edit_case_types(signed_in):
         (DELETE_ACTION, {"id": flow["steps"][1]["actions"][0]["id"]}),
     ):
         assert (await lena.error(query, variables))["extensions"]["code"] == "FORBIDDEN"
-    assert _steps(next(t for t in (await admin.data("{ caseTypes { %s } }" % TYPE))["caseTypes"] if t["id"] == flow["id"])) == _steps(flow)
+    assert _steps(next(t["node"] for t in (await admin.data("{ caseTypes(first: 100) { edges { node { %s } } } }" % TYPE))["caseTypes"]["edges"] if t["node"]["id"] == flow["id"])) == _steps(flow)
     assert (await lena.error(LOG, {"t": "case_type", "id": flow["id"]}))["extensions"]["code"] == "FORBIDDEN"
     assert action["title"] == "Collect the forms"

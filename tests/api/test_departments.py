@@ -90,7 +90,7 @@ async def test_admin_creates_a_department_with_every_setting(admin):
     assert [d["name"] for d in listed] == ["DE Operations", "PL Operations", "UK Operations"]
     assert listed[0] == created
     # the everyday list is unchanged in shape and now holds it
-    assert "DE Operations" in [d["name"] for d in (await admin.data("{ departments { name } }"))["departments"]]
+    assert "DE Operations" in [d["node"]["name"] for d in (await admin.data("{ departments { edges { node { name } } } }"))["departments"]["edges"]]
 
     minimal = (await admin.data(CREATE_DEPARTMENT, {"input": {"name": "FR Operations"}}))["createDepartment"]
     assert (minimal["slaHours"], minimal["language"], minimal["aliases"], minimal["feedbackWindowHours"]) == (24, "en", [], None)

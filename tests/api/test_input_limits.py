@@ -175,7 +175,7 @@ async def test_a_note_has_a_maximum(signed_in):
 
 async def test_a_department_name_has_a_maximum(signed_in):
     admin = await signed_in("admin@example.com")
-    department = (await admin.data("{ departments { id name } }"))["departments"][0]
+    department = (await admin.data("{ departments(first: 1) { edges { node { id name } } } }"))["departments"]["edges"][0]["node"]
     rename = "mutation($id: ID!, $name: String) { updateDepartment(id: $id, input: {name: $name}) { name } }"
     error = await admin.error(rename, {"id": department["id"], "name": "D" * 201})
     assert error["extensions"]["code"] == "VALIDATION" and error["extensions"]["field"] == "name"

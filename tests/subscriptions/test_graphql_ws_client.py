@@ -71,7 +71,7 @@ TEAM_BAR = """subscription($team: ID!) {
 
 async def test_graphql_ws_client_follows_a_team_bar(live_server: LiveServer, signed_in) -> None:
     jane, lena = await signed_in("jane@example.com"), await signed_in("lena@example.com")
-    team_a = next(t["id"] for t in (await jane.data("{ teams { id name } }"))["teams"] if t["name"] == "Team A")
+    team_a = (await jane.data('{ teams(search: "Team A") { edges { node { id } } } }'))["teams"]["edges"][0]["node"]["id"]
     jane_id = (await jane.data("{ viewer { id } }"))["viewer"]["id"]
     lena_id = (await lena.data("{ viewer { id } }"))["viewer"]["id"]
     assign = 'mutation($u: ID) { assignWorkItem(ref: "T-1003", userId: $u) { workItem { ref } } }'

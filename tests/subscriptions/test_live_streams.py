@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import time
 
 from server.subscriptions.cohorts import registry
 from tests.support.client import ws_session
@@ -201,7 +200,7 @@ SHARED = "subscription($team: ID!) { sharedEmails(teamId: $team) { snapshot curs
 
 async def test_shared_emails_are_for_the_team_only(live_server, signed_in):
     jane, karina = await signed_in("jane@example.com"), await signed_in("karina@example.com")
-    team_a = next(t["id"] for t in (await jane.data("{ teams { id name } }"))["teams"] if t["name"] == "Team A")
+    team_a = (await jane.data('{ teams(search: "Team A") { edges { node { id } } } }'))["teams"]["edges"][0]["node"]["id"]
     async with ws_session(live_server.url, jane.token) as mine, ws_session(live_server.url, karina.token) as other:
         op = await mine.subscribe(SHARED, {"team": team_a})
         assert (await mine.next_for(op))["payload"]["data"]["sharedEmails"]["snapshot"] is True

@@ -105,7 +105,7 @@ async def test_snapshot_plus_pushed_messages_equals_a_fresh_query(live_server, s
     jane: HttpClient = users["jane"]
     mirror = ItemMirror()
     async with ws_session(live_server.url, jane.token) as session:
-        team_a = next(t["id"] for t in (await jane.data("{ teams { id name } }"))["teams"] if t["name"] == "Team A")
+        team_a = (await jane.data('{ teams(search: "Team A") { edges { node { id } } } }'))["teams"]["edges"][0]["node"]["id"]
         ops = {
             await session.subscribe(WORK_ITEM, {"ref": REF}): "workItemUpdated",
             await session.subscribe(NOTIFICATIONS): "notifications",

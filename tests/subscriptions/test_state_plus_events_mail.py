@@ -176,7 +176,7 @@ async def _queried_outbox(client: HttpClient, name: str) -> set[tuple[str, str, 
 @pytest.mark.parametrize("seed", [1] if BACKEND == "sqlite" else [2, 3])
 async def test_shared_emails_and_outbox_snapshot_plus_pushes_equal_a_fresh_snapshot(live_server, signed_in, seed: int):
     users = {name: await signed_in(f"{name}@example.com") for name in PEOPLE}
-    teams = {t["name"]: t["id"] for t in (await users["admin"].data("{ teams { id name } }"))["teams"]}
+    teams = {e["node"]["name"]: e["node"]["id"] for e in (await users["admin"].data("{ teams { edges { node { id name } } } }"))["teams"]["edges"]}
     follows = {"jane": ["Team A"], "lena": ["Team A"], "admin": ["Team A", "Team B"]}
     seeded = await _seed(users["admin"])
     world = World(random.Random(seed), {email: SEEDED[name] for name, email in seeded.items()})
