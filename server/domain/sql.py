@@ -16,3 +16,11 @@ def placeholders(count: int) -> list[str]:
     if connection().capabilities.dialect == "postgres":
         return [f"${i}" for i in range(1, count + 1)]
     return [f"?{i}" for i in range(1, count + 1)]
+
+
+def seconds_between(start_column: str, end_column: str) -> str:
+    """SQL for the seconds from one timestamp column to another, in the dialect: PostgreSQL
+    subtracts timestamps; SQLite (which stores them as ISO text) goes through julianday."""
+    if connection().capabilities.dialect == "postgres":
+        return f'EXTRACT(EPOCH FROM ("{end_column}" - "{start_column}"))'
+    return f'((julianday("{end_column}") - julianday("{start_column}")) * 86400.0)'

@@ -31,6 +31,7 @@ from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, OperationNameRequired, SafeParserCache, SwitchboardSchema
 from server.schema.limits import LimitRules, document_limits, metered_overlapping_fields
 from server.schema.scalars import SCALARS
+from server.schema.reports_root import ReportQuery
 from server.schema.team_bar_root import TeamBarQuery
 from server.schema.viewer import LoginPayload, ViewerInfo
 from server.schema.work_items import (
@@ -110,7 +111,7 @@ class CoreMutation:
 Query = merge_types(
     "Query",
     (CoreQuery, DirectoryQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
-     AuditQuery),
+     AuditQuery, ReportQuery),
 )
 Mutation = merge_types(
     "Mutation",
