@@ -62,6 +62,7 @@ TEXT_MAXIMA: dict[str, int] = {
     "toRef": REFERENCE,
     "fromRef": REFERENCE,
     "after": 4_096,  # a cursor
+    "token": 200,  # an invitation token (server/domain/organisation/users.py)
 }
 DEFAULT_TEXT_MAX = LONG_TEXT
 JSON_FIELDS = frozenset({"customData", "value"})
