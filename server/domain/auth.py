@@ -28,8 +28,10 @@ from tortoise import Tortoise
 
 from models.auth import SignInThrottle
 from models.contact import Contact
+from models.enums import Role
 from models.org import User
 from server.domain import clock, limits
+from server.domain.organisation import sessions
 from server.domain.sql import placeholders
 from server.domain.errors import DomainError, RateLimited, ValidationError
 from server.domain.tokens import TokenSigner
@@ -180,16 +182,18 @@ async def login(email: str, password: str, signer: TokenSigner, client_address: 
 
     # the hashing runs off the event loop: other clients are served meanwhile
     user = await User.get_or_none(email=address, is_active=True)
+    if user is not None and user.role is Role.ROBOT:
+        user = None  # robots do not sign in with a password: an admin issues their token
     if user is not None and await asyncio.to_thread(verify_password, user.password_hash, password):
         await _succeeded(address, client_address)
-        token, expires = signer.issue("user", user.id)
-        return SignedIn(token, expires, await user_viewer(user))
+        issued = await sessions.start(signer, "user", user.id, client_address)
+        return SignedIn(issued.token, issued.expires_at, await user_viewer(user, issued.session.id))
 
     contact = None if user is not None else await Contact.get_or_none(email=address, portal_enabled=True)
     if contact is not None and await asyncio.to_thread(verify_password, contact.portal_password_hash, password):
         await _succeeded(address, client_address)
-        token, expires = signer.issue("contact", contact.id)
-        return SignedIn(token, expires, await contact_viewer(contact))
+        issued = await sessions.start(signer, "contact", contact.id, client_address)
+        return SignedIn(issued.token, issued.expires_at, await contact_viewer(contact, issued.session.id))
 
     if user is None and contact is None:
         await asyncio.to_thread(verify_password, None, password)

@@ -278,6 +278,29 @@ def work_item_channel(work_item_id: int) -> str:
     return f"work_item:{work_item_id}"
 
 
+class ContactAccessChanged(AccessRevoked, frozen=True, kw_only=True, tag="access.contact_changed"):
+    """Portal contacts' sessions ended (logout, revocation): their connections check again."""
+
+    subject: ClassVar[str] = "contact"
+    contact_ids: tuple[int, ...]
+
+    def subject_ids(self) -> tuple[int, ...]:
+        return self.contact_ids
+
+
+def team_members_channel(team_id: int) -> str:
+    return f"team_members:{team_id}"
+
+
+class TeamMembershipChanged(DomainEvent, frozen=True, kw_only=True, tag="team.membership_changed"):
+    """A team's name, members or leaders changed: its live team bars read it again."""
+
+    team_id: int
+
+    def channels(self) -> list[str]:
+        return [team_members_channel(self.team_id)]
+
+
 def _tagged(cls: type[DomainEvent]) -> list[type[DomainEvent]]:
     found = []
     for sub in cls.__subclasses__():
@@ -344,3 +367,4 @@ def plain(value: Any) -> Any:
 
 def replace(event: DomainEvent, **changes: Any) -> DomainEvent:
     return msgspec.structs.replace(event, **changes)
+

@@ -66,6 +66,7 @@ TEXT_MAXIMA: dict[str, int] = {
     "targetType": 32,
     "targetId": 64,
     "action": 64,
+    "token": 200,  # an invitation token (server/domain/organisation/users.py)
 }
 DEFAULT_TEXT_MAX = LONG_TEXT
 JSON_FIELDS = frozenset({"customData", "value"})

@@ -1,8 +1,9 @@
 """Signed, expiring bearer tokens for users and portal contacts, and partner API key secrets.
 
 A session token is `v1.<payload>.<signature>`: the payload (base64url JSON: subject kind, id,
-issued-at, expiry) signed with HMAC-SHA256 under the server's secret key, so checking one costs no
-database round trip. An API key is `sbk_<prefix>_<secret>`: the prefix finds the key's row, the
+session id, issued-at, expiry) signed with HMAC-SHA256 under the server's secret key. The session
+row (models.session.Session) is what logout and revocation end: authenticate reads it in the same
+statement as the user or contact (server/domain/viewer.py). An API key is `sbk_<prefix>_<secret>`: the prefix finds the key's row, the
 secret is compared with the stored SHA-256 digest.
 """
 
@@ -35,6 +36,7 @@ class TokenClaims:
     kind: str  # "user" or "contact"
     subject_id: int
     expires_at: datetime
+    session_id: int = 0  # 0: a token without a session, which authenticate refuses
 
 
 class TokenSigner:
@@ -45,10 +47,17 @@ class TokenSigner:
     def _signature(self, payload: str) -> str:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
 
-    def issue(self, kind: str, subject_id: int) -> tuple[str, datetime]:
+    def expiry(self) -> datetime:
+        """When a token issued now expires (whole seconds, as the token carries it)."""
+        return datetime.fromtimestamp(int(clock.now().timestamp()) + self.ttl_seconds, timezone.utc)
+
+    def issue(self, kind: str, subject_id: int, session_id: int = 0, expires_at: datetime | None = None) -> tuple[str, datetime]:
         issued = int(clock.now().timestamp())
-        expires = issued + self.ttl_seconds
-        payload = _b64(json.dumps({"k": kind, "s": subject_id, "i": issued, "e": expires}, separators=(",", ":")).encode())
+        expires = int(expires_at.timestamp()) if expires_at is not None else issued + self.ttl_seconds
+        claims = {"k": kind, "s": subject_id, "i": issued, "e": expires}
+        if session_id:
+            claims["sid"] = session_id
+        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"v1.{payload}.{self._signature(payload)}", datetime.fromtimestamp(expires, timezone.utc)
 
     def verify(self, token: str) -> TokenClaims:
@@ -62,11 +71,12 @@ class TokenSigner:
         try:
             claims = json.loads(_unb64(payload))
             kind, subject, expires = claims["k"], int(claims["s"]), int(claims["e"])
+            session_id = int(claims.get("sid", 0))
         except (ValueError, KeyError, TypeError):
             raise invalid from None
         if kind not in ("user", "contact") or expires <= clock.now().timestamp():
             raise invalid
-        return TokenClaims(kind, subject, datetime.fromtimestamp(expires, timezone.utc))
+        return TokenClaims(kind, subject, datetime.fromtimestamp(expires, timezone.utc), session_id)
 
 
 def new_api_key_secret() -> tuple[str, str, str]:

@@ -30,6 +30,7 @@ from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
 from server.schema.errors import ErrorCodes, OperationNameRequired, SafeParserCache, SwitchboardSchema
 from server.schema.limits import LimitRules, document_limits, metered_overlapping_fields
+from server.schema.org_admin import OrgAdminMutation, OrgAdminQuery
 from server.schema.scalars import SCALARS
 from server.schema.reports_root import ReportQuery
 from server.schema.team_bar_root import TeamBarQuery
@@ -111,12 +112,12 @@ class CoreMutation:
 Query = merge_types(
     "Query",
     (CoreQuery, DirectoryQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
-     AuditQuery, ReportQuery),
+     AuditQuery, ReportQuery, OrgAdminQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
-     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation),
+     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, OrgAdminMutation),
 )
 
 

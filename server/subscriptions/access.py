@@ -29,7 +29,7 @@ from server.subscriptions import bus
 
 log = logging.getLogger(__name__)
 
-SUBJECTS: dict[ViewerKind, str] = {ViewerKind.API_KEY: "api_key", ViewerKind.USER: "user"}
+SUBJECTS: dict[ViewerKind, str] = {ViewerKind.API_KEY: "api_key", ViewerKind.USER: "user", ViewerKind.CONTACT: "contact"}
 
 OnRevoked = Callable[[AccessRevoked | None], Awaitable[None]]
 OnChanged = Callable[[Viewer], Awaitable[None]]

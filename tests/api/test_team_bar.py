@@ -143,13 +143,14 @@ async def test_a_leader_watches_every_team_they_lead_and_sees_no_hidden_item(sig
 async def test_portal_contacts_api_keys_and_anonymous_callers_are_refused(signed_in, client, settings):
     from models.contact import Contact
     from models.org import Department
+    from server.domain.organisation import sessions
     from server.domain.tokens import TokenSigner
 
     signer = TokenSigner(settings.secret_key, settings.token_ttl_seconds)
     bob = await Contact.get(email="bob@client.example")
     key = await api_keys.create_api_key("Partner", [d.id for d in await Department.all()], can_write=True, created_by=None)
     team_a = await _team_id("Team A")
-    for token in (signer.issue("contact", bob.id)[0], key.token):
+    for token in ((await sessions.start(signer, "contact", bob.id)).token, key.token):
         for document, variables in ((BAR, {"id": team_a}), (MINE, None)):
             error = await client.error(document, variables, token=token)
             assert error["extensions"]["code"] == "FORBIDDEN", error

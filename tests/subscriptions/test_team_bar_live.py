@@ -10,6 +10,7 @@ from typing import Any
 from models.contact import Contact
 from models.org import Department, Team, User
 from server.domain import api_keys
+from server.domain.organisation import sessions
 from server.domain.tokens import TokenSigner
 from tests.support.client import WsSession, ws_session
 
@@ -116,7 +117,7 @@ async def test_outsiders_get_not_found_and_contacts_and_api_keys_forbidden(live_
 
     outsider = await refusal(karina.token, team)
     assert outsider["extensions"]["code"] == "NOT_FOUND" and outsider["extensions"]["field"] == "teamId"
-    for token in (signer.issue("contact", bob.id)[0], key.token):
+    for token in ((await sessions.start(signer, "contact", bob.id)).token, key.token):
         assert (await refusal(token, team))["extensions"]["code"] == "FORBIDDEN"
     assert (await refusal(admin.token, "999999"))["extensions"]["code"] == "NOT_FOUND"
     async with ws_session(live_server.url, admin.token) as session:

@@ -13,6 +13,7 @@ from models.enums import NotificationKind, WorkItemType
 from models.org import Department, User, UserGroup
 from models.work_item import WorkItem
 from server.domain import api_keys, lifecycle, links, notifications, outbox, work_items
+from server.domain.organisation import sessions
 from server.domain.tokens import TokenSigner
 from server.domain.uow import unit_of_work
 from server.domain.viewer import user_viewer
@@ -92,7 +93,7 @@ async def build_world(client: HttpClient, settings: Settings) -> World:
     signer = TokenSigner(settings.secret_key, settings.token_ttl_seconds)
 
     async def as_user(email: str) -> HttpClient:
-        return HttpClient(client.base_url, signer.issue("user", (await User.get(email=email)).id)[0])
+        return HttpClient(client.base_url, (await sessions.start(signer, "user", (await User.get(email=email)).id)).token)
 
     bob = await Contact.get(email="bob@client.example")
     clients = {
@@ -101,7 +102,7 @@ async def build_world(client: HttpClient, settings: Settings) -> World:
         "public_member": await as_user("paul@example.com"),
         "outside_assignee": await as_user("olga@example.com"),
         "outside_owner": await as_user("otto@example.com"),
-        "requester": HttpClient(client.base_url, signer.issue("contact", bob.id)[0]),
+        "requester": HttpClient(client.base_url, (await sessions.start(signer, "contact", bob.id)).token),
         "partner_key": HttpClient(client.base_url, partner.token),
         "admin": await as_user("admin@example.com"),
     }

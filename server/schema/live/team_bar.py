@@ -9,7 +9,9 @@ snapshot was taken in between is never left with a bar older than the cohort's. 
 `after` the subscriber gets the current bar again (a stream of states).
 
 Who: the team's members, its leaders and admins (others NOT_FOUND on `teamId`); portal contacts
-and API keys FORBIDDEN. The members are those of when the subscription started.
+and API keys FORBIDDEN. A change of the team's members or leaders (TeamMembershipChanged) pushes
+the bar again with them; the counts and presence it listens to are those of the people of when the
+subscription started (a subscriber sees later members' changes with the next push).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, Hashable, Optional
 import strawberry
 
 from server.domain import event_log, team_bar, visibility
-from server.domain.events import Envelope, assignee_channel, presence_channel
+from server.domain.events import Envelope, assignee_channel, presence_channel, team_members_channel
 from server.domain.viewer import Viewer
 from server.schema.live import cursor_of
 from server.schema.team_bar import TeamBar
@@ -59,7 +61,9 @@ class TeamBarSource:
     async def open(self, viewer: Viewer, args: dict[str, Any]) -> Opened:
         state = await team_bar.team_bar(viewer, args["team_id"])  # FORBIDDEN / NOT_FOUND as the query
         people = sorted(team_bar.member_ids(state))
-        channels = frozenset([*(assignee_channel(u) for u in people), *(presence_channel(u) for u in people)])
+        channels = frozenset([
+            team_members_channel(state.team_id), *(assignee_channel(u) for u in people), *(presence_channel(u) for u in people)
+        ])
         return Opened(channels=channels, key=(state.team_id, tuple(people)), state=_Last(state.team_id))
 
     async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
