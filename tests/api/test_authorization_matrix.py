@@ -425,7 +425,9 @@ async def test_portal_fields(world: World, viewer: str, live_server):
         async def first(ref: str) -> dict:
             op = await session.subscribe(query, {"ref": ref})
             message = await session.next_for(op)
-            if message["type"] == "next" and not message["payload"].get("errors"):
+            if message["type"] == "next" and message["payload"].get("errors"):
+                assert (await session.next_for(op))["type"] == "complete"
+            elif message["type"] == "next":
                 await session.send({"id": op, "type": "complete"})
             return message
 
