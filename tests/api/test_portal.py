@@ -194,3 +194,25 @@ async def test_a_requester_follows_their_ticket_live_public_changes_only(signed_
         op = await ws.subscribe(SUBSCRIBE, {"ref": ref})
         message = await ws.next_for(op)
         assert message["type"] == "error" or message["payload"].get("errors")
+
+
+PAGE = """{ portalTickets(first: 100) { edges { node { ref title status category { name } requesterName feedback { rating }
+  timeline { kind authorName body attachments { filename } } } } } }"""
+
+
+async def test_a_page_of_portal_tickets_costs_a_fixed_number_of_queries(signed_in):
+    from tests.support.queries import recorded_queries
+
+    bob = await signed_in("bob@client.example")
+    jane = await signed_in("jane@example.com")
+    with recorded_queries() as few:
+        small = await bob.data(PAGE)
+    for i in range(4):
+        ref = (await _submit(bob, f"Question {i}"))["ref"]
+        await jane.data(NOTE, {"ref": ref, "body": f"Answer {i}", "public": True})
+    with recorded_queries() as many:
+        large = await bob.data(PAGE)
+    assert len(large["portalTickets"]["edges"]) == len(small["portalTickets"]["edges"]) + 4
+    # the viewer, the page, categories, requesters, feedback; the timelines: items, entries,
+    # emails, requesters, staff names, contact names, files
+    assert len(many) == len(few) <= 3 + 1 + 3 + 7, "\n".join(many)
