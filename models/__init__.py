@@ -19,5 +19,6 @@ MODEL_MODULES = [
     "models.presence",
     "models.audit",
     "models.session",
+    "models.portal",
 ]
 MIGRATIONS_MODULE = "models.migrations"

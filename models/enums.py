@@ -114,6 +114,7 @@ class TimelineKind(str, Enum):
     CASE_REWORKED = "CASE_REWORKED"
     FIELDS_CHANGED = "FIELDS_CHANGED"
     EMAIL_SHARED = "EMAIL_SHARED"
+    FEEDBACK = "FEEDBACK"
 
 
 class EmailDirection(str, Enum):

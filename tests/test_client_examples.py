@@ -101,3 +101,50 @@ def test_examples_need_nothing_beyond_what_the_server_installs():
         modules |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
         foreign = {module for module in modules - {"__future__"} if module not in sys.stdlib_module_names and module not in installed}
         assert not foreign, f"{example.name} imports {sorted(foreign)}, which `make run` does not install"
+
+
+async def test_portal_submits_follows_replies_and_gives_feedback(live_server, signed_in, tmp_path):
+    """bob@client.example on the portal: the example submits a ticket with a file, lists and opens
+    it, follows it live (a status change and a public note from jane), replies, and once jane
+    resolves it, rates it."""
+    jane = await signed_in("jane@example.com")
+    attached = tmp_path / "payslip.txt"
+    attached.write_bytes(b"tax code 1100L")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(EXAMPLES / "portal.py"), "--url", live_server.url, "--attach", str(attached),
+        "--updates", "2", "--feedback", "5", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+
+    async def line() -> dict:
+        raw = await asyncio.wait_for(process.stdout.readline(), 20)
+        assert raw, (await process.stderr.read()).decode()
+        return json.loads(raw)
+
+    try:
+        submitted = await line()
+        assert submitted["step"] == "submitted" and submitted["value"]["status"] == "TO_DO"
+        ref = submitted["value"]["ref"]
+        listed = await line()
+        assert listed["step"] == "tickets" and ref in {t["ref"] for t in listed["value"]}
+        opened = await line()
+        assert opened["value"]["timeline"][0]["attachments"] == [{"filename": "payslip.txt", "size": 14}]
+        snapshot = await line()
+        assert snapshot["step"] == "update" and snapshot["value"]["kind"] == "SNAPSHOT"
+        await jane.data('mutation($ref: String!) { addNote(ref: $ref, input: {body: "internal", isPublic: false}) { entry { id } } }', {"ref": ref})
+        await jane.data('mutation($ref: String!) { addNote(ref: $ref, input: {body: "On it", isPublic: true}) { entry { id } } }', {"ref": ref})
+        status = await line()
+        assert (status["value"]["kind"], status["value"]["toStatus"]) == ("STATUS_CHANGED", "IN_PROGRESS")
+        assert (await line())["value"]["kind"] == "MESSAGE_ADDED"  # the public note; the internal one is never pushed
+        reply = await line()
+        assert reply["step"] == "reply" and reply["value"]["entry"]["kind"] == "PORTAL_MESSAGE"
+        assert (await line())["value"]["kind"] == "MESSAGE_ADDED"  # the reply itself
+        await jane.data('mutation($ref: String!) { resolveWorkItem(ref: $ref, input: {method: WITH_CUSTOMER_RESPONSE, note: "Fixed"}) { workItem { status } } }', {"ref": ref})
+        while (update := await line())["step"] == "update":
+            pass
+        assert update == {"step": "feedback", "value": {"ref": ref, "feedback": {"rating": 5, "comment": "Thank you"}}}
+        assert await asyncio.wait_for(process.wait(), 20) == 0
+        assert (await jane.data('query($ref: String!) { workItem(ref: $ref) { feedback { rating } } }', {"ref": ref}))["workItem"]["feedback"] == {"rating": 5}
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from models.contact import Contact
+from models.portal import PortalRoute
 from models.email import Mailbox, SmtpConnector
 from models.case_flow import ActionTemplate, CaseStep, CaseType
 from models.enums import ActionKind, Priority, ResolutionMethod, Role, SmtpSecurity, WaitType, WorkItemType
@@ -91,6 +92,9 @@ async def _load() -> None:
     queue_a = await Queue.create(name="Team A queue", team=team_a, department=uk)
     queue_b = await Queue.create(name="Team B queue", team=team_b, department=pl)
     await Mailbox.create(address="uk-ops@acme.example", department=uk, queue=queue_a)
+    # the portal: Acme's requesters' tickets go to Team A, everyone else's to Team B
+    await PortalRoute.create(company=acme, queue=queue_a)
+    await PortalRoute.create(company=None, queue=queue_b)
     await Mailbox.create(address="pl-ops@acme.example", department=pl, queue=queue_b)
 
     categories = {name: await Category.create(name=name) for name in ("General enquiry", "Payroll", "Invoices", "Access request")}

@@ -263,3 +263,13 @@ async def department_changed(
             "toQueueId": str(to_queue[0]), "toQueueName": to_queue[1],
         },
     )
+
+
+async def portal_message(uow: UnitOfWork, item: WorkItem, actor: Viewer, body: str, *, attachments: int = 0) -> TimelineEntry:
+    """The requester's message on the portal (public: it is theirs)."""
+    return await _add(uow, item, TimelineKind.PORTAL_MESSAGE, actor, body=body, is_public=True, data={"attachments": attachments})
+
+
+async def feedback(uow: UnitOfWork, item: WorkItem, actor: Viewer, rating: int, comment: str | None) -> TimelineEntry:
+    """The requester's rating (1 to 5) and comment on the resolved ticket."""
+    return await _add(uow, item, TimelineKind.FEEDBACK, actor, body=comment, is_public=True, data={"rating": rating})

@@ -11,14 +11,16 @@ Rules (SPEC §1, seed 003):
 - an employee assigned an item, or owning a case, of a department they have no access to
   (possible where the department does not take assignees only from its staff) sees and works that
   item, and only it, for as long as they hold or own it;
-- a portal contact sees only tickets they requested, or their company's when their contact group
-  allows it;
+- a portal contact reads nothing through the employees' API (every item answers like a missing
+  one there): the portal shows them, through `portal_tickets` / `get_portal_ticket`, only tickets
+  they requested, or their company's when their contact group allows it, in a requester's shape;
 - an API key sees the departments it is scoped to, and writes only when it is read-write.
 
 A pushed update (`visible_event`) reveals no more than the viewer's own query would: nothing about
-an item while it was in a department the viewer does not see, and a portal requester follows only
-what the portal shows them — status, the title, description and category, and public
-communications (SPEC §7), never internal notes, assignments, due dates or shared mail.
+an item while it was in a department the viewer does not see, and nothing to a portal contact. A
+portal requester follows their tickets through `portal_event`: only what the portal shows them —
+status, the title, description and category, and public communications (SPEC §7), never internal
+notes, assignments, due dates or shared mail.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from models.enums import WorkItemType
+from models.enums import Status, WorkItemType
 from models.work_item import WorkItem
 from server.domain import refs
 from server.domain.errors import Forbidden, NotFound, ValidationError
@@ -56,10 +58,7 @@ def work_item_scope(viewer: Viewer) -> Q | None:
     if viewer.is_admin:
         return None
     if viewer.kind is ViewerKind.CONTACT:
-        own = Q(type=WorkItemType.TICKET, requester_id=viewer.id)
-        if viewer.sees_company_items and viewer.company_id is not None:
-            return own | Q(type=WorkItemType.TICKET, company_id=viewer.company_id)
-        return own
+        return Q(id__in=[])  # the portal's own queries: portal_scope
     scope = Q(department_id__in=sorted(viewer.department_ids)) if viewer.department_ids else Q(id__in=[])
     if viewer.kind is ViewerKind.USER:
         if viewer.public_department_ids:
@@ -83,11 +82,7 @@ def _sees(viewer: Viewer, item: WorkItem | ItemHeader, department_id: int) -> bo
     if viewer.is_admin:
         return True
     if viewer.kind is ViewerKind.CONTACT:
-        if item.type is not WorkItemType.TICKET:
-            return False
-        return item.requester_id == viewer.id or (
-            viewer.sees_company_items and viewer.company_id is not None and item.company_id == viewer.company_id
-        )
+        return False  # the portal's own checks: portal_sees
     if department_id in viewer.department_ids:
         return True
     if viewer.kind is not ViewerKind.USER:
@@ -112,24 +107,12 @@ def visible_event(viewer: Viewer, event: DomainEvent) -> DomainEvent | None:
 
     Decided from the event alone, which carries the item's header as it stood after the change
     (no read of the item): the viewer must see the item in the department the event happened in.
-    A portal requester is told of status changes (without who made them), of changes to the fields
-    the portal shows (only those named) and of public timeline entries; nothing else."""
+    Portal contacts are told nothing here (their pushes: `portal_event`)."""
     if not isinstance(event, WorkItemEvent):
         return None
     if not _sees(viewer, event.item, event.department_id):
         return None
-    if viewer.kind is not ViewerKind.CONTACT:
-        return event
-    if isinstance(event, TimelineEntryAdded):
-        return event if event.public else None
-    anonymous = {"actor_kind": None, "actor_id": None, "actor_name": None}
-    if isinstance(event, WorkItemFieldsChanged):
-        shown = tuple(name for name in event.fields if name in REQUESTER_FIELDS)
-        values = {k: v for k, v in event.values.items() if k in REQUESTER_FIELDS}
-        return replace(event, **anonymous, fields=shown, values=values) if shown else None
-    if isinstance(event, (WorkItemCreated, WorkItemSubmitted, WorkItemStatusChanged)):
-        return replace(event, **anonymous)
-    return None  # assignments, due dates, shared mail, and any kind not named here
+    return event
 
 
 def can_see_now(viewer: Viewer, event: WorkItemEvent) -> bool:
@@ -202,3 +185,60 @@ def check_can_create_in(viewer: Viewer, department_id: int) -> None:
 def no_such_department(department_id: int) -> ValidationError:
     """The answer for a department that does not exist, and for one the viewer may not see."""
     return ValidationError.single("departmentId", f"no department {department_id}")
+
+
+# ------------------------------------------------------------------------------------ the portal
+
+
+def portal_scope(viewer: Viewer) -> Q:
+    """The tickets a portal contact follows: those they requested, and their company's where
+    their contact group sees the company's items. Nothing for anyone else."""
+    if viewer.kind is not ViewerKind.CONTACT:
+        return Q(id__in=[])
+    own = Q(type=WorkItemType.TICKET, requester_id=viewer.id)
+    if viewer.sees_company_items and viewer.company_id is not None:
+        return own | Q(type=WorkItemType.TICKET, company_id=viewer.company_id)
+    return own
+
+
+def portal_tickets(viewer: Viewer) -> QuerySet[WorkItem]:
+    """The viewer's portal tickets; drafts are not submitted yet and never shown."""
+    return WorkItem.filter(portal_scope(viewer)).exclude(status=Status.DRAFT)
+
+
+def portal_sees(viewer: Viewer, item: WorkItem | ItemHeader) -> bool:
+    """`portal_scope` for an item (or an event's header of it) already in memory."""
+    if viewer.kind is not ViewerKind.CONTACT or item.type is not WorkItemType.TICKET:
+        return False
+    return item.requester_id == viewer.id or (
+        viewer.sees_company_items and viewer.company_id is not None and item.company_id == viewer.company_id
+    )
+
+
+async def get_portal_ticket(viewer: Viewer, ref: str, *, for_update: bool = False) -> WorkItem:
+    """The viewer's portal ticket by reference, or NotFound — identical for missing and out of scope."""
+    query = portal_tickets(viewer).filter(ref=normalise_ref(ref))
+    if for_update:
+        query = query.select_for_update()
+    item = await query.first()
+    if item is None:
+        raise NotFound(f"No ticket {normalise_ref(ref)!s} exists.", field="ref")
+    return item
+
+
+def portal_event(viewer: Viewer, event: DomainEvent) -> DomainEvent | None:
+    """`event` as the portal may tell a requester of it: status changes (without who made them),
+    changes to the fields the portal shows (only those named) and public timeline entries;
+    nothing else, and nothing of a ticket they do not follow."""
+    if not isinstance(event, WorkItemEvent) or not portal_sees(viewer, event.item):
+        return None
+    if isinstance(event, TimelineEntryAdded):
+        return event if event.public else None
+    anonymous = {"actor_kind": None, "actor_id": None, "actor_name": None}
+    if isinstance(event, WorkItemFieldsChanged):
+        shown = tuple(name for name in event.fields if name in REQUESTER_FIELDS)
+        values = {k: v for k, v in event.values.items() if k in REQUESTER_FIELDS}
+        return replace(event, **anonymous, fields=shown, values=values) if shown else None
+    if isinstance(event, (WorkItemCreated, WorkItemSubmitted, WorkItemStatusChanged)):
+        return replace(event, **anonymous)
+    return None  # assignments, due dates, shared mail, and any kind not named here

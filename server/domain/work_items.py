@@ -120,11 +120,12 @@ async def _create(uow: UnitOfWork, actor: Viewer | None, item_type: WorkItemType
 
 
 async def create_submitted(uow: UnitOfWork, item_type: WorkItemType, department_id: int, queue: Queue, fields: dict[str, Any], *,
-                           case_type_id: int | None = None, company_id: int | None = None) -> WorkItem:
-    """A work item the system opens (an inbound email): created and submitted to `queue` at once,
-    by no person, through the same steps as `create_draft` and `submit`."""
-    item = await _create(uow, None, item_type, department_id, company_id, fields, case_type_id)
-    await _submit(uow, item, None, queue)
+                           case_type_id: int | None = None, company_id: int | None = None, actor: Viewer | None = None) -> WorkItem:
+    """A work item opened and submitted to `queue` at once, through the same steps as
+    `create_draft` and `submit`: by the system (an inbound email; no actor) or by its requester
+    on the portal (`actor`: the contact)."""
+    item = await _create(uow, actor, item_type, department_id, company_id, fields, case_type_id)
+    await _submit(uow, item, actor, queue)
     return item
 
 

@@ -91,6 +91,22 @@ async def _email_states(email_ids: list[int]) -> list[Any]:
     return [rows.get(i) for i in email_ids]
 
 
+async def _portal_timelines(item_ids: list[int]) -> list[list[Any]]:
+    """Each portal ticket's public timeline (server/domain/portal/views.py)."""
+    from models.work_item import WorkItem
+    from server.domain.portal.views import public_timelines
+
+    found = await public_timelines(await WorkItem.filter(id__in=set(item_ids)))
+    return [found.get(i, []) for i in item_ids]
+
+
+async def _portal_feedback(item_ids: list[int]) -> list[Any]:
+    from models.portal import PortalFeedback
+
+    found = {f.work_item_id: f for f in await PortalFeedback.filter(work_item_id__in=set(item_ids))}
+    return [found.get(i) for i in item_ids]
+
+
 class Loaders:
     def __init__(self) -> None:
         self._by_model: dict[type[Model], DataLoader] = {}
@@ -100,6 +116,8 @@ class Loaders:
         self.emails = DataLoader(load_fn=_emails)  # a work item's emails, own and shared to it
         self.email_attachments = DataLoader(load_fn=_email_attachments)  # an email's attachments, without their content
         self.email_states = DataLoader(load_fn=_email_states)  # emails by id, their delivery state only
+        self.portal_feedback = DataLoader(load_fn=_portal_feedback)  # a ticket's portal feedback, by work item id
+        self.portal_timelines = DataLoader(load_fn=_portal_timelines)  # a portal ticket's public timeline
 
     def of(self, model: type[M]) -> DataLoader[int, M | None]:
         loader = self._by_model.get(model)

@@ -23,6 +23,7 @@ from server.schema.item_viewers import ItemViewerMutation
 from server.schema.links import LinkMutation
 from server.schema.mail_admin_root import MailAdminMutation, MailAdminQuery
 from server.schema.outbox_root import OutboxMutation, OutboxQuery
+from server.schema.portal_root import PortalMutation, PortalQuery
 from server.schema.unhandled_mail_root import UnhandledMailMutation, UnhandledMailQuery
 from server.schema.compose_root import ComposeMutation, ComposeQuery
 from server.schema.directory import DirectoryQuery
@@ -112,12 +113,12 @@ class CoreMutation:
 Query = merge_types(
     "Query",
     (CoreQuery, DirectoryQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
-     AuditQuery, ReportQuery, OrgAdminQuery),
+     AuditQuery, ReportQuery, OrgAdminQuery, PortalQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
-     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, OrgAdminMutation),
+     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, OrgAdminMutation, PortalMutation),
 )
 
 

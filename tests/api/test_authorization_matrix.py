@@ -27,9 +27,12 @@ from tests.support.client import HttpClient, ws_session
 from tests.support.footprint import footprint
 from tests.support.matrix_world import MISSING, TARGETS, VIEWERS, World
 from tests.support.matrix_world import oracle as _oracle
+from tests.support.matrix_world import portal_oracle
 from tests.support.matrix_world import work_item_refs as _work_item_refs
 
-WORK_ITEM_DATA = {"WorkItem", "LinkedWorkItem", "TimelineEntry", "EmailMessage", "Notification"}
+WORK_ITEM_DATA = {"WorkItem", "LinkedWorkItem", "TimelineEntry", "EmailMessage", "Notification",
+                  # the portal's requester-shaped views of the same data
+                  "PortalTicket", "PortalTimelineEntry", "PortalFileContent"}
 
 
 def _reaches_work_item_data(graphql_type: Any, seen: set[str] | None = None) -> bool:
@@ -110,6 +113,16 @@ DEEP = """query($ref: String!) { workItem(ref: $ref) { ref
   emails { subject sharedFrom }
 } }"""
 
+# the portal (SPEC §7): a requester follows their own tickets; everyone else follows none
+PORTAL_QUERIES = {
+    "portalTicket": "query($ref: String!) { portalTicket(ref: $ref) { ref timeline { kind body } } }",
+    "portalTickets": "{ portalTickets(first: 100) { edges { node { ref } } } }",
+}
+PORTAL_MUTATIONS = {
+    "replyToPortalTicket": "mutation($ref: String!) { replyToPortalTicket(ref: $ref, body: \"probe\") { ticket { ref } } }",
+    "givePortalFeedback": "mutation($ref: String!) { givePortalFeedback(ref: $ref, rating: 3) { ref } }",
+}
+
 COVERED = (
     {f"Mutation.{name}" for name in REF_MUTATIONS}
     | {f"Mutation.{name}" for name in EMAIL_MUTATIONS}
@@ -132,6 +145,10 @@ COVERED = (
        # a draft is reached by its id, only by its author on an item they may still write to:
        # tests/api/test_compose.py (a colleague, another department: NOT_FOUND, nothing written)
        "Mutation.sendEmailDraft"}
+    | {f"Query.{name}" for name in PORTAL_QUERIES}
+    | {f"Mutation.{name}" for name in PORTAL_MUTATIONS}
+    # the portal's files: tests/api/test_portal_isolation.py (another requester's, staff's: like missing)
+    | {"Query.portalAttachment", "Mutation.submitPortalTicket", "Subscription.portalTicketUpdated"}
 )
 
 
@@ -371,3 +388,53 @@ async def test_linking_into_a_department_without_access_writes_nothing(world: Wo
         )
         assert result["errors"][0]["extensions"]["code"] in ("NOT_FOUND", "FORBIDDEN"), (viewer, result)
     assert await footprint() == before
+
+
+# ------------------------------------------------------------------------------------ the portal
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_portal_fields(world: World, viewer: str, live_server):
+    """portalTicket, portalTickets, the portal's writes and its subscription: a requester reaches
+    their own tickets only, and every other reference (and every ticket, for anyone else) answers
+    exactly like a missing one, writing nothing."""
+    follows = (await portal_oracle())[viewer]
+    client = world.clients[viewer]
+    listed = await client.post(PORTAL_QUERIES["portalTickets"])
+    assert {e["node"]["ref"] for e in listed["data"]["portalTickets"]["edges"]} == follows, (viewer, listed)
+    targets = [world.ref(t) for t in TARGETS] + sorted(follows) + ["T-1003", "T-1011"]
+    missing = await client.post(PORTAL_QUERIES["portalTicket"], {"ref": MISSING})
+    assert _not_found_on(missing, "ref")
+    for ref in targets:
+        result = await client.post(PORTAL_QUERIES["portalTicket"], {"ref": ref})
+        if ref in follows:
+            assert result["data"]["portalTicket"]["ref"] == ref
+        else:
+            assert _without(result, ref, MISSING) == missing, (viewer, ref, result)
+    before = await footprint()
+    for field, document in sorted(PORTAL_MUTATIONS.items()):
+        missing = await client.post(document, {"ref": MISSING})
+        assert missing.get("errors"), (viewer, field)
+        for ref in targets:
+            if ref not in follows:
+                result = await client.post(document, {"ref": ref})
+                assert _without(result, ref, MISSING) == missing, (viewer, field, ref, result)
+    assert await footprint() == before, f"{viewer} wrote through the portal"
+    query = "subscription($ref: String!) { portalTicketUpdated(ref: $ref) { kind ticket { ref } } }"
+    async with ws_session(live_server.url, client.token) as session:
+        async def first(ref: str) -> dict:
+            op = await session.subscribe(query, {"ref": ref})
+            message = await session.next_for(op)
+            if message["type"] == "next" and message["payload"].get("errors"):
+                assert (await session.next_for(op))["type"] == "complete"
+            elif message["type"] == "next":
+                await session.send({"id": op, "type": "complete"})
+            return message
+
+        missing = await first(MISSING)
+        for ref in targets:
+            message = await first(ref)
+            if ref in follows:
+                assert message["payload"]["data"]["portalTicketUpdated"]["ticket"]["ref"] == ref
+            else:
+                assert _without(message, ref, MISSING) == {**missing, "id": message["id"]}, (viewer, ref)

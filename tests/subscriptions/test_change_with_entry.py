@@ -6,13 +6,17 @@ and each part is shown to a viewer only as far as they may be told of it."""
 
 from __future__ import annotations
 
+import pytest
+
 from models.contact import Contact
 from models.org import User
 from models.work_item import WorkItem
 from server.domain import visibility
+from server.domain.errors import NotFound
 from server.domain.events import Envelope, ItemHeader, TimelineEntryAdded, WorkItemAssigned, WorkItemFieldsChanged
 from server.domain.viewer import contact_viewer, user_viewer
 from server.schema.live import cursor_of
+from server.schema.live.portal import source as portal_source
 from server.schema.live.work_item import source
 from server.subscriptions import bus
 from tests.support.client import WsSession, ws_session
@@ -123,37 +127,39 @@ async def test_a_cohort_that_overflowed_reads_the_log_in_the_same_messages(live_
     await _live_edit_note_edit(live_server, await signed_in("jane@example.com"))
 
 
+PORTAL_SUBSCRIBE = """subscription($ref: String!) { portalTicketUpdated(ref: $ref) {
+  kind cursor changedFields timelineEntryId ticket { ref title } } }"""
+
+
 async def test_a_requester_is_pushed_each_part_they_may_be_told_of(live_server, signed_in):
-    """bob sees the title change without its internal entry (timelineEntryId null) and his public
-    note's entry; lena, an agent of the department, gets the same change with its entry."""
+    """bob (portalTicketUpdated) sees the title change without its internal entry and his public
+    note's entry; lena, an agent of the department, gets the same change with its entry (on
+    workItemUpdated), at the same cursors."""
     jane = await signed_in("jane@example.com")
     bob = await signed_in("bob@client.example")
     lena = await signed_in("lena@example.com")
     async with ws_session(live_server.url, bob.token) as bobs, ws_session(live_server.url, lena.token) as lenas:
-        bob_op = await bobs.subscribe(SUBSCRIBE, {"ref": REF})
+        bob_op = await bobs.subscribe(PORTAL_SUBSCRIBE, {"ref": REF})
         lena_op = await lenas.subscribe(SUBSCRIBE, {"ref": REF})
-        version = (await _pushed(bobs, bob_op))["workItem"]["version"]
+        assert (await bobs.next_for(bob_op))["payload"]["data"]["portalTicketUpdated"]["kind"] == "SNAPSHOT"
         assert (await _pushed(lenas, lena_op))["kind"] == "SNAPSHOT"
         await jane.data(UPDATE, {"ref": REF, "title": "Tax code BR"})
         entry = await _newest_entry(jane)
         public = (await jane.data(NOTE, {"ref": REF, "public": True}))["addNote"]["entry"]["id"]
 
-        told = [await _pushed(bobs, bob_op) for _ in range(2)]
+        told = [(await bobs.next_for(bob_op))["payload"]["data"]["portalTicketUpdated"] for _ in range(2)]
         agent = [await _pushed(lenas, lena_op) for _ in range(2)]
-    assert [_without_position(u) for u in told] == [
-        {"kind": "UPDATED", "actorName": None, "changedFields": ["title"], "values": {"title": "Tax code BR"},
-         "timelineEntryId": None, "workItem": {"ref": REF, "title": "Tax code BR", "version": version + 1}},
-        {"kind": "TIMELINE_ENTRY_ADDED", "actorName": "Jane Cooper", "changedFields": [], "values": None,
-         "timelineEntryId": public, "workItem": {"ref": REF, "title": "Tax code BR", "version": version + 1}},
+    assert [{k: v for k, v in u.items() if k != "cursor"} for u in told] == [
+        {"kind": "UPDATED", "changedFields": ["title"], "timelineEntryId": None, "ticket": {"ref": REF, "title": "Tax code BR"}},
+        {"kind": "MESSAGE_ADDED", "changedFields": [], "timelineEntryId": public, "ticket": {"ref": REF, "title": "Tax code BR"}},
     ]
     assert [(u["kind"], u["timelineEntryId"]) for u in agent] == [("UPDATED", entry["id"]), ("TIMELINE_ENTRY_ADDED", public)]
-    assert [u["cursor"] for u in told] == [u["cursor"] for u in agent]
 
 
 async def test_a_change_hidden_from_a_requester_leaves_them_its_public_entry(settings, demo):
     """The rule on its own, for a pair no action of the demo data makes: an assignment (withheld
-    from a requester) with a public entry after it is, for bob, the entry alone; for jane, the
-    assignment with the entry."""
+    from a requester) with a public entry after it is, for bob on the portal, the entry alone;
+    for jane, the assignment with the entry."""
     item = await WorkItem.get(ref=REF)
     header = ItemHeader.of(item)
     base = {"work_item_id": item.id, "ref": item.ref, "department_id": item.department_id, "version": item.version, "item": header,
@@ -170,15 +176,21 @@ async def test_a_change_hidden_from_a_requester_leaves_them_its_public_entry(set
     bob = await contact_viewer(await Contact.get(email="bob@client.example"))
     jane = await user_viewer(await User.get(email="jane@example.com"))
     opened = await source.open(jane, {"ref": REF})
-    for_bob = await source.on_events(bob, opened, [assigned, entry])
-    assert (for_bob.kind.value, for_bob.timeline_entry_id, for_bob.cursor) == ("TIMELINE_ENTRY_ADDED", "9001", cursor_of(41))
     for_jane = await source.on_events(jane, opened, [assigned, entry])
     assert (for_jane.kind.value, for_jane.timeline_entry_id, for_jane.cursor) == ("ASSIGNED", "9001", cursor_of(41))
+    # bob follows the ticket on the portal: the assignment tells him nothing, the entry is his
+    with pytest.raises(NotFound):  # the employees' stream: the item is not there for him
+        await source.on_events(bob, opened, [assigned, entry])
+    bob_opened = await portal_source.open(bob, {"ref": REF})
+    assert await portal_source.on_event(bob, bob_opened, assigned) is None
+    for_bob = await portal_source.on_event(bob, bob_opened, entry)
+    assert (for_bob.kind.value, for_bob.timeline_entry_id, for_bob.cursor) == ("MESSAGE_ADDED", "9001", cursor_of(41))
 
-    # the other way round: a title change bob is told of, with an internal entry
+    # a title change bob is told of (without who), and an internal entry he is not
     changed = Envelope(40, at, WorkItemFieldsChanged(**base, fields=("title",), values={"title": item.title}))
     internal = Envelope(41, at, TimelineEntryAdded(**base, entry_id=9002, kind="FIELDS_CHANGED"))
-    for_bob = await source.on_events(bob, opened, [changed, internal])
-    assert (for_bob.kind.value, for_bob.timeline_entry_id, for_bob.actor_name, for_bob.cursor) == ("UPDATED", None, None, cursor_of(41))
-    assert visibility.visible_event(bob, internal.event) is None
-
+    for_bob = await portal_source.on_event(bob, bob_opened, changed)
+    assert (for_bob.kind.value, for_bob.changed_fields, for_bob.cursor) == ("UPDATED", ["title"], cursor_of(40))
+    assert await portal_source.on_event(bob, bob_opened, internal) is None
+    assert visibility.portal_event(bob, internal.event) is None
+    assert visibility.visible_event(bob, changed.event) is None  # nothing through the employees' stream

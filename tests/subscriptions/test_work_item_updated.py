@@ -115,10 +115,13 @@ async def test_a_viewer_who_loses_access_stops_receiving(live_server, signed_in)
 async def test_portal_contact_and_api_key_subscribe_within_their_scope(live_server, client: HttpClient, demo):
     bob = await client.login("bob@client.example")
     async with ws_session(live_server.url, bob) as session:
-        own = await session.next_for(await session.subscribe(SUBSCRIBE, {"ref": "T-1002"}))
-        assert own["payload"]["data"]["workItemUpdated"]["workItem"]["ref"] == "T-1002"
-        other = await session.next_for(await session.subscribe(SUBSCRIBE, {"ref": "C-1001"}))
-        assert "NOT_FOUND" in str(other)
+        # a contact follows their tickets on the portal; the employees' stream finds nothing
+        own = await session.next_for(await session.subscribe(PORTAL_SUBSCRIBE, {"ref": "T-1002"}))
+        assert own["payload"]["data"]["portalTicketUpdated"]["ticket"]["ref"] == "T-1002"
+        for query in (SUBSCRIBE, PORTAL_SUBSCRIBE):
+            op = await session.subscribe(query, {"ref": "C-1001" if query is PORTAL_SUBSCRIBE else "T-1002"})
+            assert "NOT_FOUND" in str(await session.next_for(op))
+            assert (await session.next_for(op))["type"] == "complete"
 
     pl = await Department.get(name="PL Operations")
     key = (await api_keys.create_api_key("ERP", [pl.id], can_write=False, created_by=None)).token
@@ -161,39 +164,45 @@ async def test_lifecycle_events_are_pushed(live_server, signed_in):
         assert due["kind"] == "DUE_MISSED" and due["actorName"] is None
 
 
+PORTAL_SUBSCRIBE = """subscription($ref: String!) { portalTicketUpdated(ref: $ref) {
+  kind fromStatus toStatus changedFields timelineEntryId ticket { ref status title timeline { kind body } } } }"""
+
+
 async def test_a_requester_is_pushed_only_what_the_portal_shows(live_server, signed_in):
-    """bob follows his ticket: an internal note, an assignment and internal flags push nothing; a
-    title change (without who made it) and a public note do. Each withheld event is proved absent
-    by the next message being the public change that followed it."""
+    """bob follows his ticket (portalTicketUpdated): an internal note, an assignment and internal
+    flags push nothing; a status change and a title change (without who made them) and a public
+    note do. Each withheld event is proved absent by the next message being the public change
+    that followed it."""
     jane = await signed_in("jane@example.com")
     bob = await signed_in("bob@client.example")
-    note = 'mutation($public: Boolean!) { addNote(ref: "T-1003", input: {body: "b", isPublic: $public}) { entry { id } } }'
+    note = 'mutation($public: Boolean!, $body: String!) { addNote(ref: "T-1003", input: {body: $body, isPublic: $public}) { entry { id } } }'
     lena_id = str((await User.get(email="lena@example.com")).id)
     async with ws_session(live_server.url, bob.token) as session:
-        op = await session.subscribe(SUBSCRIBE, {"ref": "T-1003"})
-        assert (await session.next_for(op))["payload"]["data"]["workItemUpdated"]["kind"] == "SNAPSHOT"
+        op = await session.subscribe(PORTAL_SUBSCRIBE, {"ref": "T-1003"})
+        assert (await session.next_for(op))["payload"]["data"]["portalTicketUpdated"]["kind"] == "SNAPSHOT"
 
-        await jane.data(note, {"public": False})
+        await jane.data(note, {"public": False, "body": "internal"})
         await jane.data('mutation { markWorkItemNew(ref: "T-1003") { workItem { ref } } }')
         # handed to lena: the assignment is withheld, the status change (back TO_DO) is not
         await jane.data('mutation($u: ID) { assignWorkItem(ref: "T-1003", userId: $u) { workItem { ref } } }', {"u": lena_id})
         message = await session.next_for(op)
-        status = message["payload"]["data"]["workItemUpdated"]
-        assert status["kind"] == "STATUS_CHANGED" and status["workItem"]["status"] == "TO_DO", message
-        assert status["actorName"] is None
+        status = message["payload"]["data"]["portalTicketUpdated"]
+        assert (status["kind"], status["toStatus"], status["ticket"]["status"]) == ("STATUS_CHANGED", "TO_DO", "TO_DO"), message
+        assert "actorName" not in status and "internal" not in str(status)
 
         await jane.data(UPDATE, {"ref": "T-1003", "title": "Tax code BR"})
         message = await session.next_for(op)
-        update = message["payload"]["data"]["workItemUpdated"]
+        update = message["payload"]["data"]["portalTicketUpdated"]
         assert update["kind"] == "UPDATED" and update["changedFields"] == ["title"], message
-        assert update["actorName"] is None and update["workItem"]["title"] == "Tax code BR"
+        assert update["ticket"]["title"] == "Tax code BR"
 
         # a note on TO_DO work: jane takes it (a status change bob sees), then the public note
-        await jane.data(note, {"public": True})
-        taken = (await session.next_for(op))["payload"]["data"]["workItemUpdated"]
-        assert taken["kind"] == "STATUS_CHANGED" and taken["workItem"]["status"] == "IN_PROGRESS", taken
-        public = (await session.next_for(op))["payload"]["data"]["workItemUpdated"]
-        assert public["kind"] == "TIMELINE_ENTRY_ADDED" and public["actorName"] == "Jane Cooper"
+        await jane.data(note, {"public": True, "body": "public"})
+        taken = (await session.next_for(op))["payload"]["data"]["portalTicketUpdated"]
+        assert taken["kind"] == "STATUS_CHANGED" and taken["ticket"]["status"] == "IN_PROGRESS", taken
+        public = (await session.next_for(op))["payload"]["data"]["portalTicketUpdated"]
+        assert public["kind"] == "MESSAGE_ADDED" and public["timelineEntryId"]
+        assert public["ticket"]["timeline"][-1] == {"kind": "NOTE", "body": "public"}
         assert "internal" not in str(public)
 
 

@@ -43,7 +43,6 @@ async def oracle() -> dict[str, set[str]]:
     uk = (await Department.get(name="UK Operations")).id
     pl = (await Department.get(name="PL Operations")).id
     paul = await User.get(email="paul@example.com")
-    bob = await Contact.get(email="bob@client.example")
     olga = await User.get(email="olga@example.com")
     otto = await User.get(email="otto@example.com")
     return {
@@ -55,11 +54,19 @@ async def oracle() -> dict[str, set[str]]:
         "outside_assignee": {i.ref for i in items if i.department_id == pl or i.assignee_id == olga.id},
         # PL staff owning a UK case (likewise): that case too, not its actions or anything linked
         "outside_owner": {i.ref for i in items if i.department_id == pl or i.owner_id == otto.id},
-        # a requester: their own tickets (their group does not see the company's)
-        "requester": {i.ref for i in items if i.type is WorkItemType.TICKET and i.requester_id == bob.id},
+        # a portal contact reads nothing through the employees' API (the portal: portal_oracle)
+        "requester": set(),
         "partner_key": {i.ref for i in items if i.department_id == pl},
         "admin": {i.ref for i in items},
     }
+
+
+async def portal_oracle() -> dict[str, set[str]]:
+    """What each viewer follows on the portal: a requester their own submitted tickets (their
+    group does not see the company's); nobody else anything."""
+    bob = await Contact.get(email="bob@client.example")
+    own = {i.ref for i in await WorkItem.filter(type=WorkItemType.TICKET, requester_id=bob.id) if i.status.value != "DRAFT"}
+    return {viewer: (own if viewer == "requester" else set()) for viewer in VIEWERS}
 
 
 async def build_world(client: HttpClient, settings: Settings) -> World:

@@ -12,6 +12,7 @@ from server.resolvers.inputs import to_id
 from server.schema.live import personal, serve, team
 from server.schema.live import team_bar as team_bar_live
 from server.schema.live import work_item as work_item_live
+from server.schema.portal import PortalTicketUpdate
 from server.schema.work_items import WorkItemUpdate
 
 AFTER = (
@@ -48,3 +49,12 @@ class Subscription:
     )
     def team_bar(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team_bar_live.TeamBarUpdate, None]:
         return serve(info, team_bar_live.source, {"team_id": to_id(team_id, "teamId")}, after)
+
+    @strawberry.subscription(
+        description="Portal contacts: your ticket (SNAPSHOT), then its public changes (status, title, description, category, "
+        "public communications: MESSAGE_ADDED). " + AFTER
+    )
+    def portal_ticket_updated(self, info: strawberry.Info, ref: str, after: Optional[str] = None) -> AsyncGenerator[PortalTicketUpdate, None]:
+        from server.schema.live import portal as portal_live
+
+        return serve(info, portal_live.source, {"ref": ref}, after)

@@ -76,6 +76,13 @@ class EmailAttachmentInfo:
     content_id: Optional[str] = strawberry.field(description="Set for an inline part (an image the HTML refers to as cid:...).")
 
 
+@strawberry.type(description="The requester's rating (1 to 5) and comment, given on the portal once the ticket was resolved.")
+class WorkItemFeedback:
+    rating: int
+    comment: Optional[str]
+    at: datetime
+
+
 @strawberry.type(description="A ticket, case or action.")
 class WorkItem:
     ref: str = strawberry.field(description="Human reference, e.g. T-1042; unique and stable.")
@@ -266,6 +273,11 @@ class WorkItem:
             if not (viewer.is_contact and origin is not None)  # shared mail is between teams
             and not (e.status is EmailStatusEnum.DRAFT and not (viewer.is_user and e.created_by_id == viewer.id))  # drafts: their author's
         ]
+
+    @strawberry.field(description="Tickets: the requester's portal feedback, once given.")
+    async def feedback(self, info: strawberry.Info) -> Optional[WorkItemFeedback]:
+        found = await loaders(info).portal_feedback.load(self.model.id)
+        return WorkItemFeedback(rating=found.rating, comment=found.comment, at=found.at) if found is not None else None
 
     @strawberry.field(description="Set while the item waits and its SLA clock stands still.")
     def sla_pause(self, info: strawberry.Info) -> Optional[SlaPause]:
