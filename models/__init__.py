@@ -18,5 +18,6 @@ MODEL_MODULES = [
     "models.item_viewer",
     "models.presence",
     "models.audit",
+    "models.finding",
 ]
 MIGRATIONS_MODULE = "models.migrations"

@@ -30,6 +30,7 @@ from server.schema.errors import ErrorCodes, OperationNameRequired, SafeParserCa
 from server.schema.limits import LimitRules, document_limits, metered_overlapping_fields
 from server.schema.org import Category, Department, Team
 from server.schema.scalars import SCALARS
+from server.schema.search import SearchMutation, SearchQuery
 from server.schema.team_bar_root import TeamBarQuery
 from server.schema.viewer import LoginPayload, ViewerInfo
 from server.schema.work_items import (
@@ -111,12 +112,13 @@ class CoreMutation:
 # Each area contributes its own root fields; merged here in a fixed order.
 Query = merge_types(
     "Query",
-    (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery),
+    (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
+     SearchQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
-     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation),
+     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, SearchMutation),
 )
 
 
