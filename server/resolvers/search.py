@@ -6,11 +6,11 @@ from typing import Optional
 
 import strawberry
 
-from server.domain.search import following, quick_find
+from server.domain.search import following, quick_find, recent
 from server.resolvers.context import require_viewer
 from server.resolvers.inputs import page_size
 from server.resolvers.work_items import _connection
-from server.schema.work_items import WorkItem, WorkItemConnection
+from server.schema.work_items import WorkItem, WorkItemConnection, prefetch_rows
 
 
 async def search(info: strawberry.Info, text: str, first: int, after: Optional[str]) -> WorkItemConnection:
@@ -29,3 +29,10 @@ async def follow_work_item(info: strawberry.Info, ref: str) -> WorkItem:
 
 async def unfollow_work_item(info: strawberry.Info, ref: str) -> WorkItem:
     return WorkItem.from_model(await following.unfollow(await require_viewer(info), ref))
+
+
+async def recent_work_items(info: strawberry.Info, first: int) -> list[WorkItem]:
+    viewer = await require_viewer(info)
+    items = await recent.recent(viewer, page_size(first, info))
+    await prefetch_rows(info, items, ())
+    return [WorkItem.from_model(item) for item in items]

@@ -28,6 +28,13 @@ class SearchQuery:
     ) -> WorkItemConnection:
         return await resolvers.followed_work_items(info, first, after)
 
+    @strawberry.field(
+        description="The items I opened last (workItem(ref)) that I may still see, the latest first; the last 50 "
+        "are kept. Employees only."
+    )
+    async def recent_work_items(self, info: strawberry.Info, first: int = 20) -> list[WorkItem]:
+        return await resolvers.recent_work_items(info, first)
+
 
 @strawberry.type
 class SearchMutation:
