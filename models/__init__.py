@@ -20,5 +20,6 @@ MODEL_MODULES = [
     "models.audit",
     "models.session",
     "models.portal",
+    "models.finding",
 ]
 MIGRATIONS_MODULE = "models.migrations"

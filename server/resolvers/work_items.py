@@ -7,6 +7,7 @@ from typing import Any, Optional
 import strawberry
 
 from server.domain import lists, visibility, work_items
+from server.domain.search import recent
 from server.resolvers.context import require_viewer
 from server.resolvers.inputs import page_size, provided, to_id, to_ids
 from server.schema.work_items import (
@@ -45,7 +46,9 @@ def _domain_fields(data: WorkItemFieldsInput) -> dict[str, Any]:
 
 async def work_item(info: strawberry.Info, ref: str) -> WorkItem:
     viewer = await require_viewer(info)
-    return WorkItem.from_model(await visibility.get_work_item(viewer, ref))
+    item = await visibility.get_work_item(viewer, ref)
+    await recent.record(viewer, item)  # recently accessed items (SPEC §8)
+    return WorkItem.from_model(item)
 
 
 async def work_items_page(

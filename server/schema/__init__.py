@@ -34,6 +34,7 @@ from server.schema.limits import LimitRules, document_limits, metered_overlappin
 from server.schema.org_admin import OrgAdminMutation, OrgAdminQuery
 from server.schema.scalars import SCALARS
 from server.schema.reports_root import ReportQuery
+from server.schema.search import SearchMutation, SearchQuery
 from server.schema.team_bar_root import TeamBarQuery
 from server.schema.viewer import LoginPayload, ViewerInfo
 from server.schema.work_items import (
@@ -113,12 +114,12 @@ class CoreMutation:
 Query = merge_types(
     "Query",
     (CoreQuery, DirectoryQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
-     AuditQuery, ReportQuery, OrgAdminQuery, PortalQuery),
+     AuditQuery, ReportQuery, OrgAdminQuery, PortalQuery, SearchQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
-     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, OrgAdminMutation, PortalMutation),
+     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, OrgAdminMutation, PortalMutation, SearchMutation),
 )
 
 

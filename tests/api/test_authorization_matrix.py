@@ -77,6 +77,8 @@ REF_MUTATIONS: dict[str, tuple[str, Callable[[World, str], dict[str, Any]]]] = {
     "addNote": (_ref_mutation("addNote", ', input: {body: "probe"}'), lambda w, r: {}),
     "markWorkItemRead": (_ref_mutation("markWorkItemRead"), lambda w, r: {}),
     "markWorkItemNew": (_ref_mutation("markWorkItemNew"), lambda w, r: {}),
+    "followWorkItem": (_ref_mutation("followWorkItem", "", "ref"), lambda w, r: {}),
+    "unfollowWorkItem": (_ref_mutation("unfollowWorkItem", "", "ref"), lambda w, r: {}),
     "mergeTicket": (_ref_mutation("mergeTicket", ", into: $ref"), lambda w, r: {}),
     "splitTicket": (_ref_mutation("splitTicket", ', parts: [{title: "a"}, {title: "b"}]'), lambda w, r: {}),
     "convertTicketToCase": (_ref_mutation("convertTicketToCase"), lambda w, r: {}),
@@ -105,6 +107,9 @@ LIST_QUERIES = {
     "inbox": "{ inbox(first: 100) { edges { node { ref } } } }",
     "ownedWork": "{ ownedWork(first: 100) { edges { node { ref } } } }",
     "workItems": "{ workItems(first: 100) { edges { node { ref } } } }",
+    "search": '{ search(text: "T", first: 100) { edges { node { ref } } } }',
+    "followedWorkItems": "{ followedWorkItems(first: 100) { edges { node { ref } } } }",
+    "recentWorkItems": "{ recentWorkItems(first: 100) { ref } }",
 }
 DEEP = """query($ref: String!) { workItem(ref: $ref) { ref
   parent { ref } origin { ref } mergedInto { ref } actions { ref } subCases { ref }
