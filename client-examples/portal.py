@@ -26,7 +26,7 @@ from pathlib import Path
 from websockets.asyncio.client import connect
 
 LOGIN = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }"
-CATEGORIES = "{ categories { id name } }"
+CATEGORIES = "{ categories(first: 100) { edges { node { id name } } } }"
 TICKET = "ref title status category { name } canGiveFeedback feedback { rating comment }"
 SUBMIT = f"mutation($input: SubmitPortalTicketInput!) {{ submitPortalTicket(input: $input) {{ {TICKET} }} }}"
 LIST = "{ portalTickets(first: 20) { edges { node { ref title status } } pageInfo { hasNextPage endCursor } } }"
@@ -130,7 +130,7 @@ def main() -> None:
 
     portal = Portal(args.url)
     portal.token = portal.call(LOGIN, {"e": args.email, "p": args.password})["login"]["token"]
-    categories = {c["name"]: c["id"] for c in portal.call(CATEGORIES)["categories"]}
+    categories = {e["node"]["name"]: e["node"]["id"] for e in portal.call(CATEGORIES)["categories"]["edges"]}
     if args.category not in categories:
         raise SystemExit(f"no category {args.category!r}; there are {sorted(categories)}")
     ticket_input = {"title": args.title, "description": args.description, "categoryId": categories[args.category], "attachments": []}

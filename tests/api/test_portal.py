@@ -29,7 +29,7 @@ STAFF = "query($ref: String!) { workItem(ref: $ref) { status hasNewInfo assignee
 
 
 async def _category(client) -> str:
-    return next(c["id"] for c in (await client.data("{ categories { id name } }"))["categories"] if c["name"] == "Payroll")
+    return next(e["node"]["id"] for e in (await client.data('{ categories(search: "Payroll") { edges { node { id name } } } }'))["categories"]["edges"] if e["node"]["name"] == "Payroll")
 
 
 async def _submit(bob, title: str = "My payslip is wrong") -> dict:

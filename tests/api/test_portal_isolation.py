@@ -41,7 +41,7 @@ def _like_missing(result: dict, ref: str, missing: str = MISSING) -> dict:
 
 
 async def _category(client) -> str:
-    return (await client.data("{ categories { id } }"))["categories"][0]["id"]
+    return (await client.data("{ categories(first: 1) { edges { node { id } } } }"))["categories"]["edges"][0]["node"]["id"]
 
 
 async def _a_world(signed_in):
