@@ -62,6 +62,10 @@ TEXT_MAXIMA: dict[str, int] = {
     "toRef": REFERENCE,
     "fromRef": REFERENCE,
     "after": 4_096,  # a cursor
+    "timeZone": 64,  # a contact's IANA zone name
+    "office": 200,
+    "phone": 64,
+    "tags": 100,  # one tag's name
 }
 DEFAULT_TEXT_MAX = LONG_TEXT
 JSON_FIELDS = frozenset({"customData", "value"})

@@ -23,6 +23,7 @@ from server.schema.links import LinkMutation
 from server.schema.mail_admin_root import MailAdminMutation, MailAdminQuery
 from server.schema.outbox_root import OutboxMutation, OutboxQuery
 from server.schema.unhandled_mail_root import UnhandledMailMutation, UnhandledMailQuery
+from server.schema.contacts import ContactMutation, ContactQuery
 from server.schema.compose_root import ComposeMutation, ComposeQuery
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
 from server.schema.lists import ListQuery, WorkItemOrder
@@ -111,12 +112,12 @@ class CoreMutation:
 # Each area contributes its own root fields; merged here in a fixed order.
 Query = merge_types(
     "Query",
-    (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery),
+    (CoreQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery, ContactQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
-     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation),
+     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, ContactMutation),
 )
 
 
