@@ -67,6 +67,10 @@ TEXT_MAXIMA: dict[str, int] = {
     "targetId": 64,
     "action": 64,
     "token": 200,  # an invitation token (server/domain/organisation/users.py)
+    "timeZone": 64,  # a contact's IANA zone name
+    "office": 200,
+    "phone": 64,
+    "tags": 100,  # one tag's name
 }
 DEFAULT_TEXT_MAX = LONG_TEXT
 JSON_FIELDS = frozenset({"customData", "value"})

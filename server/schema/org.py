@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Optional
 
 import strawberry
@@ -116,12 +117,33 @@ class User:
         return cls(id=strawberry.ID(str(row.id)), name=row.name, email=row.email, role=row.role, known_active=row.is_active)
 
 
-@strawberry.type
+@strawberry.type(description="An external person (SPEC §1): World when companyId is null, else one company's.")
 class Contact:
     id: strawberry.ID
     name: str
     email: str
     company_id: Optional[strawberry.ID] = strawberry.field(description="Null for a World contact.")
+    language: str
+    time_zone: str
+    office: Optional[str]
+    phone: Optional[str]
+    portal_enabled: bool
+    test_mode: bool = strawberry.field(description="Created in test mode: listed only with contacts(testMode: true).")
+    created_at: datetime
+    row: strawberry.Private[contact_models.Contact]
+
+    @strawberry.field(description="Null for a World contact.")
+    async def company(self) -> Optional[Company]:
+        if self.row.company_id is None:
+            return None
+        cached = getattr(self.row, "_company", None)  # set by prefetch_related("company")
+        company = cached if isinstance(cached, org_models.Company) else await org_models.Company.get(id=self.row.company_id)
+        return Company.from_model(company)
+
+    @strawberry.field(description="The contact's tags, by name.")
+    async def tags(self) -> list[str]:
+        tags = self.row.tags.related_objects if self.row.tags._fetched else await self.row.tags.all()
+        return sorted(t.name for t in tags)
 
     @classmethod
     def from_model(cls, row: contact_models.Contact) -> "Contact":
@@ -130,6 +152,14 @@ class Contact:
             name=row.name,
             email=row.email,
             company_id=strawberry.ID(str(row.company_id)) if row.company_id else None,
+            language=row.language,
+            time_zone=row.timezone,
+            office=row.office,
+            phone=row.phone,
+            portal_enabled=row.portal_enabled,
+            test_mode=row.test_mode,
+            created_at=row.created_at,
+            row=row,
         )
 
 

@@ -1,0 +1,12 @@
+"""Contacts (SPEC §1, §7): look-up by viewer, and the changes employees make to them.
+
+Visibility: employees (every role) and API keys see every contact — contacts are scoped by company
+(World or one company), not by department, so department access does not narrow the look-up. A
+portal contact sees only itself. Test-mode contacts appear only when asked for with testMode.
+"""
+
+from server.domain.contacts.changes import create, delete_many, update
+from server.domain.contacts.lookup import Page, get, page
+from server.domain.contacts.scope import company_move_problems
+
+__all__ = ["create", "update", "delete_many", "get", "page", "Page", "company_move_problems"]
