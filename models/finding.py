@@ -2,6 +2,7 @@
 
 `WorkItemFollower`: one row per employee following an item (their watch list); they are notified
 when it changes. `RecentWorkItem`: when an employee last opened an item, kept to the last 50 each.
+`SavedView`: a named filter and order an employee keeps (as many as they like).
 """
 
 from tortoise import fields
@@ -31,3 +32,21 @@ class RecentWorkItem(Model):
         table = "recent_work_item"
         unique_together = (("user_id", "work_item_id"),)
         indexes = (Index(fields=("user_id", "opened_at"), name="recent_work_item_user_opened"),)
+
+
+class SavedView(Model):
+    # An employee's saved search: a work item filter and sort order under a name of their own.
+    # `criteria` and `order` are the list's conditions in the domain's terms
+    # (server/domain/search/saved_views.py writes and reads them).
+
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("switchboard.User", related_name="saved_views", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=200)
+    criteria = fields.JSONField(default=dict)
+    order = fields.JSONField(default=list)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "saved_view"
+        unique_together = (("user_id", "name"),)

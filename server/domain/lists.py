@@ -152,10 +152,17 @@ def _person(viewer: Viewer, what: str) -> int:
 # --- criteria ------------------------------------------------------------------------------------
 
 
+def check_criteria(criteria: Criteria) -> None:
+    """Conditions a list can apply: bounded texts and well-formed custom data conditions."""
+    conditions = criteria.custom_data or ()
+    limits.check({"refs": criteria.refs, "text": criteria.text, "key": [k for k, _ in conditions], "value": [v for _, v in conditions]})
+    for key, value in conditions:
+        _check_custom_data_condition(key, value)
+
+
 def apply_criteria(query: QuerySet[WorkItem], viewer: Viewer, criteria: Criteria) -> QuerySet[WorkItem]:
     c = criteria
-    conditions = c.custom_data or ()
-    limits.check({"refs": c.refs, "text": c.text, "key": [k for k, _ in conditions], "value": [v for _, v in conditions]})
+    check_criteria(c)
     for field, values in (
         ("type", c.types), ("status", c.statuses), ("department_id", c.department_ids), ("team_id", c.team_ids),
         ("queue_id", c.queue_ids), ("assignee_id", c.assignee_ids), ("priority", c.priorities),
@@ -183,7 +190,6 @@ def apply_criteria(query: QuerySet[WorkItem], viewer: Viewer, criteria: Criteria
     if c.text and c.text.strip():
         query = query.filter(title__icontains=c.text.strip())
     for index, (key, value) in enumerate(c.custom_data or ()):
-        _check_custom_data_condition(key, value)
         name = f"custom_data_{index}"
         query = query.annotate(**{name: _CustomDataEquals(key, value)}).filter(**{name: 1})
     return query

@@ -7,7 +7,8 @@ from typing import Any, Optional
 import strawberry
 
 from server.domain import lists, visibility, work_items
-from server.domain.search import recent
+from server.domain.errors import ValidationError
+from server.domain.search import recent, saved_views
 from server.resolvers.context import require_viewer
 from server.resolvers.inputs import page_size, provided, to_id, to_ids
 from server.schema.work_items import (
@@ -57,8 +58,13 @@ async def work_items_page(
     first: int,
     after: Optional[str],
     order_by: Optional[list[Any]] = None,
+    view_id: Optional[strawberry.ID] = None,
 ) -> WorkItemConnection:
     viewer = await require_viewer(info)
+    saved = _view_alone(view_id, filter is not None, bool(order_by))
+    if saved is not None:
+        view = await saved_views.get(viewer, saved)
+        return await _connection(info, await saved_views.items(viewer, view, page_size(first, info), after))
     page = await lists.work_items(viewer, _criteria(filter), _order(order_by), page_size(first, info), after)
     return await _connection(info, page)
 
@@ -101,6 +107,15 @@ async def team_items(
     viewer = await require_viewer(info)
     team = to_id(team_id, "teamId")
     return await _connection(info, await lists.team_items(viewer, team, _criteria(filter), _order(order_by), page_size(first, info), after))
+
+
+def _view_alone(view_id: Optional[strawberry.ID], has_filter: bool, has_order: bool) -> Optional[int]:
+    """workItems(viewId:) lists the saved view as saved: a filter or order beside it is refused."""
+    if view_id is None:
+        return None
+    if has_filter or has_order:
+        raise ValidationError.single("viewId", "viewId lists a saved view as saved: pass no filter or orderBy with it")
+    return to_id(view_id, "viewId")
 
 
 def _criteria(filter: Optional[WorkItemFilter]) -> lists.Criteria:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Optional
+from typing import Annotated, AsyncGenerator, Optional
 
 import strawberry
 from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension, ValidationCache
@@ -86,8 +86,9 @@ class CoreQuery:
         first: int = 20,
         after: Optional[str] = None,
         order_by: Optional[list[WorkItemOrder]] = None,
+        view_id: Annotated[Optional[strawberry.ID], strawberry.argument(description="One of my saved views, listed with its filter and order (then pass neither).")] = None,
     ) -> WorkItemConnection:
-        return await work_item_resolvers.work_items_page(info, filter, first, after, order_by)
+        return await work_item_resolvers.work_items_page(info, filter, first, after, order_by, view_id)
 
 
 @strawberry.type
