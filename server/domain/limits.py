@@ -71,6 +71,7 @@ TEXT_MAXIMA: dict[str, int] = {
     "office": 200,
     "phone": 64,
     "tags": 100,  # one tag's name
+    "tag": 100,  # the tag contacts are listed by
 }
 DEFAULT_TEXT_MAX = LONG_TEXT
 JSON_FIELDS = frozenset({"customData", "value"})

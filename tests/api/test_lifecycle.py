@@ -15,7 +15,8 @@ from models.org import Department, Team, User, UserGroup
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
 from server.domain import api_keys, auth, clock, scheduler
-from server.domain.demo import DEMO_PASSWORD
+from server.domain.organisation import sessions
+from server.domain.tokens import TokenSigner
 from tests.support.client import HttpClient
 from tests.support.footprint import footprint
 
@@ -173,16 +174,20 @@ async def test_assignees_only_from_department_staff(jane):
 
 
 async def _robot(team: str = "Team A", group: str = "UK staff") -> User:
-    robot = await User.create(email="robot@example.com", name="Invoice robot", role=Role.ROBOT,
-                              password_hash=auth.hash_password(DEMO_PASSWORD))
+    robot = await User.create(email="robot@example.com", name="Invoice robot", role=Role.ROBOT)
     await (await UserGroup.get(name=group)).members.add(robot)
     await (await Team.get(name=team)).members.add(robot)
     return robot
 
 
-async def test_a_robot_rejecting_work_leaves_it_for_a_person(jane, client: HttpClient):
-    await _robot()
-    robot = await client.as_user("robot@example.com")
+async def _robot_client(client: HttpClient, settings, robot: User) -> HttpClient:
+    """A robot signs in with a token an admin issued it (robots have no password)."""
+    issued = await sessions.start(TokenSigner(settings.secret_key, settings.token_ttl_seconds), "user", robot.id)
+    return HttpClient(client.base_url, issued.token)
+
+
+async def test_a_robot_rejecting_work_leaves_it_for_a_person(jane, client: HttpClient, settings):
+    robot = await _robot_client(client, settings, await _robot())
     taken = (await robot.data(NEXT))["getNextWork"]
     assert taken["ref"] == "T-1002" and taken["assignee"] == {"email": "robot@example.com"}
     assert (await jane.error(RETURN.replace("returnToQueue", "rejectWork"), {"ref": "T-1002"}))["extensions"]["code"] == "FORBIDDEN"

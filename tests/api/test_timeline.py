@@ -274,5 +274,6 @@ async def test_a_page_of_fifty_entries_costs_a_fixed_number_of_queries(signed_in
     assert {n["actor"]["kind"] for n in _nodes(timeline)} == {"USER", "CONTACT", "SYSTEM"}
     assert len(_refs(timeline)) == 3
     # viewer (user + scope), the item, its related items (the linked group: its actions, then
-    # nothing below them), the page, the kind counts, then one batch per kind of actor (users, contacts)
-    assert len(statements) == 2 + 1 + 2 + 1 + 1 + 2, "\n".join(statements)
+    # nothing below them), the page, the kind counts, then one batch per kind of actor (users, contacts);
+    # opening the item records it among the recently accessed ones (the upsert, the trim to 50)
+    assert len(statements) == 2 + 1 + 2 + 1 + 1 + 2 + 2, "\n".join(statements)

@@ -180,5 +180,6 @@ async def test_an_actions_related_timeline_costs_a_fixed_number_of_queries(signe
         timeline = await _timeline(lena, "A-1001", related=True)
     assert len(_refs(timeline)) == 6 and len(timeline["edges"]) > len(small["edges"])
     # viewer (user + scope), the item, the linked group (one statement per level of structure:
-    # the case; its actions; nothing below them), the page, the kind counts, the actors (users)
-    assert len(statements) == len(few) == 2 + 1 + 3 + 1 + 1 + 1, "\n".join(statements)
+    # the case; its actions; nothing below them), the page, the kind counts, the actors (users);
+    # opening the item records it among the recently accessed ones (the upsert, the trim to 50)
+    assert len(statements) == len(few) == 2 + 1 + 3 + 1 + 1 + 1 + 2, "\n".join(statements)
