@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from models.org import Category
 from server.domain import audit, limits, permissions
+from server.domain.departments import check_unique_name
 from server.domain.errors import FieldProblem, NotFound
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
@@ -14,18 +15,12 @@ require_admin = permissions.admin_check("manage categories")
 
 
 async def _name(name: str, other_than: int | None = None) -> str:
+    """The name trimmed, required, and not another category's (ignoring case): the departments' rule."""
     problems: list[FieldProblem] = []
-    name = name.strip()
-    if not name:
-        problems.append(FieldProblem("name", "name is required"))
-    else:
-        q = Category.filter(name=name)
-        if other_than is not None:
-            q = q.exclude(id=other_than)
-        if await q.exists():
-            problems.append(FieldProblem("name", "name is already used by another category"))
+    changes = {"name": name}
+    await check_unique_name(Category, "category", changes, other_than, problems)
     permissions.raise_problems(problems, "category")
-    return name
+    return changes["name"]
 
 
 async def create_category(viewer: Viewer, name: str) -> Category:

@@ -7,6 +7,7 @@ from models.contact import Contact
 from models.org import Company
 from models.work_item import WorkItem
 from server.domain import audit, limits, permissions
+from server.domain.departments import check_unique_name
 from server.domain.errors import Conflict, FieldProblem, NotFound
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
@@ -15,18 +16,12 @@ require_admin = permissions.admin_check("manage companies")
 
 
 async def _name(name: str, other_than: int | None = None) -> str:
+    """The name trimmed, required, and not another company's (ignoring case): the departments' rule."""
     problems: list[FieldProblem] = []
-    name = name.strip()
-    if not name:
-        problems.append(FieldProblem("name", "name is required"))
-    else:
-        q = Company.filter(name=name)
-        if other_than is not None:
-            q = q.exclude(id=other_than)
-        if await q.exists():
-            problems.append(FieldProblem("name", "name is already used by another company"))
+    changes = {"name": name}
+    await check_unique_name(Company, "company", changes, other_than, problems)
     permissions.raise_problems(problems, "company")
-    return name
+    return changes["name"]
 
 
 async def _company(company_id: int) -> Company:
