@@ -26,6 +26,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise import Tortoise
 
 from server import db, graphiql
+from server.domain import auth
 from server.domain.tokens import TokenSigner
 from server.http.limits import RequestLimits
 from server.http.view import GraphQLHTTPView
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
     """The application. With `manage_resources=False` the caller connects the database and the bus
     (the test harness does, to share them with its fixtures)."""
     settings = settings or load_settings()
+    auth.configure_hashing(settings.password_time_cost, settings.password_memory_kib)
     signer = TokenSigner(settings.secret_key, settings.token_ttl_seconds)
     sealer = Sealer(settings.secret_key)  # mail server credentials at rest (server/mail/secrets.py)
     limits = PrincipalLimits(settings.max_connections_per_principal, settings.max_subscriptions_per_principal)

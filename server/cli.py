@@ -146,6 +146,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("tortoise").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        from server.domain import auth  # after the settings are known to be right
+
+        auth.configure_hashing(settings.password_time_cost, settings.password_memory_kib)
         if args.command == "serve":
             _serve(settings, args.host, args.port)
         elif args.command == "worker":

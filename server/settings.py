@@ -54,6 +54,10 @@ class Settings:
     mail_send_interval: float = 2.0  # seconds between two rounds of the outbox when nothing was due
     mail_collect_interval: float = 30.0  # seconds between two looks at which mailboxes to collect
     max_upload_bytes: int = 25 * 1024 * 1024  # body of a multipart/form-data request (file uploads)
+    # Argon2id cost of a new password hash (server/domain/auth.py); a stored hash keeps its own and
+    # is rehashed at its next successful sign-in when these change
+    password_time_cost: int = 3
+    password_memory_kib: int = 64 * 1024
 
     @property
     def is_postgres(self) -> bool:
@@ -176,6 +180,25 @@ def _presence(env: dict[str, str]) -> dict[str, float]:
     return {"presence_heartbeat": heartbeat, "presence_timeout": timeout}
 
 
+# OWASP's smallest recommended Argon2id cost (m=19 MiB, t=2): production refuses less
+PRODUCTION_MIN_PASSWORD_MEMORY_KIB = 19 * 1024
+PRODUCTION_MIN_PASSWORD_TIME_COST = 2
+
+
+def _password_cost(env: dict[str, str], production: bool) -> dict[str, int]:
+    time_cost = _int(env, "SWITCHBOARD_PASSWORD_TIME_COST", 3, 1, 20)
+    memory_kib = _int(env, "SWITCHBOARD_PASSWORD_MEMORY_KIB", 64 * 1024, 32, 4 * 1024 * 1024)
+    if production and time_cost < PRODUCTION_MIN_PASSWORD_TIME_COST:
+        raise ConfigError(
+            f"SWITCHBOARD_PASSWORD_TIME_COST: at least {PRODUCTION_MIN_PASSWORD_TIME_COST} in production, got {time_cost}"
+        )
+    if production and memory_kib < PRODUCTION_MIN_PASSWORD_MEMORY_KIB:
+        raise ConfigError(
+            f"SWITCHBOARD_PASSWORD_MEMORY_KIB: at least {PRODUCTION_MIN_PASSWORD_MEMORY_KIB} in production, got {memory_kib}"
+        )
+    return {"password_time_cost": time_cost, "password_memory_kib": memory_kib}
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     var_dir = Path(env.get("SWITCHBOARD_VAR_DIR") or DEFAULT_VAR_DIR)
@@ -212,4 +235,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         mail_send_interval=_float(env, "SWITCHBOARD_MAIL_SEND_INTERVAL", 2.0, 0.05, 3600.0),
         mail_collect_interval=_float(env, "SWITCHBOARD_MAIL_COLLECT_INTERVAL", 30.0, 0.05, 3600.0),
         **_presence(env),
+        **_password_cost(env, production=mode == "production"),
     )

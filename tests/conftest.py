@@ -12,6 +12,7 @@ import uvicorn
 
 from server import db
 from server.app import create_app
+from server.domain import auth
 from server.domain import demo as demo_data
 from server.http.server import uvicorn_config
 from server.settings import Settings, load_settings
@@ -46,6 +47,7 @@ async def settings(backend: backends.TestBackend) -> AsyncIterator[Settings]:
         "SWITCHBOARD_SECRET_KEY": "test-secret-key-" + "x" * 32,
         "SWITCHBOARD_TOKEN_TTL": str(90 * 24 * 3600),
     })
+    auth.configure_hashing(settings.password_time_cost, settings.password_memory_kib)
     await db.connect(settings)
     await db.migrate(settings)
     async with bus.running_bus(settings.redis_url or "memory://", settings.channel_prefix):

@@ -58,6 +58,8 @@ def test_postgres_and_redis_urls(tmp_path: Path):
         ("SWITCHBOARD_SCHEDULER_INTERVAL", "3601"),
         ("SWITCHBOARD_SCHEDULER_INTERVAL", "nan"),
         ("SWITCHBOARD_SCHEDULER_INTERVAL", "inf"),
+        ("SWITCHBOARD_PASSWORD_TIME_COST", "0"),
+        ("SWITCHBOARD_PASSWORD_MEMORY_KIB", "16"),
     ],
 )
 def test_a_wrong_value_names_its_variable(tmp_path: Path, name: str, value: str):
@@ -65,6 +67,15 @@ def test_a_wrong_value_names_its_variable(tmp_path: Path, name: str, value: str)
         load_settings({"SWITCHBOARD_VAR_DIR": str(tmp_path), name: value})
     message = str(raised.value)
     assert message.startswith(f"{name}:") and "\n" not in message
+
+
+@pytest.mark.parametrize("name, value", [("SWITCHBOARD_PASSWORD_TIME_COST", "1"), ("SWITCHBOARD_PASSWORD_MEMORY_KIB", "4096")])
+def test_production_refuses_a_weak_password_hash(tmp_path: Path, name: str, value: str):
+    environ = {"SWITCHBOARD_VAR_DIR": str(tmp_path), "SWITCHBOARD_SECRET_KEY": "k" * 40, name: value}
+    assert getattr(load_settings(environ), name.removeprefix("SWITCHBOARD_").lower()) == int(value)
+    with pytest.raises(ConfigError) as raised:
+        load_settings({**environ, "SWITCHBOARD_ENV": "production"})
+    assert str(raised.value).startswith(f"{name}: at least")
 
 
 def _switchboard(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

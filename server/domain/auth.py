@@ -44,8 +44,25 @@ CLIENT_FREE_FAILURES = 20  # per client address
 CLIENT_FORGET_AFTER = timedelta(hours=1)
 MAX_DELAY_SECONDS = 15 * 60
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2-cffi's defaults (RFC 9106's low-memory profile), until configured
 _dummy_hash: str | None = None
+
+
+def configure_hashing(time_cost: int, memory_kib: int) -> None:
+    """The Argon2id cost of new hashes (settings.password_time_cost / password_memory_kib). Checking
+    a stored hash uses the cost written in it; a hash of another cost is redone at its next
+    successful sign-in (see `needs_rehash`)."""
+    global _hasher, _dummy_hash
+    if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_kib):
+        _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+        _dummy_hash = None
+
+
+def needs_rehash(password_hash: str) -> bool:
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return False
 
 
 class InvalidCredentials(DomainError):
@@ -186,12 +203,18 @@ async def login(email: str, password: str, signer: TokenSigner, client_address: 
         user = None  # robots do not sign in with a password: an admin issues their token
     if user is not None and await asyncio.to_thread(verify_password, user.password_hash, password):
         await _succeeded(address, client_address)
+        if needs_rehash(user.password_hash):
+            user.password_hash = await asyncio.to_thread(hash_password, password)
+            await user.save(update_fields=["password_hash"])
         issued = await sessions.start(signer, "user", user.id, client_address)
         return SignedIn(issued.token, issued.expires_at, await user_viewer(user, issued.session.id))
 
     contact = None if user is not None else await Contact.get_or_none(email=address, portal_enabled=True)
     if contact is not None and await asyncio.to_thread(verify_password, contact.portal_password_hash, password):
         await _succeeded(address, client_address)
+        if needs_rehash(contact.portal_password_hash):
+            contact.portal_password_hash = await asyncio.to_thread(hash_password, password)
+            await contact.save(update_fields=["portal_password_hash"])
         issued = await sessions.start(signer, "contact", contact.id, client_address)
         return SignedIn(issued.token, issued.expires_at, await contact_viewer(contact, issued.session.id))
 

@@ -27,6 +27,22 @@ async def test_employee_signs_in_and_sees_who_they_are(client: HttpClient, demo)
     assert viewer["ledTeams"] == []
 
 
+async def test_a_hash_of_another_cost_is_redone_at_the_next_sign_in(client: HttpClient, demo):
+    from argon2 import PasswordHasher
+
+    from models.contact import Contact
+
+    older = PasswordHasher(time_cost=2, memory_cost=64)  # as if hashed before the cost was changed
+    await User.filter(email="jane@example.com").update(password_hash=older.hash("demo"))
+    await Contact.filter(email="bob@client.example").update(portal_password_hash=older.hash("demo"))
+    for email, stored in (("jane@example.com", User), ("bob@client.example", Contact)):
+        await client.data(LOGIN, {"e": email, "p": "demo"})
+        row = await stored.get(email=email)
+        redone = row.password_hash if stored is User else row.portal_password_hash
+        assert not auth.needs_rehash(redone) and auth.verify_password(redone, "demo")
+        await client.data(LOGIN, {"e": email, "p": "demo"})  # still signs in with the new hash
+
+
 async def test_team_leader_and_admin_scopes(signed_in):
     lena = (await (await signed_in("lena@example.com")).data(VIEWER))["viewer"]
     assert lena["role"] == "TEAM_LEADER" and lena["ledTeams"] == [{"name": "Team A"}]

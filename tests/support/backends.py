@@ -42,6 +42,9 @@ class TestBackend:
             "DATABASE_URL": self.database_url,
             "SWITCHBOARD_CHANNEL_PREFIX": self.channel_prefix,
             "SWITCHBOARD_VAR_DIR": str(self.var_dir),
+            # the cheapest Argon2id: the suite signs in thousands of times (production refuses it)
+            "SWITCHBOARD_PASSWORD_TIME_COST": "1",
+            "SWITCHBOARD_PASSWORD_MEMORY_KIB": "32",
         }
         if self.redis_url:
             env["REDIS_URL"] = self.redis_url
