@@ -5,8 +5,10 @@ Visibility: employees (every role) and API keys see every contact — contacts a
 portal contact sees only itself. Test-mode contacts appear only when asked for with testMode.
 """
 
+from server.domain.contacts.bulk import add_tags, remove_tags, update_many
 from server.domain.contacts.changes import create, delete_many, update
 from server.domain.contacts.lookup import Page, get, page
 from server.domain.contacts.scope import company_move_problems
 
-__all__ = ["create", "update", "delete_many", "get", "page", "Page", "company_move_problems"]
+__all__ = ["create", "update", "delete_many", "update_many", "add_tags", "remove_tags", "get", "page", "Page",
+           "company_move_problems"]
