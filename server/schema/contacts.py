@@ -84,7 +84,9 @@ class ContactQuery:
 
 @strawberry.type
 class ContactMutation:
-    @strawberry.mutation(description="A new contact; email mandatory and unique. testMode: it exists only in test mode.")
+    @strawberry.mutation(description="A new contact; email mandatory and unique. testMode: it exists only in test mode — listed "
+                         "with contacts(testMode: true), never on a work item outside test mode (refused like a missing "
+                         "contact) nor matched by inbound mail.")
     async def create_contact(self, info: strawberry.Info, input: ContactInput, test_mode: bool = False) -> Contact:
         return Contact.from_model(await resolvers.create_contact(info, input, test_mode))
 
