@@ -209,7 +209,7 @@ async def login(email: str, password: str, signer: TokenSigner, client_address: 
         issued = await sessions.start(signer, "user", user.id, client_address)
         return SignedIn(issued.token, issued.expires_at, await user_viewer(user, issued.session.id))
 
-    contact = None if user is not None else await Contact.get_or_none(email=address, portal_enabled=True)
+    contact = None if user is not None else await Contact.get_or_none(email=address, portal_enabled=True, test_mode=False)
     if contact is not None and await asyncio.to_thread(verify_password, contact.portal_password_hash, password):
         await _succeeded(address, client_address)
         if needs_rehash(contact.portal_password_hash):

@@ -32,6 +32,7 @@ from models.email import Email, EmailAttachment
 from models.enums import EmailDirection, EmailStatus, Importance, Status
 from models.work_item import WorkItem
 from server.domain import email_templates, limits, outbox, team_mail, text, visibility
+from server.domain.contacts import scope
 from server.domain.errors import FieldProblem, Forbidden, InvalidTransition, NotFound, ValidationError
 from server.domain.team_mail import TeamDecision
 from server.domain.transitions import pick_up_on_update
@@ -153,7 +154,7 @@ async def _addresses(item: WorkItem, composition: Composition, problems: list[Fi
                 problems.append(FieldProblem(name, f"{name}: give each recipient either a contactId or an address"))
             elif recipient.contact_id is not None:
                 contact = contacts.get(recipient.contact_id)
-                if contact is None or (item.company_id is not None and contact.company_id not in (None, item.company_id)):
+                if contact is None or contact.test_mode != item.test_mode or not scope.joined(item.company_id, contact.company_id)[0]:
                     problems.append(FieldProblem(
                         name, f"{name}: contact {recipient.contact_id} does not exist or belongs to another company than {item.ref}"
                     ))

@@ -94,7 +94,8 @@ async def _unparsed(arrival: Arrival, error: str) -> Email:
 
 
 async def _store(arrival: Arrival, parsed: ParsedMessage) -> Email:
-    contact = await Contact.get_or_none(email=parsed.from_address) if parsed.from_address else None
+    # mail arrives in normal mode: a contact created in test mode is never its sender
+    contact = await Contact.get_or_none(email=parsed.from_address, test_mode=False) if parsed.from_address else None
     email = await Email.create(
         direction=EmailDirection.INBOUND,
         status=EmailStatus.RECEIVED,
@@ -245,6 +246,10 @@ async def _requester(email: Email) -> Contact | None:
     if not email.from_address:
         return None
     contact = await Contact.get_or_none(email=email.from_address)
+    if contact is not None and contact.test_mode:
+        # a contact created in test mode exists only in test mode: mail in normal mode neither
+        # links to it nor makes a second contact of the address (an email is one contact's)
+        return None
     if contact is None:
         contact = await Contact.create(email=email.from_address, name=(email.from_name or "")[:200])
     if email.contact_id != contact.id:

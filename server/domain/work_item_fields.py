@@ -11,6 +11,7 @@ from models.contact import Contact
 from models.enums import Priority, Role
 from models.org import Category, Company, Department, Queue, User
 from server.domain import text
+from server.domain.contacts import scope
 from server.domain.errors import FieldProblem, ValidationError
 from server.domain.transitions import check_may_hold
 
@@ -75,9 +76,10 @@ def check_custom_data(changes: dict[str, Any], problems: list[FieldProblem]) -> 
 
 
 async def check_references(
-    changes: dict[str, Any], department_id: int, company_id: int | None, problems: list[FieldProblem]
+    changes: dict[str, Any], department_id: int, company_id: int | None, problems: list[FieldProblem], *, test_mode: bool = False
 ) -> int | None:
-    """Check the ids in `changes`; returns the item's company after the change."""
+    """Check the ids in `changes`; returns the item's company after the change. A contact created
+    in test mode exists only for items in test mode (and the others only outside it)."""
     if changes.get("category_id") is not None:
         if not await Category.exists(id=changes["category_id"], is_active=True):
             problems.append(FieldProblem("categoryId", f"no active category {changes['category_id']}"))
@@ -103,12 +105,11 @@ async def check_references(
     contacts = {c.id: c for c in await Contact.filter(id__in=ids)}
     for name, cid in contact_fields:
         contact = contacts.get(cid)
-        if contact is None:
+        if contact is None or contact.test_mode != test_mode:
             problems.append(FieldProblem(API_NAMES[name], _no_such_contact(cid)))
-        elif contact.company_id is not None:
-            if company_id is None:
-                company_id = contact.company_id
-            elif contact.company_id != company_id:
+        else:
+            fits, company_id = scope.joined(company_id, contact.company_id)
+            if not fits:
                 problems.append(FieldProblem(API_NAMES[name], _no_such_contact(cid)))  # as if missing
     return company_id
 

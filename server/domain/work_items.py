@@ -160,7 +160,7 @@ async def update_fields(viewer: Viewer, ref: str, fields: dict[str, Any], expect
         kept: dict[str, Any] = {n: getattr(item, n) for n in ("primary_contact_id", "requester_id") if n not in changes}
         if "contact_ids" not in changes:
             kept["contact_ids"] = list(await item.contacts.all().values_list("id", flat=True))
-        company_id = await check_references({**kept, **changes}, item.department_id, None, problems)
+        company_id = await check_references({**kept, **changes}, item.department_id, None, problems, test_mode=item.test_mode)
         if problems:
             raise ValidationError("The work item has invalid fields: " + "; ".join(p.message for p in problems), problems)
         contact_ids = changes.pop("contact_ids", None)

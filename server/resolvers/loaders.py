@@ -118,6 +118,8 @@ class Loaders:
         self.email_states = DataLoader(load_fn=_email_states)  # emails by id, their delivery state only
         self.portal_feedback = DataLoader(load_fn=_portal_feedback)  # a ticket's portal feedback, by work item id
         self.portal_timelines = DataLoader(load_fn=_portal_timelines)  # a portal ticket's public timeline
+        # pages of a contact's work items as the operation's viewer sees them (server.resolvers.contacts)
+        self.contact_activity: DataLoader | None = None
 
     def of(self, model: type[M]) -> DataLoader[int, M | None]:
         loader = self._by_model.get(model)

@@ -36,6 +36,14 @@ class ContactInput:
     tags: Optional[list[str]] = strawberry.field(default=strawberry.UNSET, description="Replaces the contact's tags.")
 
 
+@strawberry.input(description="What a bulk edit sets on every contact named; a field left out is left alone.")
+class BulkContactInput:
+    company_id: Optional[strawberry.ID] = strawberry.field(default=strawberry.UNSET, description="Null: World.")
+    time_zone: Optional[str] = strawberry.UNSET
+    office: Optional[str] = strawberry.UNSET
+    language: Optional[str] = strawberry.UNSET
+
+
 @strawberry.type
 class KeptContact:
     id: strawberry.ID
@@ -76,7 +84,9 @@ class ContactQuery:
 
 @strawberry.type
 class ContactMutation:
-    @strawberry.mutation(description="A new contact; email mandatory and unique. testMode: it exists only in test mode.")
+    @strawberry.mutation(description="A new contact; email mandatory and unique. testMode: it exists only in test mode — listed "
+                         "with contacts(testMode: true), never on a work item outside test mode (refused like a missing "
+                         "contact) nor matched by inbound mail.")
     async def create_contact(self, info: strawberry.Info, input: ContactInput, test_mode: bool = False) -> Contact:
         return Contact.from_model(await resolvers.create_contact(info, input, test_mode))
 
@@ -84,6 +94,21 @@ class ContactMutation:
                          "of that company (VALIDATION on companyId names the others).")
     async def update_contact(self, info: strawberry.Info, id: strawberry.ID, input: ContactInput) -> Contact:
         return Contact.from_model(await resolvers.update_contact(info, id, input))
+
+    @strawberry.mutation(description="Set the same company, time zone, office or language on several contacts (at most 100), all "
+                         "or nothing: when one contact may not take it (the company rule of updateContact), nothing changes and "
+                         "VALIDATION names the contact and the field.")
+    async def bulk_update_contacts(self, info: strawberry.Info, ids: list[strawberry.ID], input: BulkContactInput) -> list[Contact]:
+        return [Contact.from_model(c) for c in await resolvers.bulk_update_contacts(info, ids, input)]
+
+    @strawberry.mutation(description="Add tags (at most 20 at once) to one or several contacts (at most 100); a contact carries "
+                         "at most 50 tags.")
+    async def add_contact_tags(self, info: strawberry.Info, ids: list[strawberry.ID], tags: list[str]) -> list[Contact]:
+        return [Contact.from_model(c) for c in await resolvers.add_contact_tags(info, ids, tags)]
+
+    @strawberry.mutation(description="Take tags (at most 20 at once) off one or several contacts (at most 100).")
+    async def remove_contact_tags(self, info: strawberry.Info, ids: list[strawberry.ID], tags: list[str]) -> list[Contact]:
+        return [Contact.from_model(c) for c in await resolvers.remove_contact_tags(info, ids, tags)]
 
     @strawberry.mutation(description="Delete contacts; one on work items is kept and named with its items.")
     async def delete_contacts(self, info: strawberry.Info, ids: list[strawberry.ID]) -> DeleteContactsPayload:

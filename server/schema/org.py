@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import strawberry
 
@@ -12,6 +12,9 @@ from models import org as org_models
 from models.enums import Role as RoleEnum
 from server.domain.team_bar import Presence as PresenceEnum
 from server.resolvers import directory_relations as relations
+
+if TYPE_CHECKING:
+    from server.schema.work_items.connection import WorkItemConnection
 
 Role = strawberry.enum(RoleEnum, name="Role", description="What an employee is.")
 Presence = strawberry.enum(PresenceEnum, name="Presence", description="Whether a person is connected, and active.")
@@ -144,6 +147,15 @@ class Contact:
     async def tags(self) -> list[str]:
         tags = self.row.tags.related_objects if self.row.tags._fetched else await self.row.tags.all()
         return sorted(t.name for t in tags)
+
+    @strawberry.field(description="The contact's activity: the work items it is on (as requester, primary contact or one of "
+                      "the others) that you may see, newest first.")
+    async def activity(
+        self, info: strawberry.Info, first: int = 20, after: Optional[str] = None
+    ) -> Annotated["WorkItemConnection", strawberry.lazy("server.schema.work_items.connection")]:
+        from server.resolvers.contacts import contact_activity
+
+        return await contact_activity(info, self.row.id, first, after)
 
     @classmethod
     def from_model(cls, row: contact_models.Contact) -> "Contact":

@@ -18,6 +18,7 @@ from typing import Any, Callable
 import pytest
 from graphql import GraphQLObjectType, get_named_type
 
+from models.contact import Contact
 from models.enums import WorkItemType
 from models.org import Department, Queue, Team
 from models.work_item import WorkItem
@@ -128,6 +129,22 @@ PORTAL_MUTATIONS = {
     "givePortalFeedback": "mutation($ref: String!) { givePortalFeedback(ref: $ref, rating: 3) { ref } }",
 }
 
+# a contact's activity (Contact.activity: its work items) through every field that returns contacts
+_ACTIVITY = "activity(first: 25) { edges { node { ref } } }"
+CONTACT_FIELDS: dict[str, tuple[str, Callable[[str, str], dict[str, Any]]]] = {  # field → (document, variables of (contact id, a new email))
+    "contact": (f"query($id: ID!) {{ contact(id: $id) {{ id {_ACTIVITY} }} }}", lambda c, e: {"id": c}),
+    "contacts": (f"{{ contacts(first: 10) {{ edges {{ node {{ id {_ACTIVITY} }} }} }} }}", lambda c, e: {}),
+    "updateContact": (f"mutation($id: ID!) {{ updateContact(id: $id, input: {{}}) {{ id {_ACTIVITY} }} }}", lambda c, e: {"id": c}),
+    "bulkUpdateContacts": (f"mutation($id: ID!) {{ bulkUpdateContacts(ids: [$id], input: {{office: null}}) {{ id {_ACTIVITY} }} }}",
+                           lambda c, e: {"id": c}),
+    "addContactTags": (f'mutation($id: ID!) {{ addContactTags(ids: [$id], tags: ["probe"]) {{ id {_ACTIVITY} }} }}', lambda c, e: {"id": c}),
+    "removeContactTags": (f'mutation($id: ID!) {{ removeContactTags(ids: [$id], tags: ["probe"]) {{ id {_ACTIVITY} }} }}',
+                          lambda c, e: {"id": c}),
+    # a new contact is on no work item yet
+    "createContact": (f"mutation($email: String!) {{ createContact(input: {{email: $email}}) {{ id {_ACTIVITY} }} }}",
+                      lambda c, e: {"email": e}),
+}
+
 COVERED = (
     {f"Mutation.{name}" for name in REF_MUTATIONS}
     | {f"Mutation.{name}" for name in EMAIL_MUTATIONS}
@@ -154,6 +171,7 @@ COVERED = (
     | {f"Mutation.{name}" for name in PORTAL_MUTATIONS}
     # the portal's files: tests/api/test_portal_isolation.py (another requester's, staff's: like missing)
     | {"Query.portalAttachment", "Mutation.submitPortalTicket", "Subscription.portalTicketUpdated"}
+    | {f"{'Query' if name.startswith('contact') else 'Mutation'}.{name}" for name in CONTACT_FIELDS}
 )
 
 
@@ -443,3 +461,45 @@ async def test_portal_fields(world: World, viewer: str, live_server):
                 assert message["payload"]["data"]["portalTicketUpdated"]["ticket"]["ref"] == ref
             else:
                 assert _without(message, ref, MISSING) == {**missing, "id": message["id"]}, (viewer, ref)
+
+
+# ---------------------------------------------------------------------------- contacts' activity
+
+
+async def _activity_oracle(viewer: str, world: World) -> dict[str, list[str]]:
+    """Each contact's work items the viewer may see, newest first: the stored links (requester,
+    primary contact, other contacts) restricted to the matrix oracle's scope."""
+    items = await WorkItem.all().prefetch_related("contacts").order_by("-id")
+    return {str(c.id): [i.ref for i in items if i.ref in world.visible[viewer]
+                        and c.id in (i.requester_id, i.primary_contact_id, *(o.id for o in i.contacts))]
+            for c in await Contact.filter(test_mode=False)}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_a_contacts_activity_holds_only_the_items_in_scope(world: World, viewer: str):
+    """Contact.activity through every field that returns contacts: exactly the contact's items
+    the viewer may see (a PL requester is also on a UK item and on the public department's item)."""
+    piotr = await Contact.get(email="piotr@client.example")
+    for ref in ("T-1002", world.ref("PUBLIC")):
+        await (await WorkItem.get(ref=ref)).contacts.add(piotr)
+    expected = await _activity_oracle(viewer, world)
+    assert any(expected.values()) or viewer == "requester"
+    client = world.clients[viewer]
+    bob = str((await Contact.get(email="bob@client.example")).id)
+
+    def refs(node: dict) -> list[str]:
+        return [e["node"]["ref"] for e in node["activity"]["edges"]]
+
+    for field, (document, variables) in sorted(CONTACT_FIELDS.items()):
+        for contact_id in sorted(expected):
+            result = await client.post(document, variables(contact_id, f"probe-{viewer}-{contact_id}@client.example"))
+            if viewer == "requester" and (field != "contacts" and (field != "contact" or contact_id != bob)):
+                # a portal contact reads only itself and changes no contact
+                assert result["data"] is None and result["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND"), (field, result)
+                continue
+            assert not result.get("errors"), (viewer, field, result)
+            data = result["data"][field]
+            nodes = [e["node"] for e in data["edges"]] if field == "contacts" else data if isinstance(data, list) else [data]
+            for node in nodes:
+                want = [] if field == "createContact" else expected.get(node["id"], [])
+                assert refs(node) == want, (viewer, field, node["id"])

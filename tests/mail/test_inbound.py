@@ -66,6 +66,17 @@ async def test_a_new_message_opens_a_ticket_in_the_mailboxs_queue_and_confirms_i
     assert confirmation.system_generated and confirmation.to_addresses == ["nina@new.example"] and item.ref in confirmation.subject
 
 
+async def test_mail_never_links_to_a_contact_created_in_test_mode(demo):
+    """Contacts created in test mode exist only in test mode (seed 004): mail, in normal mode,
+    from such a contact's address opens an item without a requester and makes no second contact."""
+    tess = await Contact.create(email="tess@new.example", name="Tess", test_mode=True)
+    email = await _receive(_message(sender="Tess <tess@new.example>", subject="A real question"))
+    item = await WorkItem.get(id=email.work_item_id)
+    assert (email.contact_id, item.requester_id, item.primary_contact_id, item.test_mode) == (None, None, None, False)
+    assert await Contact.filter(email="tess@new.example").values_list("id", flat=True) == [tess.id]
+    assert not await WorkItem.filter(contacts__id=tess.id).exists()
+
+
 async def test_the_first_collection_and_automatic_mail_send_no_automatic_mail(demo):
     first = await _receive(_message(sender="old@new.example", subject="An old message"), first_collection=True)
     assert first.work_item_id is not None

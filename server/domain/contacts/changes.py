@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from tortoise.expressions import Q
-
 from models.contact import Contact, Tag
 from models.org import Company
 from models.work_item import WorkItem
 from server.domain import audit, limits
-from server.domain.contacts.scope import company_move_problems
+from server.domain.contacts.scope import company_move_problems, on_items_of
 from server.domain.errors import FieldProblem, Forbidden, NotFound
 from server.domain.permissions import raise_problems
 from server.domain.uow import unit_of_work
@@ -23,6 +21,7 @@ from server.domain.viewer import Viewer
 from server.mail import addresses
 
 EDITABLE = ("email", "name", "company_id", "language", "timezone", "office", "phone", "tags")
+MAX_TAGS = 50  # tags one contact may carry (each at most TEXT_MAXIMA["tags"] characters)
 
 
 def require_writer(viewer: Viewer) -> None:
@@ -66,9 +65,8 @@ async def _check(values: Mapping[str, Any], contact_id: int | None) -> dict[str,
             problems.append(FieldProblem("timeZone" if name == "timezone" else name, f"{name} must not be empty"))
     if "tags" in values:
         clean["tags"] = sorted({t.strip() for t in values["tags"] or [] if t and t.strip()})
-        for t in clean["tags"]:
-            if len(t) > 100:
-                problems.append(FieldProblem("tags", "a tag is at most 100 characters"))
+        if len(clean["tags"]) > MAX_TAGS:
+            problems.append(FieldProblem("tags", f"a contact has at most {MAX_TAGS} tags, got {len(clean['tags'])}"))
     raise_problems(problems, "contact")
     return clean
 
@@ -134,7 +132,7 @@ async def delete_many(viewer: Viewer, contact_ids: list[int]) -> Deletion:
             raise NotFound(f"No contact {missing[0]}.", field="ids")
         for contact in contacts:
             refs = await (
-                WorkItem.filter(Q(requester_id=contact.id) | Q(primary_contact_id=contact.id) | Q(contacts__id=contact.id))
+                WorkItem.filter(on_items_of(contact.id))
                 .distinct().order_by("ref").values_list("ref", flat=True)
             )
             if refs:
