@@ -128,6 +128,11 @@ class WorkItem(Model):
             Index(fields=("status", "feedback_until"), name="work_item_status_feedback_until"),
             Index(fields=("merged_into_id",), name="work_item_merged_into"),
             Index(fields=("origin_id",), name="work_item_origin"),
+            # advanced search (SPEC §8); also what deleting a user, category or contact looks up
+            Index(fields=("owner_id",), name="work_item_owner"),
+            Index(fields=("category_id",), name="work_item_category"),
+            Index(fields=("primary_contact_id",), name="work_item_primary_contact"),
+            Index(fields=("created_at",), name="work_item_created_at"),
         )
 
 

@@ -22,11 +22,12 @@ from pypika_tortoise.utils import format_alias_sql
 from tortoise.expressions import F, Q, RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
-from models.enums import Priority, Status, WaitType, WorkItemType
+from models.enums import ActionKind, Priority, ResolutionMethod, Status, WaitType, WorkItemType
 from models.org import Department, Queue, Team
 from models.work_item import WorkItem
 from server.domain import clock, limits, visibility, workflow
 from server.domain.errors import Forbidden, NotFound, ValidationError
+from server.domain.search import advanced
 from server.domain.viewer import Viewer
 
 OPEN = sorted(workflow.OPEN)
@@ -85,6 +86,28 @@ class Criteria:
     has_new_info: bool | None = None
     needs_attention: bool | None = None
     text: str | None = None  # the title contains it, ignoring case
+    # advanced search (SPEC §8): the other standard columns and custom data texts (search/advanced.py)
+    owner_ids: Sequence[int] | None = None
+    requester_ids: Sequence[int] | None = None
+    primary_contact_ids: Sequence[int] | None = None
+    contact_ids: Sequence[int] | None = None  # the requester, the primary contact or one of the other contacts
+    company_ids: Sequence[int] | None = None
+    category_ids: Sequence[int] | None = None
+    case_type_ids: Sequence[int] | None = None
+    created_by_ids: Sequence[int] | None = None
+    resolution_methods: Sequence[ResolutionMethod] | None = None
+    action_kinds: Sequence[ActionKind] | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    updated_before: datetime | None = None
+    resolved_after: datetime | None = None
+    resolved_before: datetime | None = None
+    closed_after: datetime | None = None
+    closed_before: datetime | None = None
+    test_mode: bool | None = None  # true: test items only; false: live items only
+    human_only: bool | None = None  # true: only items a robot left for a person
+    custom_data_contains: Sequence[tuple[str, str]] | None = None  # custom_data[key] (text or number) contains the text, ignoring case
 
 
 @dataclass(frozen=True)
@@ -153,11 +176,13 @@ def _person(viewer: Viewer, what: str) -> int:
 
 
 def check_criteria(criteria: Criteria) -> None:
-    """Conditions a list can apply: bounded texts and well-formed custom data conditions."""
+    """Conditions a list can apply: bounded texts, well-formed custom data conditions, ranges that
+    can hold something (an "after" no later than its "before")."""
     conditions = criteria.custom_data or ()
     limits.check({"refs": criteria.refs, "text": criteria.text, "key": [k for k, _ in conditions], "value": [v for _, v in conditions]})
     for key, value in conditions:
         _check_custom_data_condition(key, value)
+    advanced.check(criteria)
 
 
 def apply_criteria(query: QuerySet[WorkItem], viewer: Viewer, criteria: Criteria) -> QuerySet[WorkItem]:
@@ -192,7 +217,7 @@ def apply_criteria(query: QuerySet[WorkItem], viewer: Viewer, criteria: Criteria
     for index, (key, value) in enumerate(c.custom_data or ()):
         name = f"custom_data_{index}"
         query = query.annotate(**{name: _CustomDataEquals(key, value)}).filter(**{name: 1})
-    return query
+    return advanced.apply(query, c)
 
 
 def _utc(moment: datetime) -> datetime:

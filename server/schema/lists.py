@@ -33,6 +33,12 @@ class CustomDataCondition:
     value: Optional[JSON] = None
 
 
+@strawberry.input(description="customData[key], a text or a number, contains text, ignoring case.")
+class CustomDataTextCondition:
+    key: str
+    text: str
+
+
 _ORDER = "Sort keys applied in turn; ties end in reference order."
 _PAGE = "At most 100 a page; pass a page's endCursor as `after` with the same list and order for the next."
 

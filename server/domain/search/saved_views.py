@@ -17,10 +17,11 @@ from typing import Any, Sequence
 
 from tortoise.exceptions import IntegrityError
 
-from models.enums import Priority, Status, WaitType, WorkItemType
+from models.enums import ActionKind, Priority, ResolutionMethod, Status, WaitType, WorkItemType
 from models.finding import SavedView
 from server.domain import limits, lists, text
 from server.domain.errors import Forbidden, NotFound, ValidationError
+from server.domain.search import advanced
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
 
@@ -29,8 +30,9 @@ MAX_PAGE = 100
 # Criteria fields that hold enum members, by their enum
 _ENUMS: dict[str, type[Enum]] = {
     "types": WorkItemType, "statuses": Status, "priorities": Priority, "wait_types": WaitType,
+    "resolution_methods": ResolutionMethod, "action_kinds": ActionKind,
 }
-_TIMES = frozenset({"due_before", "due_after"})
+_TIMES = frozenset(field for _, *fields in advanced.RANGES for field in fields)
 
 
 def _camel(name: str) -> str:
@@ -54,6 +56,8 @@ def criteria_to_json(criteria: lists.Criteria) -> dict[str, Any]:
             value = value.isoformat()
         elif f.name == "custom_data":
             value = [{"key": key, "value": v} for key, v in value]
+        elif f.name == "custom_data_contains":
+            value = [{"key": key, "text": t} for key, t in value]
         elif isinstance(value, tuple):
             value = list(value)
         out[_camel(f.name)] = value
@@ -71,6 +75,8 @@ def criteria_from_json(data: dict[str, Any]) -> lists.Criteria:
             value = datetime.fromisoformat(value)
         elif name == "custom_data":
             value = [(c["key"], c["value"]) for c in value]
+        elif name == "custom_data_contains":
+            value = [(c["key"], c["text"]) for c in value]
         values[name] = value
     return lists.Criteria(**values)
 
