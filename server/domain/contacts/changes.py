@@ -25,6 +25,14 @@ from server.mail import addresses
 EDITABLE = ("email", "name", "company_id", "language", "timezone", "office", "phone", "tags")
 
 
+EMAIL_RULE = "email is required and must be an email address"
+
+
+def normal_email(value: Any) -> str | None:
+    """A contact's email as it is stored (lower-cased addr-spec), or None when `value` is not one."""
+    return addresses.normalise(value) if isinstance(value, str) else None
+
+
 def require_writer(viewer: Viewer) -> None:
     if viewer.is_contact:
         raise Forbidden("Portal contacts do not manage contacts.")
@@ -46,9 +54,9 @@ async def _check(values: Mapping[str, Any], contact_id: int | None) -> dict[str,
     problems: list[FieldProblem] = []
     clean = dict(values)
     if "email" in values:
-        email = addresses.normalise(values["email"]) if isinstance(values["email"], str) else None
+        email = normal_email(values["email"])
         if email is None:
-            problems.append(FieldProblem("email", "email is required and must be an email address"))
+            problems.append(FieldProblem("email", EMAIL_RULE))
         else:
             clean["email"] = email
             taken = Contact.filter(email=email)
