@@ -94,7 +94,7 @@ async def test_bad_rows_are_reported_by_row_number_while_the_rest_import(signed_
     assert await Contact.filter(email__endswith="@imports.example", test_mode=False).count() == 270
 
     # a page of failures after a row
-    later = await jane.data(f"query($id: ID!) {{ importJob(id: $id) {{ failures(first: 2, afterRow: 100) {{ row }} }} }}", {"id": job["id"]})
+    later = await jane.data("query($id: ID!) { importJob(id: $id) { failures(first: 2, afterRow: 100) { row } } }", {"id": job["id"]})
     assert [f["row"] for f in later["importJob"]["failures"]] == sorted(r for r in bad if r > 100)[:2]
 
 

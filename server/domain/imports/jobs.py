@@ -11,11 +11,12 @@ name in KINDS. `start` checks the viewer may import, reads the sheet (off the ev
 that is not .xlsx, lacks a required column or has too many rows is a VALIDATION error on `file`
 and no job is made), and returns the QUEUED job at once with `total_rows` known.
 
-Each row is imported in its own unit of work: a row the importer refuses (any DomainError, or a
-unique constraint another change won meanwhile) rolls back whole and is recorded as a failure
-with its row number, field and reason, and the next row goes on. Every CHUNK rows the counts are
-committed with the chunk's failures and an `ImportJobProgressed` event (the `importJobProgress`
-subscription pushes it); so is the start and the end. At most MAX_STORED_FAILURES failures are
+Rows are imported CHUNK at a time (an importer may set its own `chunk`), each chunk in one unit
+of work that also commits the job's counts, the chunk's failures and an `ImportJobProgressed`
+event (the `importJobProgress` subscription pushes it; so are the start and the end). Each row is
+a savepoint of its own: a row the importer refuses (any DomainError, or a unique constraint
+another change won meanwhile) rolls back whole, events included, and is recorded as a failure with
+its row number, field and reason, and the next row goes on. At most MAX_STORED_FAILURES failures are
 kept per job; `failed` counts them all. The job's viewer is read again before every chunk: one
 whose access was withdrawn stops the job (FAILED), as would any unexpected error (logged; the
 rows before it stay imported).
@@ -41,12 +42,13 @@ from typing import Any, AsyncIterator, Protocol, Sequence
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
 
 from models.enums import ImportStatus
 from models.imports import ImportFailure, ImportJob
 from server.domain import clock
 from server.domain import viewer as viewers
-from server.domain.errors import DomainError, NotFound, ValidationError
+from server.domain.errors import Conflict, DomainError, NotFound, ValidationError
 from server.domain.events import ImportJobProgressed
 from server.domain.imports import sheets
 from server.domain.imports.sheets import Column, Row
@@ -61,6 +63,7 @@ KINDS = {
     "contacts": "server.domain.contacts.importing",
 }
 CHUNK = 100  # rows between two progress commits
+CHUNK_ATTEMPTS = 3  # a chunk PostgreSQL rolled back to break a deadlock is tried again
 MAX_STORED_FAILURES = 1000
 STALE_AFTER = timedelta(minutes=5)  # a RUNNING job whose heartbeat is older was left by a dead process
 IMPORTED, UPDATED = "IMPORTED", "UPDATED"
@@ -86,8 +89,10 @@ class Importer(Protocol):
         """Raise Forbidden when `viewer` may not import this kind (or download its template)."""
 
     async def import_row(self, run: Run, row: Row) -> str:
-        """Import one row inside its unit of work: IMPORTED or UPDATED; a DomainError refuses the
-        row (its `field`, or the one field of its problems, names the column at fault)."""
+        """Import one row (in its savepoint of the chunk's unit of work, which the domain actions it
+        calls join): IMPORTED or UPDATED; a DomainError refuses the row (its `field`, or the one
+        field of its problems, names the column at fault). An importer may also set `chunk`: rows
+        per transaction (CHUNK by default; fewer where a chunk holds locks others wait for)."""
 
 
 def importer(kind: str) -> Importer:
@@ -186,13 +191,14 @@ def _event(job: ImportJob) -> ImportJobProgressed:
     )
 
 
+COUNTS = ("done_rows", "imported", "updated", "failed")
+
+
 async def _commit(job: ImportJob, new_failures: list[ImportFailure]) -> None:
+    """Save the job's state with `new_failures` and push it, in the current unit of work or its own."""
     job.heartbeat_at = clock.now()
     async with unit_of_work() as uow:
-        await job.save(update_fields=[
-            "status", "done_rows", "imported", "updated", "failed", "error", "process_id",
-            "started_at", "heartbeat_at", "finished_at",
-        ])
+        await job.save(update_fields=[*COUNTS, "status", "error", "process_id", "started_at", "heartbeat_at", "finished_at"])
         if new_failures:
             await ImportFailure.bulk_create(new_failures)
         uow.emit(_event(job))
@@ -207,36 +213,28 @@ def _reason(error: DomainError) -> tuple[str | None, str]:
 
 
 async def _run(job: ImportJob, chosen: Importer, viewer: Viewer, rows: list[Row]) -> None:
-    now = clock.now()
-    job.status, job.started_at, job.process_id = ImportStatus.RUNNING, now, PROCESS_ID
-    pending: list[ImportFailure] = []
+    job.status, job.started_at, job.process_id = ImportStatus.RUNNING, clock.now(), PROCESS_ID
+    chunk = getattr(chosen, "chunk", CHUNK)
     try:
         await _commit(job, [])
         run = Run(job, viewer)
-        for offset in range(0, len(rows), CHUNK):
+        for offset in range(0, len(rows), chunk):
             current = await viewers.refresh(run.viewer)
             if current is None:
                 raise _Stopped("the importer's access was withdrawn")
             run.viewer = current
-            for row in rows[offset:offset + CHUNK]:
-                outcome, problem = await _import_one(chosen, run, row)
-                if outcome == IMPORTED:
-                    job.imported += 1
-                elif outcome == UPDATED:
-                    job.updated += 1
-                else:
-                    job.failed += 1
-                    if job.failed <= MAX_STORED_FAILURES:
-                        name, reason = problem
-                        pending.append(ImportFailure(job_id=job.id, row=row.number, field=(name or None) and name[:64], reason=reason[:1000]))
-                job.done_rows += 1
-            await _commit(job, pending)
-            pending = []
+            for attempt in range(CHUNK_ATTEMPTS):
+                try:
+                    await _import_chunk(job, chosen, run, rows[offset:offset + chunk])
+                    break
+                except Conflict:  # PostgreSQL broke a deadlock with another change: nothing of the chunk stayed
+                    if attempt == CHUNK_ATTEMPTS - 1:
+                        raise
         job.status = ImportStatus.DONE
     except asyncio.CancelledError:
         job.status, job.error = ImportStatus.FAILED, "the server stopped while importing; import the file again"
         job.finished_at = clock.now()
-        await asyncio.shield(_commit(job, pending))
+        await asyncio.shield(_commit(job, []))
         raise
     except _Stopped as stop:
         job.status, job.error = ImportStatus.FAILED, str(stop)
@@ -246,9 +244,38 @@ async def _run(job: ImportJob, chosen: Importer, viewer: Viewer, rows: list[Row]
         job.error = f"an unexpected error stopped the import after {job.done_rows} of {job.total_rows} rows"
     job.finished_at = clock.now()
     try:
-        await _commit(job, pending)
+        await _commit(job, [])
     except Exception:  # noqa: BLE001 - the heartbeat stops; the job reads as interrupted later
         log.exception("Could not record the end of import job %s", job.id)
+
+
+async def _import_chunk(job: ImportJob, chosen: Importer, run: Run, rows: list[Row]) -> None:
+    """One transaction for the rows and the progress they make (one commit, not one per row:
+    SQLite syncs the disk at every commit); each row in a savepoint of its own, so a refused row
+    leaves nothing, not even the events it emitted. The job's counts move only once it commits."""
+    before = {name: getattr(job, name) for name in COUNTS}
+    failures: list[ImportFailure] = []
+    try:
+        async with unit_of_work() as uow:
+            for row in rows:
+                mark = len(uow.events)
+                outcome, problem = await _import_one(chosen, run, row)
+                if outcome == IMPORTED:
+                    job.imported += 1
+                elif outcome == UPDATED:
+                    job.updated += 1
+                else:
+                    del uow.events[mark:]
+                    job.failed += 1
+                    if job.failed <= MAX_STORED_FAILURES:
+                        name, reason = problem
+                        failures.append(ImportFailure(job_id=job.id, row=row.number, field=(name or None) and name[:64], reason=reason[:1000]))
+                job.done_rows += 1
+            await _commit(job, failures)
+    except BaseException:
+        for name, value in before.items():
+            setattr(job, name, value)
+        raise
 
 
 class _Stopped(Exception):
@@ -257,7 +284,7 @@ class _Stopped(Exception):
 
 async def _import_one(chosen: Importer, run: Run, row: Row) -> tuple[str | None, tuple[str | None, str]]:
     try:
-        async with unit_of_work():
+        async with in_transaction():  # a savepoint in the chunk's transaction
             outcome = await chosen.import_row(run, row)
         return outcome, (None, "")
     except DomainError as error:
