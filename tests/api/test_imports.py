@@ -20,7 +20,7 @@ from models.work_item import WorkItem
 from server.domain import clock
 from server.domain.imports import jobs
 from tests.api.test_compose_uploads import upload
-from tests.support.client import HttpClient
+from tests.support.client import HttpClient, ws_session
 
 JOB = """id kind status testMode filename totalRows doneRows imported updated failed error createdAt startedAt finishedAt
          failures(first: 100) { row field reason }"""
@@ -226,3 +226,34 @@ async def test_a_job_left_running_by_a_stopped_process_reads_as_failed(signed_in
     assert (await jane.data(STATUS, {"id": str(alive.id)}))["importJob"]["status"] == "RUNNING"
     assert await jobs.fail_abandoned() == 0  # at start-up: nothing else to mark; the live one is kept
     assert (await ImportJob.get(id=alive.id)).status is ImportStatus.RUNNING
+
+
+PROGRESS = "subscription($id: ID!) { importJobProgress(id: $id) { snapshot cursor job { status totalRows doneRows imported failed } } }"
+
+
+async def test_progress_is_pushed_to_its_creator_until_the_job_ends(signed_in, client: HttpClient):
+    jane = await signed_in("jane@example.com")
+    karina = await signed_in("karina@example.com")
+    user = await User.get(email="jane@example.com")
+    # someone else's job: like a missing one
+    job = await ImportJob.create(kind="contacts", created_by_id=user.id, total_rows=250, process_id="2" * 32, created_at=clock.now())
+    async with ws_session(client.base_url, karina.token) as other:
+        refused = await other.next_for(await other.subscribe(PROGRESS, {"id": str(job.id)}))
+        assert refused["type"] == "next" and refused["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND", refused
+    await job.delete()
+
+    rows = [[f"live{n}@imports.example", f"Live {n}"] for n in range(249)] + [["broken"]]
+    body = await send(jane, workbook(rows))
+    job_id = body["data"]["importContacts"]["id"]
+    async with ws_session(client.base_url, jane.token) as ws:
+        op = await ws.subscribe(PROGRESS, {"id": job_id})
+        seen = [(await ws.next_for(op))["payload"]["data"]["importJobProgress"]]
+        assert seen[0]["snapshot"] and seen[0]["job"]["totalRows"] == 250
+        while seen[-1]["job"]["status"] not in ("DONE", "FAILED"):
+            message = await ws.next_for(op)
+            assert message["type"] == "next", message
+            seen.append(message["payload"]["data"]["importJobProgress"])
+    done = [s["job"]["doneRows"] for s in seen]
+    assert done == sorted(done) and done[-1] == 250 and not any(s["snapshot"] for s in seen[1:])
+    assert seen[-1]["job"] == {"status": "DONE", "totalRows": 250, "doneRows": 250, "imported": 249, "failed": 1}
+    await jobs.finished(int(job_id))

@@ -81,8 +81,9 @@ async def _check(values: Mapping[str, Any], contact_id: int | None) -> dict[str,
     return clean
 
 
-async def _set_tags(contact: Contact, names: list[str]) -> None:
-    await contact.tags.clear()
+async def _set_tags(contact: Contact, names: list[str], *, new: bool = False) -> None:
+    if not new:
+        await contact.tags.clear()
     if not names:
         return
     existing = {t.name: t for t in await Tag.filter(name__in=names)}
@@ -92,7 +93,9 @@ async def _set_tags(contact: Contact, names: list[str]) -> None:
     await contact.tags.add(*existing.values())
 
 
-async def create(viewer: Viewer, values: Mapping[str, Any], *, test_mode: bool = False) -> Contact:
+async def create(viewer: Viewer, values: Mapping[str, Any], *, test_mode: bool = False, reload: bool = True) -> Contact:
+    """The new contact, with its company and tags loaded (reload=False: as written, without them;
+    an import makes thousands and reads none back)."""
     require_writer(viewer)
     if "email" not in values:
         values = {**values, "email": None}
@@ -100,12 +103,14 @@ async def create(viewer: Viewer, values: Mapping[str, Any], *, test_mode: bool =
     tags = clean.pop("tags", [])
     async with unit_of_work():
         contact = await Contact.create(test_mode=test_mode, **clean)
-        await _set_tags(contact, tags)
+        await _set_tags(contact, tags, new=True)
         await audit.record(viewer, "contact.created", contact, changes=audit.created(_snapshot(contact, tags)))
+    if not reload:
+        return contact
     return await Contact.get(id=contact.id).prefetch_related("company", "tags")
 
 
-async def update(viewer: Viewer, contact_id: int, values: Mapping[str, Any]) -> Contact:
+async def update(viewer: Viewer, contact_id: int, values: Mapping[str, Any], *, reload: bool = True) -> Contact:
     require_writer(viewer)
     clean = await _check(values, contact_id)
     async with unit_of_work():
@@ -122,6 +127,8 @@ async def update(viewer: Viewer, contact_id: int, values: Mapping[str, Any]) -> 
             await _set_tags(contact, tags)
         after = _snapshot(contact, tags if tags is not None else old_tags)
         await audit.record(viewer, "contact.updated", contact, changes=audit.diff(before, after))
+    if not reload:
+        return contact
     return await Contact.get(id=contact.id).prefetch_related("company", "tags")
 
 

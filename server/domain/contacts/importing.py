@@ -116,12 +116,12 @@ class ContactImporter:
         existing = await Contact.filter(email=email).only("id", "test_mode").first()
         try:
             if existing is None:
-                await changes.create(run.viewer, {**values, "email": email}, test_mode=run.job.test_mode)
+                await changes.create(run.viewer, {**values, "email": email}, test_mode=run.job.test_mode, reload=False)
                 return IMPORTED
             if existing.test_mode != run.job.test_mode:
                 mode = "test-mode" if existing.test_mode else "live"
                 raise _refuse("email", f"{email} is a {mode} contact's; an import in {'test' if run.job.test_mode else 'live'} mode does not change it")
-            await changes.update(run.viewer, existing.id, values)
+            await changes.update(run.viewer, existing.id, values, reload=False)
             return UPDATED
         except ValidationError as error:
             raise _renamed(error) from None

@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
+import uuid
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -54,11 +55,12 @@ from server.domain.imports import sheets
 from server.domain.imports.sheets import Column, Row
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
-from server.subscriptions.process import PROCESS_ID
 
 log = logging.getLogger(__name__)
 
-# kind → the module whose IMPORTER imports it (imported when first used)
+PROCESS_ID = uuid.uuid4().hex  # this process among those running jobs (a job's process_id)
+# kind → the module whose IMPORTER imports it, imported when first chosen (as broadcaster picks a
+# backend): the importers build on this module, so it cannot import them
 KINDS = {
     "contacts": "server.domain.contacts.importing",
 }
