@@ -67,6 +67,7 @@ KINDS = {
 CHUNK = 100  # rows between two progress commits
 CHUNK_ATTEMPTS = 3  # a chunk PostgreSQL rolled back to break a deadlock is tried again
 MAX_STORED_FAILURES = 1000
+MAX_FAILURES_PAGE = 1000
 STALE_AFTER = timedelta(minutes=5)  # a RUNNING job whose heartbeat is older was left by a dead process
 IMPORTED, UPDATED = "IMPORTED", "UPDATED"
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -163,8 +164,8 @@ async def get(viewer: Viewer, job_id: int) -> ImportJob:
 
 
 async def failures(job: ImportJob, *, first: int = 100, after_row: int | None = None) -> list[ImportFailure]:
-    if not 1 <= first <= MAX_STORED_FAILURES:
-        raise ValidationError.single("first", f"first must be between 1 and {MAX_STORED_FAILURES}, got {first}")
+    if not 1 <= first <= MAX_FAILURES_PAGE:
+        raise ValidationError.single("first", f"first must be between 1 and {MAX_FAILURES_PAGE}, got {first}")
     query = ImportFailure.filter(job_id=job.id)
     if after_row is not None:
         query = query.filter(row__gt=after_row)
