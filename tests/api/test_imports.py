@@ -198,6 +198,14 @@ async def test_only_contact_writers_import_and_a_job_is_its_creators(signed_in, 
     assert (await bob.error(STATUS, {"id": job["id"]}))["extensions"]["code"] == "NOT_FOUND"
     assert (await admin.data(STATUS, {"id": job["id"]}))["importJob"]["imported"] == 1
 
+    # three of one's imports running at once are the most
+    user = await User.get(email="jane@example.com")
+    for _ in range(jobs.MAX_ACTIVE_PER_CREATOR):
+        await ImportJob.create(kind="contacts", status=ImportStatus.RUNNING, created_by_id=user.id, process_id="3" * 32,
+                               created_at=clock.now(), heartbeat_at=clock.now())
+    assert (await send(jane, content))["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+    assert (await imported(karina, workbook([["other@imports.example"]])))["imported"] == 1  # one's own, not everyone's
+
 
 async def test_a_test_mode_import_makes_test_mode_contacts_only(signed_in):
     jane = await signed_in("jane@example.com")

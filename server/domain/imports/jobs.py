@@ -9,7 +9,8 @@ background of the server process, with its progress committed and pushed as it g
 A kind of import is an `Importer` (its columns, who may use it, what one row does), found by
 name in KINDS. `start` checks the viewer may import, reads the sheet (off the event loop; a file
 that is not .xlsx, lacks a required column or has too many rows is a VALIDATION error on `file`
-and no job is made), and returns the QUEUED job at once with `total_rows` known.
+and no job is made), and returns the QUEUED job at once with `total_rows` known. One creator has at most
+MAX_ACTIVE_PER_CREATOR jobs queued or running at once (LIMIT_EXCEEDED past that).
 
 Rows are imported CHUNK at a time (an importer may set its own `chunk`), each chunk in one unit
 of work that also commits the job's counts, the chunk's failures and an `ImportJobProgressed`
@@ -49,7 +50,7 @@ from models.enums import ImportStatus
 from models.imports import ImportFailure, ImportJob
 from server.domain import clock
 from server.domain import viewer as viewers
-from server.domain.errors import Conflict, DomainError, NotFound, ValidationError
+from server.domain.errors import Conflict, DomainError, LimitExceeded, NotFound, ValidationError
 from server.domain.events import ImportJobProgressed
 from server.domain.imports import sheets
 from server.domain.imports.sheets import Column, Row
@@ -68,6 +69,7 @@ CHUNK = 100  # rows between two progress commits
 CHUNK_ATTEMPTS = 3  # a chunk PostgreSQL rolled back to break a deadlock is tried again
 MAX_STORED_FAILURES = 1000
 MAX_FAILURES_PAGE = 1000
+MAX_ACTIVE_PER_CREATOR = 3  # jobs one employee or API key may have queued or running at once
 STALE_AFTER = timedelta(minutes=5)  # a RUNNING job whose heartbeat is older was left by a dead process
 IMPORTED, UPDATED = "IMPORTED", "UPDATED"
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
@@ -127,6 +129,9 @@ async def start(
 ) -> ImportJob:
     chosen = importer(kind)
     chosen.authorize(viewer)
+    fresh = Q(heartbeat_at__gte=clock.now() - STALE_AFTER) | Q(heartbeat_at__isnull=True, created_at__gte=clock.now() - STALE_AFTER)
+    if await visible_own(viewer).filter(fresh, status__in=ACTIVE).count() >= MAX_ACTIVE_PER_CREATOR:
+        raise LimitExceeded(f"{MAX_ACTIVE_PER_CREATOR} of your imports are still running; start another when one has finished.")
     rows = await asyncio.to_thread(sheets.read, content, chosen.columns)
     if not rows:
         raise ValidationError.single("file", "the sheet has no rows below its header row")
@@ -142,15 +147,18 @@ async def start(
     return job
 
 
-def visible(viewer: Viewer):
-    """The jobs `viewer` may follow: their own; admins every one."""
-    if viewer.is_admin:
-        return ImportJob.all()
+def visible_own(viewer: Viewer):
+    """The jobs `viewer` started."""
     if viewer.is_user:
         return ImportJob.filter(created_by_id=viewer.id)
     if viewer.is_api_key:
         return ImportJob.filter(api_key_id=viewer.id)
     return ImportJob.filter(id=-1)
+
+
+def visible(viewer: Viewer):
+    """The jobs `viewer` may follow: their own; admins every one."""
+    return ImportJob.all() if viewer.is_admin else visible_own(viewer)
 
 
 async def get(viewer: Viewer, job_id: int) -> ImportJob:
