@@ -20,7 +20,7 @@ another change won meanwhile) rolls back whole, events included, and is recorded
 its row number, field and reason, and the next row goes on. At most MAX_STORED_FAILURES failures are
 kept per job; `failed` counts them all. The job's viewer is read again before every chunk: one
 whose access was withdrawn stops the job (FAILED), as would any unexpected error (logged; the
-rows before it stay imported).
+chunks committed before it stay imported, the chunk it broke rolls back).
 
 A process that stops while a job runs: on shutdown its running jobs are cancelled and marked
 FAILED ("the server stopped"); a process that died without that leaves a RUNNING job whose
