@@ -21,5 +21,6 @@ MODEL_MODULES = [
     "models.session",
     "models.portal",
     "models.finding",
+    "models.imports",
 ]
 MIGRATIONS_MODULE = "models.migrations"

@@ -180,3 +180,10 @@ class NotificationKind(str, Enum):
     PEER_REVIEW_FAILED = "PEER_REVIEW_FAILED"
     CASE_NEEDS_ATTENTION = "CASE_NEEDS_ATTENTION"
     MENTION = "MENTION"
+
+
+class ImportStatus(str, Enum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"

@@ -27,7 +27,9 @@ from tortoise import Tortoise
 
 from server import db, graphiql
 from server.domain import auth
+from server.domain.imports.jobs import running_imports
 from server.domain.tokens import TokenSigner
+from server.http.imports import routes as import_routes
 from server.http.limits import RequestLimits
 from server.http.view import GraphQLHTTPView
 from server.resolvers.context import Context, parse_bearer
@@ -129,6 +131,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
                     # entered last, so it stops first: before the bus and the database go down
                     await stack.enter_async_context(running_scheduler(settings.scheduler_interval, settings.event_retention_days))
             # also under the test harness (which connects the database and the bus itself)
+            await stack.enter_async_context(running_imports())  # its jobs stop (FAILED) before the bus and the database go
             await stack.enter_async_context(running_presence(settings.presence_heartbeat, settings.presence_timeout))
             # what start-up built (the schema, its caches, the models) lives as long as the
             # process: out of the collector's generations, so collections stay short however many
@@ -141,6 +144,7 @@ def create_app(settings: Settings | None = None, *, manage_resources: bool = Tru
         Route("/", lambda request: RedirectResponse("/graphql")),
         Route("/healthz", health),
         Route("/graphql", graphql),  # every method: the view answers 405 with a JSON body
+        *import_routes(),
     ]
     request_limits = Middleware(
         RequestLimits,

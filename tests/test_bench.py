@@ -55,3 +55,13 @@ def test_fanout_prints_both_systems_and_their_ratios():
     assert int(rows["raw"][6]) == 0, result.stdout
     assert any(line.startswith("memory per idle subscribed connection, switchboard:") for line in lines), result.stdout
     assert any(line.startswith("ratio switchboard/raw at 4 events/s: deliveries/s ") for line in lines), result.stdout
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="one short run on the embedded defaults is enough")
+def test_imports_bench_reports_exactly_the_bad_rows():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run([sys.executable, "bench/imports.py", "--rows", "120", "--bad", "6"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "120 rows, 6 bad" in result.stdout and "6 failed" in result.stdout, result.stdout
+    assert "reported by row number: yes" in result.stdout, result.stdout

@@ -301,6 +301,28 @@ class TeamMembershipChanged(DomainEvent, frozen=True, kw_only=True, tag="team.me
         return [team_members_channel(self.team_id)]
 
 
+def import_job_channel(job_id: int) -> str:
+    return f"import_job:{job_id}"
+
+
+class ImportJobProgressed(DomainEvent, frozen=True, kw_only=True, tag="import_job.progressed"):
+    """An import job started, got further through its rows, or finished (server/domain/imports)."""
+
+    job_id: int
+    kind: str
+    status: str
+    total_rows: int
+    done_rows: int
+    imported: int
+    updated: int
+    failed: int
+    created_by_id: int | None = None
+    api_key_id: int | None = None
+
+    def channels(self) -> list[str]:
+        return [import_job_channel(self.job_id)]
+
+
 def _tagged(cls: type[DomainEvent]) -> list[type[DomainEvent]]:
     found = []
     for sub in cls.__subclasses__():

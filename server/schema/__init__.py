@@ -26,6 +26,7 @@ from server.schema.outbox_root import OutboxMutation, OutboxQuery
 from server.schema.portal_root import PortalMutation, PortalQuery
 from server.schema.unhandled_mail_root import UnhandledMailMutation, UnhandledMailQuery
 from server.schema.contacts import ContactMutation, ContactQuery
+from server.schema.imports import ImportMutation, ImportQuery
 from server.schema.compose_root import ComposeMutation, ComposeQuery
 from server.schema.directory import DirectoryQuery
 from server.schema.lifecycle_root import LifecycleMutation, LifecycleQuery
@@ -116,12 +117,12 @@ class CoreMutation:
 Query = merge_types(
     "Query",
     (CoreQuery, DirectoryQuery, LifecycleQuery, ListQuery, AdminQuery, ApiKeyQuery, TeamBarQuery, OutboxQuery, UnhandledMailQuery, MailAdminQuery, ComposeQuery,
-     AuditQuery, ReportQuery, OrgAdminQuery, PortalQuery, SearchQuery, ContactQuery),
+     AuditQuery, ReportQuery, OrgAdminQuery, PortalQuery, SearchQuery, ContactQuery, ImportQuery),
 )
 Mutation = merge_types(
     "Mutation",
     (CoreMutation, LifecycleMutation, AdminMutation, WorkItemMoveMutation, ApiKeyMutation, LinkMutation, ItemViewerMutation, OutboxMutation,
-     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, OrgAdminMutation, PortalMutation, SearchMutation, ContactMutation),
+     UnhandledMailMutation, MailAdminMutation, ComposeMutation, CaseTypeMutation, OrgAdminMutation, PortalMutation, SearchMutation, ContactMutation, ImportMutation),
 )
 
 

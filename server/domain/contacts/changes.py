@@ -24,6 +24,14 @@ EDITABLE = ("email", "name", "company_id", "language", "timezone", "office", "ph
 MAX_TAGS = 50  # tags one contact may carry (each at most TEXT_MAXIMA["tags"] characters)
 
 
+EMAIL_RULE = "email is required and must be an email address"
+
+
+def normal_email(value: Any) -> str | None:
+    """A contact's email as it is stored (lower-cased addr-spec), or None when `value` is not one."""
+    return addresses.normalise(value) if isinstance(value, str) else None
+
+
 def require_writer(viewer: Viewer) -> None:
     if viewer.is_contact:
         raise Forbidden("Portal contacts do not manage contacts.")
@@ -45,9 +53,9 @@ async def _check(values: Mapping[str, Any], contact_id: int | None) -> dict[str,
     problems: list[FieldProblem] = []
     clean = dict(values)
     if "email" in values:
-        email = addresses.normalise(values["email"]) if isinstance(values["email"], str) else None
+        email = normal_email(values["email"])
         if email is None:
-            problems.append(FieldProblem("email", "email is required and must be an email address"))
+            problems.append(FieldProblem("email", EMAIL_RULE))
         else:
             clean["email"] = email
             taken = Contact.filter(email=email)
@@ -71,8 +79,9 @@ async def _check(values: Mapping[str, Any], contact_id: int | None) -> dict[str,
     return clean
 
 
-async def _set_tags(contact: Contact, names: list[str]) -> None:
-    await contact.tags.clear()
+async def _set_tags(contact: Contact, names: list[str], *, new: bool = False) -> None:
+    if not new:
+        await contact.tags.clear()
     if not names:
         return
     existing = {t.name: t for t in await Tag.filter(name__in=names)}
@@ -82,7 +91,9 @@ async def _set_tags(contact: Contact, names: list[str]) -> None:
     await contact.tags.add(*existing.values())
 
 
-async def create(viewer: Viewer, values: Mapping[str, Any], *, test_mode: bool = False) -> Contact:
+async def create(viewer: Viewer, values: Mapping[str, Any], *, test_mode: bool = False, reload: bool = True) -> Contact:
+    """The new contact, with its company and tags loaded (reload=False: as written, without them;
+    an import makes thousands and reads none back)."""
     require_writer(viewer)
     if "email" not in values:
         values = {**values, "email": None}
@@ -90,12 +101,14 @@ async def create(viewer: Viewer, values: Mapping[str, Any], *, test_mode: bool =
     tags = clean.pop("tags", [])
     async with unit_of_work():
         contact = await Contact.create(test_mode=test_mode, **clean)
-        await _set_tags(contact, tags)
+        await _set_tags(contact, tags, new=True)
         await audit.record(viewer, "contact.created", contact, changes=audit.created(_snapshot(contact, tags)))
+    if not reload:
+        return contact
     return await Contact.get(id=contact.id).prefetch_related("company", "tags")
 
 
-async def update(viewer: Viewer, contact_id: int, values: Mapping[str, Any]) -> Contact:
+async def update(viewer: Viewer, contact_id: int, values: Mapping[str, Any], *, reload: bool = True) -> Contact:
     require_writer(viewer)
     clean = await _check(values, contact_id)
     async with unit_of_work():
@@ -112,6 +125,8 @@ async def update(viewer: Viewer, contact_id: int, values: Mapping[str, Any]) -> 
             await _set_tags(contact, tags)
         after = _snapshot(contact, tags if tags is not None else old_tags)
         await audit.record(viewer, "contact.updated", contact, changes=audit.diff(before, after))
+    if not reload:
+        return contact
     return await Contact.get(id=contact.id).prefetch_related("company", "tags")
 
 

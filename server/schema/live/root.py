@@ -9,6 +9,7 @@ from typing import AsyncGenerator, Optional
 import strawberry
 
 from server.resolvers.inputs import to_id
+from server.schema.live import imports as imports_live
 from server.schema.live import personal, serve, team
 from server.schema.live import team_bar as team_bar_live
 from server.schema.live import work_item as work_item_live
@@ -49,6 +50,13 @@ class Subscription:
     )
     def team_bar(self, info: strawberry.Info, team_id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[team_bar_live.TeamBarUpdate, None]:
         return serve(info, team_bar_live.source, {"team_id": to_id(team_id, "teamId")}, after)
+
+    @strawberry.subscription(
+        description="An import job of mine (admins: any): as it stands (snapshot), then after each step — started, each 100 rows, "
+        "DONE or FAILED (then nothing more comes). " + AFTER
+    )
+    def import_job_progress(self, info: strawberry.Info, id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[imports_live.ImportJobUpdate, None]:
+        return serve(info, imports_live.source, {"job_id": to_id(id, "id")}, after)
 
     @strawberry.subscription(
         description="Portal contacts: your ticket (SNAPSHOT), then its public changes (status, title, description, category, "

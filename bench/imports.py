@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""A contacts import of a 5,000-row sheet with 50 bad rows, in-process, against the same contacts
+made one by one through the contact rules without a job (the baseline).
+
+    .venv/bin/python bench/imports.py                                   # embedded SQLite, in a temp dir
+    .venv/bin/python bench/imports.py --postgres postgres://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python bench/imports.py --rows 300 --bad 10               # a short run
+
+With --postgres the bench makes a database of its own on that server and drops it at the end.
+The sheet is built with openpyxl (a third of the rows name a company, one in ten updates a
+contact made by an earlier row, the bad rows are spread evenly: no email, an invalid email, an
+unknown company). It checks that the job ends DONE having reported exactly the bad rows by
+their row numbers, and prints: the upload's size, the time to read the sheet, the job's time from
+start to DONE (rows/s, ms per row), and the baseline — `contacts.create` for the same number of
+new contacts, each in its own transaction, as createContact does — with the ratio job / baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from workload import ROOT, prepare_database
+
+
+def sheet(rows: int, bad: int) -> tuple[bytes, set[int]]:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    page = book.create_sheet("Contacts")
+    page.append(["Email", "Name", "Company", "Language", "Time zone", "Office", "Phone", "Tags"])
+    step = rows // bad if bad else rows + 1
+    expected: set[int] = set()
+    for n in range(rows):
+        number = n + 2
+        if bad and n % step == step // 2 and len(expected) < bad:
+            expected.add(number)
+            kind = len(expected) % 3
+            if kind == 0:
+                page.append([None, f"Nobody {n}"])
+            elif kind == 1:
+                page.append([f"broken {n} at example", f"Broken {n}"])
+            else:
+                page.append([f"lost{n}@bench.example", f"Lost {n}", "No Such Company"])
+            continue
+        email = f"person{n - 1 if n % 10 == 9 else n}@bench.example"  # one in ten updates the row before
+        page.append([email, f"Person {n}", "Acme Corp" if n % 3 == 0 else None, "pl", "Europe/Warsaw", "Kraków", f"+48 12 {n:06d}", "bench; vip"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), expected
+
+
+async def measure(env: dict[str, str], rows: int, bad: int) -> None:
+    os.environ.update({k: env[k] for k in ("SWITCHBOARD_VAR_DIR", "DATABASE_URL")})
+    sys.path.insert(0, str(ROOT))
+    from models.org import User
+    from server import db
+    from server.domain import contacts
+    from server.domain.contacts.importing import COLUMNS
+    from server.domain.imports import jobs, sheets
+    from server.domain.viewer import user_viewer
+    from server.settings import load_settings
+
+    settings = load_settings()
+    async with db.connected(settings):
+        viewer = await user_viewer(await User.get(email="jane@example.com"))
+        content, expected = sheet(rows, bad)
+        started = time.perf_counter()
+        parsed = sheets.read(content, COLUMNS)
+        read_s = time.perf_counter() - started
+        assert len(parsed) == rows
+
+        started = time.perf_counter()
+        job = await jobs.start(viewer, "contacts", content, filename="bench.xlsx")
+        job = await jobs.finished(job.id, timeout=3600)
+        job_s = time.perf_counter() - started
+        stored = await jobs.failures(job, first=1000)
+        reported = {f.row for f in stored}
+        assert job.status.value == "DONE", (job.status, job.error)
+        assert job.failed == len(expected) and reported == expected, (job.failed, sorted(reported ^ expected)[:10])
+        assert job.done_rows == rows and job.imported + job.updated + job.failed == rows
+
+        made = job.imported
+        started = time.perf_counter()
+        for n in range(made):
+            await contacts.create(viewer, {"email": f"baseline{n}@bench.example", "name": f"Baseline {n}", "language": "pl",
+                                           "timezone": "Europe/Warsaw", "office": "Kraków", "phone": f"+48 13 {n:06d}", "tags": ["bench", "vip"]})
+        base_s = time.perf_counter() - started
+
+    print(f"sheet: {rows} rows, {bad} bad, {len(content) / 1024:.0f} KiB")
+    print(f"{'step':44} {'seconds':>8} {'rows/s':>8} {'ms/row':>7} {'vs baseline':>12}")
+    print(f"{'read the sheet (openpyxl, read-only)':44} {read_s:8.2f} {rows / read_s:8.0f} {read_s * 1000 / rows:7.2f}")
+    print(f"{'import job, upload to DONE':44} {job_s:8.2f} {rows / job_s:8.0f} {job_s * 1000 / rows:7.2f} {job_s / base_s * made / rows:11.2f}x")
+    print(f"{'baseline: contacts.create one by one':44} {base_s:8.2f} {made / base_s:8.0f} {base_s * 1000 / made:7.2f} {1:11.2f}x")
+    print(f"job: {job.imported} imported, {job.updated} updated, {job.failed} failed — the {len(expected)} bad rows reported by row number: "
+          f"{'yes' if reported == expected else 'NO'} (first: {sorted(reported)[:5]})")
+    print("(vs baseline: the job's time per row against the baseline's time per contact)")
+
+
+async def _database(admin_url: str, drop: str | None = None) -> str:
+    import asyncpg
+
+    admin = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
+    try:
+        if drop:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
+            return drop
+        name = f"bench_imports_{secrets.token_hex(4)}"
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        return name
+    finally:
+        await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A contacts import of a large sheet with bad rows")
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--bad", type=int, default=50)
+    parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to make the bench's database on")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
+    database = None
+    try:
+        if args.postgres:
+            database = asyncio.run(_database(args.postgres))
+            base = args.postgres.rsplit("/", 1)[0]
+            os.environ["DATABASE_URL"] = f"{base}/{database}"
+        env = prepare_database(workdir, 0)
+        print(f"database: {env['DATABASE_URL'].split('://')[0]}, in-process")
+        asyncio.run(measure(env, args.rows, args.bad))
+    finally:
+        if database:
+            asyncio.run(_database(args.postgres, drop=database))
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
