@@ -4,7 +4,7 @@ created, changed, resolved and closed, test mode, left for a person — and cust
 contain a text.
 
 `lists.check_criteria` and `lists.apply_criteria` call `check` and `apply` with the caller's
-`lists.Criteria`; the list has already narrowed its query to the viewer's own items, so a
+`criteria.Criteria`; the list has already narrowed its query to the viewer's own items, so a
 condition here only ever narrows it further (an id of something the viewer cannot see finds
 nothing). Every condition is part of the list's one statement.
 """
@@ -12,7 +12,7 @@ nothing). Every condition is part of the list's one statement.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pypika_tortoise.enums import Dialects
 from pypika_tortoise.terms import Term, ValueWrapper
@@ -22,12 +22,9 @@ from tortoise.queryset import QuerySet
 
 from models.work_item import WorkItem
 from server.domain import limits
+from server.domain.criteria import MAX_CUSTOM_DATA_KEY, Criteria
 from server.domain.errors import ValidationError
 
-if TYPE_CHECKING:
-    from server.domain.lists import Criteria
-
-MAX_CUSTOM_DATA_KEY = 100  # as lists' equality conditions
 
 # column → the Criteria field whose values it must be one of
 _ONE_OF = (
