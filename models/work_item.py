@@ -1,9 +1,12 @@
 """Work items — tickets, cases and actions in one table — and their references and links (SPEC §2, §3)."""
 
+from typing import Any, Iterable
+
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
+from models import search_text
 from models.enums import ActionKind, Priority, ResolutionMethod, ReviewOutcome, ReviewStage, Status, WaitType, WorkItemType
 
 
@@ -69,6 +72,10 @@ class WorkItem(Model):
     closed_at = fields.DatetimeField(null=True)
 
     custom_data = fields.JSONField(default=dict)
+    # the words quick find matches (models/search_text.py), full-text indexed on both databases
+    # (migration 0018); written with the title and the custom data: by `save`, and by
+    # item_store.save_changes when it changes either
+    search_text = fields.TextField(default="", db_default="")
     has_new_info = fields.BooleanField(default=False)
     needs_attention = fields.BooleanField(default=False)  # a case with a problem
     problem = fields.TextField(null=True)  # why it needs attention
@@ -134,6 +141,14 @@ class WorkItem(Model):
             Index(fields=("primary_contact_id",), name="work_item_primary_contact"),
             Index(fields=("created_at",), name="work_item_created_at"),
         )
+
+    async def save(self, *args: Any, update_fields: Iterable[str] | None = None, **kwargs: Any) -> None:
+        self.search_text = search_text.document(self.title, self.custom_data)
+        if update_fields is not None:
+            update_fields = list(update_fields)
+            if "title" in update_fields or "custom_data" in update_fields:
+                update_fields.append("search_text")
+        await super().save(*args, update_fields=update_fields, **kwargs)
 
 
 class WorkItemLink(Model):

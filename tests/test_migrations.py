@@ -20,5 +20,5 @@ async def test_migrations_upgrade_a_database_that_holds_data(backend, tmp_path):
     """Every migration after the first applies to tables that already have rows (a NOT NULL
     column needs a database default for that), and keeps what the rows held."""
     row = await run_in_fresh_database(backend, tmp_path, "tests.support.upgrade_probe")
-    assert row == {"ref": "T-1", "checklist": [], "human_only": False, "wait_until_kept": True,
+    assert row == {"found_by_its_words": ["T-1"], "ref": "T-1", "checklist": [], "human_only": False, "wait_until_kept": True,
                    "due_missed_at": None, "pending": []}

@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise import Tortoise
 
+from models import search_text
 from models.enums import WorkItemType
 from models.work_item import WorkItem
 from server.domain import clock
@@ -44,6 +45,9 @@ def check_version(item: WorkItem, expected_version: int | None) -> None:
 async def save_changes(item: WorkItem, changes: dict[str, Any]) -> None:
     """Write `changes` and bump the version, only if nobody else has bumped it meanwhile."""
     now = clock.now()
+    if "title" in changes or "custom_data" in changes:
+        changes = {**changes, "search_text": search_text.document(
+            changes.get("title", item.title), changes.get("custom_data", item.custom_data))}
     updated = await WorkItem.filter(id=item.id, version=item.version).update(
         **changes, version=item.version + 1, updated_at=now
     )

@@ -103,3 +103,36 @@ async def test_text_longer_than_the_maximum_is_refused(signed_in):
     jane = await signed_in("jane@example.com")
     error = await jane.error(SEARCH, {"text": "x" * 501})
     assert error["extensions"]["code"] == "VALIDATION"
+
+
+UPDATE = "mutation($r: String!, $i: WorkItemFieldsInput!) { updateWorkItem(ref: $r, input: $i) { ref } }"
+
+
+async def test_words_match_their_beginnings_without_case_or_diacritics(signed_in):
+    jane = await signed_in("jane@example.com")
+    polish = await draft(jane, "Brakująca faktura ŻÓŁW")
+    russian = await draft(jane, "Счёт-фактура")
+    assert await found(jane, "brakujaca fakt") == [polish]  # typed without diacritics, the last word begun
+    assert await found(jane, "BRAKUJĄCA żółw") == [polish]
+    assert await found(jane, "счет") == [russian]  # ё as е
+    assert await found(jane, "фактура") == [russian]  # a hyphen separates words
+    assert await found(jane, "rakujaca") == []  # a word's beginning, not any part of it
+
+
+async def test_a_changed_title_and_changed_custom_data_are_found_by_their_new_words(signed_in):
+    jane = await signed_in("jane@example.com")
+    ref = await draft(jane, "Xylophone repair", {"serial": "QZ-1185"})
+    assert await found(jane, "xylophone") == [ref]
+    await jane.data(UPDATE, {"r": ref, "i": {"title": "Marimba repair", "customData": {"serial": "WV-2290"}}})
+    assert await found(jane, "xylophone") == [] and await found(jane, "qz") == []
+    assert await found(jane, "marimba repair") == [ref]
+    assert await found(jane, "wv 2290") == [ref]
+
+
+async def test_what_a_user_types_is_never_query_syntax(signed_in):
+    jane = await signed_in("jane@example.com")
+    ref = await draft(jane, "Quota AND NOT near")
+    for text in ('"quota', "quota*", "quota AND", "NOT quota", "NEAR(quota near)", "quota:*", "quota & !near",
+                 "quota' OR '", "quota)", "-quota", "^quota", "quota \\"):
+        assert await found(jane, text) == [ref], text
+    assert await found(jane, "*") == [] and await found(jane, "'") == [] and await found(jane, '""') == []

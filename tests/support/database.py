@@ -14,8 +14,12 @@ async def list_tables() -> list[str]:
     if conn.capabilities.dialect == "postgres":
         rows = await conn.execute_query_dict("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'")
     else:
+        # not a full-text index (a virtual table) nor its shadow tables: emptying its content
+        # table through the triggers empties it too, and writing a shadow table would corrupt it
         rows = await conn.execute_query_dict(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND NOT EXISTS ("
+            "SELECT 1 FROM sqlite_master AS v WHERE v.type = 'table' AND v.sql LIKE 'CREATE VIRTUAL TABLE%' "
+            "AND (sqlite_master.name = v.name OR sqlite_master.name LIKE v.name || '\\_%' ESCAPE '\\'))"
         )
     return sorted(r["name"] for r in rows if not r["name"].startswith(MIGRATIONS_TABLE_PREFIX))
 

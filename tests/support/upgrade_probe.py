@@ -29,7 +29,12 @@ async def probe(old: migration_probe.OldDatabase) -> dict:
     conn = await old.upgrade()
     rows = await conn.execute_query_dict("SELECT ref, checklist, human_only, wait_until, due_missed_at FROM work_item")
     row = rows[0]
+    if conn.capabilities.dialect == "postgres":
+        found = "SELECT ref FROM work_item WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', 'old:* & tick:*')"
+    else:
+        found = "SELECT ref FROM work_item WHERE id IN (SELECT rowid FROM work_item_fts WHERE work_item_fts MATCH '\"old\"* AND \"tick\"*')"
     return {
+        "found_by_its_words": [r["ref"] for r in await conn.execute_query_dict(found)],
         "ref": row["ref"],
         "checklist": json.loads(row["checklist"]) if isinstance(row["checklist"], str) else row["checklist"],
         "human_only": bool(row["human_only"]),
