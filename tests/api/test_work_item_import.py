@@ -14,8 +14,9 @@ import httpx
 from openpyxl import Workbook, load_workbook
 
 from models.contact import Contact
-from models.enums import Priority, Status, WorkItemType
+from models.enums import ImportStatus, Priority, Status, WorkItemType
 from models.event import EventRecord
+from models.imports import ImportJob
 from models.org import Department, Queue, Team, User
 from models.timeline import TimelineEntry
 from models.work_item import WorkItem
@@ -268,3 +269,13 @@ async def test_progress_is_pushed_every_chunk_until_the_job_is_done(signed_in, c
     job = (await jane.data(STATUS, {"id": job_id}))["importJob"]
     assert job["failures"] == [{"row": 61, "field": "queue", "reason": "Queue: no queue named 'Nope' in a department you may create work in"}]
     assert await WorkItem.filter(title__startswith="Progress ", created_at__gte=started).count() == 59
+
+
+async def test_a_job_stopped_half_way_says_which_rows_not_to_import_again(signed_in):
+    jane = await signed_in("jane@example.com")
+    old = clock.now() - jobs.STALE_AFTER - timedelta(seconds=1)
+    dead = await ImportJob.create(kind="work_items", status=ImportStatus.RUNNING, created_by_id=(await User.get(email="jane@example.com")).id,
+                                  total_rows=100, done_rows=50, process_id="0" * 32, created_at=old, heartbeat_at=old)
+    job = (await jane.data(STATUS, {"id": str(dead.id)}))["importJob"]
+    assert job["status"] == "FAILED" and job["doneRows"] == 50
+    assert "first 50 rows were tried" in job["error"] and "twice" in job["error"]  # no natural key: not "updated, not duplicated"
