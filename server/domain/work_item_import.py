@@ -1,5 +1,6 @@
-"""Creating work items in bulk from an .xlsx sheet (SPEC §8; seed 000, "bulk creation of work
-items" and its appendix of validation errors): one row is one work item, made through the same
+"""Creating work items in bulk from an .xlsx sheet (SPEC §8; seed 000 names the feature and an
+appendix of its validation errors in its table of contents, without their text): one row is one
+work item, made through the same
 actions as the API's createWorkItem → submitWorkItem → assignWorkItem (server/domain/work_items.py,
 server/domain/lifecycle), so every rule, timeline entry and event is the same as by hand. A row
 the rules refuse is reported with its column and reason and leaves nothing (the import job's
@@ -77,8 +78,7 @@ _COLUMN_OF = {
 }
 # the columns an action takes; any other one filled in refuses an ACTION row
 ACTION_COLUMNS = frozenset({"type", "title", "case", "queue", "assignee"})
-DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-                "%d.%m.%Y", "%d.%m.%Y %H:%M", "%d/%m/%Y", "%d/%m/%Y %H:%M")
+DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%Y %H:%M", "%d/%m/%Y", "%d/%m/%Y %H:%M")  # besides ISO 8601
 MAX_DUE_HOURS = 24 * 365
 
 
@@ -127,58 +127,53 @@ def _cell(row: Row, column: str) -> str | None:
     return text(row.get(column))
 
 
-def _type(row: Row) -> WorkItemType:
-    value = _cell(row, "type")
+def _choice(row: Row, column: str, table: dict[str, Any], allowed: str, *, required: bool = False) -> Any:
+    """The value a cell names (in any of the template's languages, ignoring case)."""
+    value = _cell(row, column)
     if value is None:
-        raise _refuse("type", "required: TICKET, CASE or ACTION")
-    found = _TYPE_OF.get(value.casefold())
-    if found is None:
-        raise _refuse("type", f"{value[:80]!r} is not TICKET, CASE or ACTION")
-    return found
-
-
-def _priority(row: Row) -> Priority | None:
-    value = _cell(row, "priority")
-    if value is None:
+        if required:
+            raise _refuse(column, f"required: {allowed}")
         return None
-    found = _PRIORITY_OF.get(value.casefold())
+    found = table.get(value.casefold())
     if found is None:
-        raise _refuse("priority", f"{value[:80]!r} is not LOW, NORMAL, HIGH or URGENT")
+        raise _refuse(column, f"{value[:80]!r} is not {allowed}")
     return found
 
 
-def _due(row: Row) -> datetime | None:
+def _sla_hours(row: Row) -> int | None:
+    """The SLA override that makes the item, submitted now, due when the Due date cell says (to the
+    hour after); a date alone is due by the end of that day."""
     value = row.get("dueDate")
     if value is None:
         return None
-    if isinstance(value, datetime):
-        moment, whole_day = value, value.time() == time()
-    elif isinstance(value, date):
-        moment, whole_day = datetime.combine(value, time()), True
+    written = text(value) or ""
+    if isinstance(value, (datetime, date)):  # a date cell (openpyxl reads a date as midnight)
+        moment = value if isinstance(value, datetime) else datetime.combine(value, time())
+        whole_day = moment.time() == time()
     else:
-        written = text(value) or ""
-        for pattern in DATE_FORMATS:
-            try:
-                moment = datetime.strptime(written, pattern)
-            except ValueError:
-                continue
-            whole_day = "%H" not in pattern
-            break
-        else:
-            raise _refuse("dueDate", f"{written[:80]!r} is not a date: write it as 2027-01-31 or 31.01.2027, with 17:00 after it for a time")
+        moment, whole_day = _parsed(written)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment + timedelta(days=1) if whole_day else moment
-
-
-def _sla_hours(due: datetime) -> int:
-    """The SLA override that makes an item submitted now due at `due` (to the hour after)."""
-    hours = math.ceil((due - clock.now()).total_seconds() / 3600)
+    hours = math.ceil(((moment + timedelta(days=1) if whole_day else moment) - clock.now()).total_seconds() / 3600)
     if hours < 1:
-        raise _refuse("dueDate", f"{due:%Y-%m-%d %H:%M} UTC is past")
+        raise _refuse("dueDate", f"{written[:80]!r} is past")
     if hours > MAX_DUE_HOURS:
-        raise _refuse("dueDate", f"{due:%Y-%m-%d %H:%M} UTC is more than a year away")
+        raise _refuse("dueDate", f"{written[:80]!r} is more than a year away")
     return hours
+
+
+def _parsed(written: str) -> tuple[datetime, bool]:
+    """A date written as text: (the moment, whether it is a date alone)."""
+    try:
+        return datetime.fromisoformat(written), ":" not in written
+    except ValueError:
+        pass
+    for pattern in DATE_FORMATS:
+        try:
+            return datetime.strptime(written, pattern), "%H" not in pattern
+        except ValueError:
+            continue
+    raise _refuse("dueDate", f"{written[:80]!r} is not a date: write it as 2027-01-31 or 31.01.2027, with 17:00 after it for a time")
 
 
 def _custom_data(row: Row) -> dict[str, Any] | None:
@@ -195,6 +190,11 @@ def _custom_data(row: Row) -> dict[str, Any] | None:
 
 
 async def _cached(run: Run, key: str, load) -> Any:
+    """A look-up kept for the job — while the importer's access stays what it was (the job reads
+    the viewer again before every chunk)."""
+    if run.cache.get("viewer") != run.viewer:
+        run.cache.clear()
+        run.cache["viewer"] = run.viewer
     if key not in run.cache:
         run.cache[key] = await load()
     return run.cache[key]
@@ -297,25 +297,23 @@ def _submission_problems(item_type: WorkItemType, fields: dict[str, Any]) -> Non
     """What submit would refuse, said in the sheet's columns, before anything is created."""
     missing = [_COLUMN_OF[name] for name, _field, _label in work_items.REQUIRED_TO_SUBMIT[item_type] if fields.get(name) in (None, "")]
     if missing:
-        headers = ", ".join(_HEADERS[c] for c in missing)
-        message = f"a {item_type.value.lower()} is submitted with {headers}: fill in {headers}"
+        headers = [_HEADERS[c] for c in missing]
+        listed = headers[0] if len(headers) == 1 else ", ".join(headers[:-1]) + " and " + headers[-1]
+        message = f"a {item_type.value.lower()} needs {listed} to be submitted"
         raise ValidationError(message, [FieldProblem(c, message) for c in missing], field=missing[0])
 
 
 def _renamed(error: DomainError, emails: dict[int, str], default: str) -> ValidationError:
-    """The rules' error, naming the sheet's columns (and the contacts by email, not by id)."""
-    problems = getattr(error, "problems", None) or [FieldProblem(error.field or default, error.message)]
-    message = error.message
-    for contact_id, email in emails.items():
-        message = message.replace(f"contact {contact_id} ", f"contact {email} ")
-    renamed = []
-    for p in problems:
-        column = p.field if p.field in _HEADERS else _COLUMN_OF.get(p.field, default)
-        said = p.message
+    """The rules' error, naming the sheet's columns (`default` when it names none of them) and the
+    row's contacts by email, not by id."""
+    def said(message: str) -> str:
         for contact_id, email in emails.items():
-            said = said.replace(f"contact {contact_id} ", f"contact {email} ")
-        renamed.append(FieldProblem(column, said))
-    return ValidationError(message, renamed, field=renamed[0].field)
+            message = message.replace(f"contact {contact_id} ", f"contact {email} ")
+        return message
+
+    problems = getattr(error, "problems", None) or [FieldProblem(error.field or default, error.message)]
+    renamed = [FieldProblem(p.field if p.field in _HEADERS else _COLUMN_OF.get(p.field, default), said(p.message)) for p in problems]
+    return ValidationError(said(error.message), renamed, field=renamed[0].field)
 
 
 class WorkItemImporter:
@@ -335,7 +333,7 @@ class WorkItemImporter:
             raise Forbidden("You have no department to create work items in.")
 
     async def import_row(self, run: Run, row: Row) -> str:
-        item_type = _type(row)
+        item_type = _choice(row, "type", _TYPE_OF, "TICKET, CASE or ACTION", required=True)
         title = _cell(row, "title")
         if title is None:
             raise _refuse("title", "required")
@@ -351,10 +349,10 @@ class WorkItemImporter:
             fields["queue_id"] = queue_id
         if (category_id := await _named(run, row, "category", Category, "is_active")) is not None:
             fields["category_id"] = category_id
-        if (priority := _priority(row)) is not None:
+        if (priority := _choice(row, "priority", _PRIORITY_OF, "LOW, NORMAL, HIGH or URGENT")) is not None:
             fields["priority"] = priority
-        if (due := _due(row)) is not None:
-            fields["sla_hours"] = _sla_hours(due)
+        if (sla_hours := _sla_hours(row)) is not None:
+            fields["sla_hours"] = sla_hours
         emails = await _contacts(run, row, fields)
         assignee_id = await _employee(run, "assignee", written) if (written := _cell(row, "assignee")) else None
         case_type_id = await _named(run, row, "caseType", CaseType, "active")

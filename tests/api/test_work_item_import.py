@@ -8,7 +8,7 @@ create work items import; test mode; progress until the job is DONE."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import httpx
 from openpyxl import Workbook, load_workbook
@@ -74,7 +74,7 @@ async def test_good_rows_become_items_and_each_bad_row_is_reported_and_leaves_no
     # in Team A (so jane's directory shows him) without access to UK Operations
     outsider = await User.create(email="outsider@example.com", name="Otto Outsider")
     await (await Team.get(name="Team A")).members.add(outsider)
-    due = date.today() + timedelta(days=10)
+    due = clock.now().date() + timedelta(days=10)
     rows = [
         ticket("Bulk full ticket", Department="UK Operations", Queue="team a QUEUE", Priority="high", **{
             "Due date": due, "Other contacts": "piotr@client.example; bob@client.example", "Assignee": "lena@example.com",
@@ -104,18 +104,20 @@ async def test_good_rows_become_items_and_each_bad_row_is_reported_and_leaves_no
         22: (ticket("Unseen employee", Assignee="karina@example.com"), "assignee", "among those you may see"),
     }
     rows += [row for row, _, _ in bad.values()]
+    at_five = datetime.combine(due, datetime.min.time(), timezone.utc).replace(hour=17)
+    rows.append(ticket("Bulk dated ticket", **{"Due date": f"{due:%d.%m.%Y} 17:00"}))  # row 23: text, with a time
     before = await WorkItem.all().count()
     created_events = await EventRecord.filter(type="work_item.created").count()
     job = await imported(jane, workbook(rows))
 
     assert job["status"] == "DONE" and job["error"] is None and job["finishedAt"]
-    assert (job["totalRows"], job["doneRows"], job["imported"], job["updated"], job["failed"]) == (21, 21, 3, 0, 18)
+    assert (job["totalRows"], job["doneRows"], job["imported"], job["updated"], job["failed"]) == (22, 22, 4, 0, 18)
     assert {f["row"]: f["field"] for f in job["failures"]} == {n: column for n, (_, column, _) in bad.items()}, job["failures"]
     for failure in job["failures"]:
         assert bad[failure["row"]][2] in failure["reason"], failure
     # nothing of a refused row stays: no item, no event, no timeline entry
-    assert await WorkItem.all().count() == before + 3
-    assert await EventRecord.filter(type="work_item.created").count() == created_events + 3
+    assert await WorkItem.all().count() == before + 4
+    assert await EventRecord.filter(type="work_item.created").count() == created_events + 4
     assert not await WorkItem.filter(title__in=[r["Title"] for r, _, _ in bad.values() if r["Title"] and len(r["Title"]) <= 500]).exists()
     assert not await WorkItem.filter(title__startswith="xxxxxxxx").exists()
     assert await TimelineEntry.filter(work_item__title__in=sorted(good)).count() >= 3
@@ -132,6 +134,8 @@ async def test_good_rows_become_items_and_each_bad_row_is_reported_and_leaves_no
     case = await WorkItem.get(title="Bulk case").prefetch_related("owner", "assignee", "department")
     assert (case.type, case.status, case.assignee.email, case.owner.email) == (WorkItemType.CASE, Status.IN_PROGRESS, "jane@example.com", "lena@example.com")
     assert case.priority is Priority.URGENT and case.department.name == "UK Operations"  # jane's default department
+    dated = await WorkItem.get(title="Bulk dated ticket")
+    assert at_five <= dated.due_at < at_five + timedelta(hours=1)
     plain = await WorkItem.get(title="Bulk plain ticket")
     assert plain.status is Status.TO_DO and plain.assignee_id is None and plain.queue_id == (await Queue.get(name="Team A queue")).id
 
