@@ -1,10 +1,9 @@
 """Creating work items in bulk from an .xlsx sheet (SPEC §8; seed 000 names the feature and an
 appendix of its validation errors in its table of contents, without their text): one row is one
-work item, made through the same
-actions as the API's createWorkItem → submitWorkItem → assignWorkItem (server/domain/work_items.py,
-server/domain/lifecycle), so every rule, timeline entry and event is the same as by hand. A row
-the rules refuse is reported with its column and reason and leaves nothing (the import job's
-savepoint: server/domain/imports/jobs.py).
+work item, made through the same actions as the API's createWorkItem → submitWorkItem →
+assignWorkItem (server/domain/work_items.py, server/domain/lifecycle), so every rule, timeline
+entry and event is the same as by hand. A row the rules refuse is reported with its column and
+reason and leaves nothing (the import job's savepoint: server/domain/imports/jobs.py).
 
 What a row means:
 - Type (TICKET, CASE or ACTION; also in the template's languages) and Title are mandatory.
