@@ -65,3 +65,13 @@ def test_imports_bench_reports_exactly_the_bad_rows():
     assert result.returncode == 0, result.stderr
     assert "120 rows, 6 bad" in result.stdout and "6 failed" in result.stdout, result.stdout
     assert "reported by row number: yes" in result.stdout, result.stdout
+
+
+@pytest.mark.skipif(BACKEND != "sqlite", reason="one short run on the embedded defaults is enough")
+def test_work_item_imports_bench_reports_exactly_the_bad_rows():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    result = subprocess.run([sys.executable, "bench/work_item_imports.py", "--rows", "60", "--bad", "6"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "60 rows, 6 bad" in result.stdout and "54 imported, 6 failed" in result.stdout, result.stdout
+    assert "reported by row number and column: yes" in result.stdout, result.stdout

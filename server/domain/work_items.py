@@ -54,9 +54,11 @@ async def create_draft(
     *,
     case_type_id: int | None = None,
     link_to: str | None = None,
+    test_mode: bool = False,
 ) -> WorkItem:
     """A new ticket or case in DRAFT, optionally already linked to another item (SPEC §3).
-    Actions are only ever started from a case."""
+    Actions are only ever started from a case. A test-mode item (an import in test mode) takes
+    only test-mode contacts."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -83,19 +85,19 @@ async def create_draft(
     problems: list[FieldProblem] = []
     clean_text(changes, problems)
     check_custom_data(changes, problems)
-    company_id = await check_references(changes, department_id, None, problems)
+    company_id = await check_references(changes, department_id, None, problems, test_mode=test_mode)
     if problems:
         raise ValidationError("The work item has invalid fields: " + "; ".join(p.message for p in problems), problems)
 
     async with unit_of_work() as uow:
-        item = await _create(uow, viewer, item_type, department_id, company_id, changes, case_type_id)
+        item = await _create(uow, viewer, item_type, department_id, company_id, changes, case_type_id, test_mode=test_mode)
         if link_to is not None:
             await links.add_link(uow, item, await links.linkable(viewer, link_to, "linkTo"), viewer)
     return item
 
 
 async def _create(uow: UnitOfWork, actor: Viewer | None, item_type: WorkItemType, department_id: int, company_id: int | None,
-                  changes: dict[str, Any], case_type_id: int | None) -> WorkItem:
+                  changes: dict[str, Any], case_type_id: int | None, *, test_mode: bool = False) -> WorkItem:
     """A new DRAFT item from checked fields, its event and its first timeline entry."""
     changes = dict(changes)
     contact_ids = changes.pop("contact_ids", None)
@@ -110,6 +112,7 @@ async def _create(uow: UnitOfWork, actor: Viewer | None, item_type: WorkItemType
         created_by_id=actor.id if actor is not None and actor.kind is ViewerKind.USER else None,
         created_by_api_key_id=actor.id if actor is not None and actor.kind is ViewerKind.API_KEY else None,
         case_type_id=case_type_id,
+        test_mode=test_mode,
         **changes,
     )
     if contact_ids:

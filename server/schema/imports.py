@@ -1,5 +1,5 @@
 """Imports from .xlsx sheets (SPEC §7): the job a sheet becomes, its failed rows, and the root
-fields: importContacts (upload), importJob (status), and the templates at
+fields: importContacts and importWorkItems (uploads), importJob (status), and the templates at
 GET /imports/templates/<kind>.xlsx (server/http/imports.py)."""
 
 from __future__ import annotations
@@ -82,3 +82,15 @@ class ImportMutation:
     )
     async def import_contacts(self, info: strawberry.Info, file: Upload, test_mode: bool = False) -> ImportJob:
         return ImportJob.from_model(await resolvers.start_import(info, "contacts", file, test_mode))
+
+    @strawberry.mutation(
+        description="Create work items from an .xlsx sheet, one submitted item per row (the template: "
+        "GET /imports/templates/work_items.xlsx?language=en|pl|fr|ru). Type (TICKET, CASE, ACTION) and Title are mandatory; "
+        "Department, Queue, Category and Case type by name, contacts, Assignee and Owner by email, Priority, Due date, Custom data "
+        "(a JSON object); an ACTION row is started on the case its Case column names. Each row goes through the same rules as "
+        "createWorkItem, submitWorkItem and assignWorkItem: a refused row is listed with its row number, column and reason and leaves "
+        "nothing, while the rest import. Returns the job at once (VALIDATION on `file` when it is not .xlsx, lacks the Type or Title "
+        "column or has more than 10,000 rows). testMode: the items (and the contacts they take) are test-mode ones."
+    )
+    async def import_work_items(self, info: strawberry.Info, file: Upload, test_mode: bool = False) -> ImportJob:
+        return ImportJob.from_model(await resolvers.start_import(info, "work_items", file, test_mode))

@@ -23,7 +23,9 @@ from models.enums import WorkItemType
 from models.org import Department, Queue, Team
 from models.work_item import WorkItem
 from server.domain import api_keys
+from server.domain.imports import jobs
 from server.schema import build_schema
+from tests.api import test_work_item_import as work_item_import
 from tests.support.client import HttpClient, ws_session
 from tests.support.footprint import footprint
 from tests.support.matrix_world import MISSING, TARGETS, VIEWERS, World
@@ -306,6 +308,48 @@ async def test_creating_work_needs_access_to_the_department(world: World, viewer
             else:  # who may create nowhere is told so, whatever the department
                 assert result == missing and result["errors"][0]["extensions"]["code"] == "FORBIDDEN", (viewer, result)
             assert await footprint() == before
+
+
+# what an import job writes of its own: the job, its failures, its progress events
+_IMPORT_BOOKKEEPING = ("import_job", "import_failure", "event_log", "event_sequence", "event_channel")
+
+
+async def _footprint_of_work() -> dict[str, object]:
+    return {table: n for table, n in (await footprint()).items() if table not in _IMPORT_BOOKKEEPING}
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+async def test_importing_work_needs_access_to_the_department(world: World, viewer: str):
+    """importWorkItems returns an ImportJob, not work-item data (so it is not in COVERED), but
+    each of its rows creates work: the departments a row may name are those createWorkItem
+    accepts, one the viewer may not see answers like one that does not exist, and a viewer who
+    may create nowhere is FORBIDDEN before any job."""
+    client = world.clients[viewer]
+    may_create = {
+        "uk_agent": {"UK Operations"}, "pl_agent": {"PL Operations"}, "public_member": {"PL Operations"},
+        "outside_assignee": {"PL Operations"}, "outside_owner": {"PL Operations"},
+        "requester": set(), "partner_key": {"PL Operations"}, "admin": {"UK Operations", "PL Operations"},
+    }[viewer]
+    names = [d.name for d in await Department.all().order_by("id")]
+    rows = [{"Type": "CASE", "Title": f"probe import {name}", "Department": name} for name in [*names, "No Such Department"]]
+    before = await _footprint_of_work()
+    body = await work_item_import.send(client, work_item_import.workbook(rows))
+    if not may_create:
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (viewer, body)
+        assert await _footprint_of_work() == before
+        return
+    await jobs.finished(int(body["data"]["importWorkItems"]["id"]))
+    job = (await client.data(work_item_import.STATUS, {"id": body["data"]["importWorkItems"]["id"]}))["importJob"]
+    reasons = {f["row"]: f["reason"] for f in job["failures"]}
+    missing = reasons.pop(len(rows) + 1)
+    for row, name in enumerate(names, start=2):
+        created = await WorkItem.filter(title=f"probe import {name}").prefetch_related("department")
+        if name in may_create:
+            assert row not in reasons and [i.department.name for i in created] == [name], (viewer, name, reasons)
+        else:
+            assert reasons[row].replace(name, "No Such Department") == missing and created == [], (viewer, name, reasons)
+    assert (job["imported"], job["failed"]) == (len(may_create), len(rows) - len(may_create))
+    assert (await _footprint_of_work())["work_item"] == before["work_item"] + len(may_create)
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)

@@ -101,6 +101,7 @@ class ContactImporter:
     kind = "contacts"
     title = "Contacts"
     columns = COLUMNS
+    again = "import the file again (rows already imported are updated, not duplicated)"
 
     def authorize(self, viewer: Viewer) -> None:
         changes.require_writer(viewer)

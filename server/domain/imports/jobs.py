@@ -26,9 +26,10 @@ A process that stops while a job runs: on shutdown its running jobs are cancelle
 FAILED ("the server stopped"); a process that died without that leaves a RUNNING job whose
 heartbeat (moved on with every chunk) gets old — any process marks it FAILED at start-up, and
 `get` does when it reads one (STALE_AFTER). Jobs are not resumed: the uploaded file is not kept
-(only its rows, in the memory of the process importing them). The importers are idempotent on
-their natural keys (a contact's email updates that contact), so importing the same file again
-finishes the job.
+(only its rows, in the memory of the process importing them). An importer says in `again` what
+importing the same file again does, and the stopped job's error says it: contacts are found by
+their email (rows already imported update their contacts), so the same file finishes the job;
+work items have no natural key, so the rows already tried must be left out.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ PROCESS_ID = uuid.uuid4().hex  # this process among those running jobs (a job's 
 # backend): the importers build on this module, so it cannot import them
 KINDS = {
     "contacts": "server.domain.contacts.importing",
+    "work_items": "server.domain.work_item_import",
 }
 CHUNK = 100  # rows between two progress commits
 CHUNK_ATTEMPTS = 3  # a chunk PostgreSQL rolled back to break a deadlock is tried again
@@ -72,6 +74,7 @@ MAX_FAILURES_PAGE = 1000
 MAX_ACTIVE_PER_CREATOR = 3  # jobs one employee or API key may have queued or running at once
 STALE_AFTER = timedelta(minutes=5)  # a RUNNING job whose heartbeat is older was left by a dead process
 IMPORTED, UPDATED = "IMPORTED", "UPDATED"
+AGAIN = "import the file again"
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
@@ -97,7 +100,9 @@ class Importer(Protocol):
         """Import one row (in its savepoint of the chunk's unit of work, which the domain actions it
         calls join): IMPORTED or UPDATED; a DomainError refuses the row (its `field`, or the one
         field of its problems, names the column at fault). An importer may also set `chunk`: rows
-        per transaction (CHUNK by default; fewer where a chunk holds locks others wait for)."""
+        per transaction (CHUNK by default; fewer where a chunk holds locks others wait for), and
+        `again`: what to do with a file whose job stopped half-way (AGAIN by default; `{done_rows}`
+        is replaced by the rows the job had tried)."""
 
 
 def importer(kind: str) -> Importer:
@@ -166,7 +171,7 @@ async def get(viewer: Viewer, job_id: int) -> ImportJob:
     if job is None:
         raise NotFound(f"No import job {job_id}.")
     if job.status in ACTIVE and _abandoned(job):
-        await _interrupted(Q(id=job.id), "the server importing it stopped; import the file again (rows already imported are updated, not duplicated)")
+        await _interrupted(Q(id=job.id), "the server importing it stopped")
         job = await ImportJob.get(id=job_id)
     return job
 
@@ -243,7 +248,7 @@ async def _run(job: ImportJob, chosen: Importer, viewer: Viewer, rows: list[Row]
                         raise
         job.status = ImportStatus.DONE
     except asyncio.CancelledError:
-        job.status, job.error = ImportStatus.FAILED, "the server stopped while importing; import the file again"
+        job.status, job.error = ImportStatus.FAILED, f"the server stopped while importing; {again(job)}"
         job.finished_at = clock.now()
         await asyncio.shield(_commit(job, []))
         raise
@@ -304,11 +309,21 @@ async def _import_one(chosen: Importer, run: Run, row: Row) -> tuple[str | None,
         return None, (None, "another change wrote the same record at the same time; import this row again")
 
 
+def again(job: ImportJob) -> str:
+    """What to do with the file of `job`, stopped after `done_rows` rows: its importer's `again`."""
+    try:
+        advice = getattr(importer(job.kind), "again", AGAIN)
+    except NotFound:  # a kind no longer imported
+        advice = AGAIN
+    return advice.replace("{done_rows}", str(job.done_rows))
+
+
 async def _interrupted(where: Q, reason: str) -> int:
+    """Mark FAILED the active jobs `where`: `reason`, and what to do with their files."""
     now = clock.now()
     jobs = list(await ImportJob.filter(where, status__in=ACTIVE))
     for job in jobs:
-        job.status, job.error, job.finished_at = ImportStatus.FAILED, reason, now
+        job.status, job.error, job.finished_at = ImportStatus.FAILED, f"{reason}; {again(job)}", now
         await _commit(job, [])
     return len(jobs)
 
@@ -317,7 +332,7 @@ async def fail_abandoned() -> int:
     """Mark FAILED the jobs left running by processes that stopped (their heartbeat is old)."""
     cutoff = clock.now() - STALE_AFTER
     stale = (Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)) & ~Q(process_id=PROCESS_ID)
-    return await _interrupted(stale, "the server importing it stopped; import the file again (rows already imported are updated, not duplicated)")
+    return await _interrupted(stale, "the server importing it stopped")
 
 
 @asynccontextmanager
