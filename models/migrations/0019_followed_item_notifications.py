@@ -8,7 +8,7 @@ from tortoise import fields
 
 
 class Migration(migrations.Migration):
-    dependencies = [('switchboard', '0017_imports')]
+    dependencies = [('switchboard', '0018_full_text')]
 
     initial = False
 
