@@ -11,13 +11,19 @@ no event leaves. Where they are published is injected (`install_publisher`; the 
 server/subscriptions installs itself when it starts): the domain knows no transport. A unit of
 work opened inside another joins it. A transaction PostgreSQL aborts
 to break a deadlock with a simultaneous change is reported as CONFLICT: nothing was written.
+
+What every change implies whoever makes it — followers of a changed item are told of it — is a
+hook registered with `before_commit` by the module that knows it (server.domain.search.following),
+so this module imports none of them: each hook runs once per outermost unit of work, after its
+body and inside its transaction, reading the events emitted so far; what it writes and emits
+commits (or rolls back) with the change.
 """
 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import AsyncIterator, Protocol
+from typing import AsyncIterator, Awaitable, Callable, Protocol
 
 from asyncpg.exceptions import TransactionRollbackError
 from tortoise.transactions import in_transaction
@@ -54,6 +60,23 @@ class UnitOfWork:
         return await event_log.append(self.events)
 
 
+BeforeCommit = Callable[[UnitOfWork], Awaitable[None]]
+
+_before_commit: list[BeforeCommit] = []
+
+
+def before_commit(hook: BeforeCommit) -> BeforeCommit:
+    """Register `hook` to run at the end of every unit of work, before it commits (in the order
+    hooks registered; registering one twice keeps one)."""
+    if hook not in _before_commit:
+        _before_commit.append(hook)
+    return hook
+
+
+def before_commit_hooks() -> tuple[BeforeCommit, ...]:
+    return tuple(_before_commit)
+
+
 @asynccontextmanager
 async def unit_of_work() -> AsyncIterator[UnitOfWork]:
     outer = _current.get()
@@ -65,6 +88,8 @@ async def unit_of_work() -> AsyncIterator[UnitOfWork]:
     try:
         async with in_transaction():
             yield uow
+            for hook in tuple(_before_commit):
+                await hook(uow)
             envelopes = await uow._record()
     except TransactionRollbackError:
         # PostgreSQL aborted the transaction (a deadlock with a simultaneous change, or a

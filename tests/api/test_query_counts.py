@@ -128,3 +128,29 @@ async def test_a_page_of_cases_with_their_actions_costs_a_fixed_number_of_querie
     # viewer (user + scope), the page, the children of every case at once, then one batch per
     # kind the actions and sub-cases ask for (users, department, queue)
     assert len(statements) == 2 + 1 + 1 + 3, "\n".join(statements)
+
+
+NOTE = "mutation($ref: String!, $body: String!) { addNote(ref: $ref, input: {body: $body}) { workItem { status } } }"
+FOLLOW = "mutation($ref: String!) { followWorkItem(ref: $ref) { ref } }"
+
+
+async def test_telling_followers_costs_one_statement_when_nobody_follows(signed_in, monkeypatch):
+    from server.domain import uow
+
+    lena = await signed_in("lena@example.com")
+
+    async def note_costs() -> int:
+        with recorded_queries() as statements:
+            await lena.data(NOTE, {"ref": "T-1003", "body": "Chased the tax office."})
+        return len(statements)
+
+    await note_costs()  # the first note of the session may prepare statements the next ones reuse
+    with monkeypatch.context() as patched:
+        patched.setattr(uow, "_before_commit", [])  # no hook at all: what the note itself costs
+        alone = await note_costs()
+    assert await note_costs() == alone + 1  # the followers of the changed items, in one statement
+    await (await signed_in("jane@example.com")).data(FOLLOW, {"ref": "T-1003"})
+    # + the item, and per follower told: their access (user + scope) and the notification row
+    assert await note_costs() == alone + 1 + 1 + 3
+    await (await signed_in("admin@example.com")).data(FOLLOW, {"ref": "T-1003"})
+    assert await note_costs() == alone + 1 + 1 + 3 * 2

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = ROOT / "server" / "domain"
 
@@ -116,6 +118,20 @@ def test_every_process_that_changes_status_has_the_reactions_of_cases_and_ticket
     assert ("CASE", "server.domain.cases.flow") in registered
     assert ("CASE", "server.domain.tickets") in registered
     assert ("TICKET", "server.domain.tickets") in registered
+
+
+@pytest.mark.parametrize("process", ["server.worker", "server.mail.collecting", "server.app"])
+def test_every_process_that_changes_items_tells_their_followers(process):
+    """The scheduler's worker and the mail collectors import following by no name, yet the items
+    they change must still notify their followers (the hook following registers in every unit of
+    work)."""
+    probe = (
+        f"import {process}\n"
+        "from server.domain import uow\n"
+        "print(sorted((h.__module__, h.__name__) for h in uow.before_commit_hooks()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert ast.literal_eval(out.strip()) == [("server.domain.search.following", "notify_followers")]
 
 
 def test_the_domain_imports_neither_the_api_nor_the_transport():

@@ -10,10 +10,12 @@ get next work, a robot's rejection, notes — are built on it.
 The steps they are built of (loading for a change, change_status, assigning, flags, who may hold
 an item) are server.domain.transitions, re-exported here. Importing this package also imports
 cases and tickets, whose reactions to an item finishing (server.domain.reactions) the status
-machine runs.
+machine runs, and following, whose hook tells the followers of every item a unit of work changed
+(server.domain.uow.before_commit): every process that changes items has both.
 """
 
 from server.domain import tickets as _tickets  # noqa: F401 - registers its reactions
+from server.domain.search import following as _following  # noqa: F401 - registers its hook
 from server.domain.lifecycle.actions import (
     add_note,
     assign,
