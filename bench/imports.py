@@ -18,17 +18,12 @@ new contacts, each in its own transaction, as createContact does — with the ra
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
-import secrets
-import shutil
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from workload import ROOT, prepare_database
+from workload import ROOT, run_in_own_database
 
 
 def sheet(rows: int, bad: int) -> tuple[bytes, set[int]]:
@@ -105,41 +100,13 @@ async def measure(env: dict[str, str], rows: int, bad: int) -> None:
     print("(vs baseline: the job's time per row against the baseline's time per contact)")
 
 
-async def _database(admin_url: str, drop: str | None = None) -> str:
-    import asyncpg
-
-    admin = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    try:
-        if drop:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
-            return drop
-        name = f"bench_imports_{secrets.token_hex(4)}"
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        return name
-    finally:
-        await admin.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="A contacts import of a large sheet with bad rows")
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--bad", type=int, default=50)
     parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to make the bench's database on")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
-    database = None
-    try:
-        if args.postgres:
-            database = asyncio.run(_database(args.postgres))
-            base = args.postgres.rsplit("/", 1)[0]
-            os.environ["DATABASE_URL"] = f"{base}/{database}"
-        env = prepare_database(workdir, 0)
-        print(f"database: {env['DATABASE_URL'].split('://')[0]}, in-process")
-        asyncio.run(measure(env, args.rows, args.bad))
-    finally:
-        if database:
-            asyncio.run(_database(args.postgres, drop=database))
-        shutil.rmtree(workdir, ignore_errors=True)
+    run_in_own_database(measure, args.postgres, args.rows, args.bad)
 
 
 if __name__ == "__main__":

@@ -19,18 +19,13 @@ ms per row) and the baseline's, with the ratio job / baseline.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
-from imports import _database
-from workload import ROOT, prepare_database
+from workload import ROOT, run_in_own_database
 
 HEADER = ["Type", "Title", "Description", "Department", "Queue", "Category", "Priority", "Due date", "Primary contact", "Requester",
           "Other contacts", "Assignee", "Custom data"]
@@ -137,20 +132,7 @@ def main() -> None:
     parser.add_argument("--bad", type=int, default=10)
     parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to make the bench's database on")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
-    database = None
-    try:
-        if args.postgres:
-            database = asyncio.run(_database(args.postgres))
-            base = args.postgres.rsplit("/", 1)[0]
-            os.environ["DATABASE_URL"] = f"{base}/{database}"
-        env = prepare_database(workdir, 0)
-        print(f"database: {env['DATABASE_URL'].split('://')[0]}, in-process")
-        asyncio.run(measure(env, args.rows, args.bad))
-    finally:
-        if database:
-            asyncio.run(_database(args.postgres, drop=database))
-        shutil.rmtree(workdir, ignore_errors=True)
+    run_in_own_database(measure, args.postgres, args.rows, args.bad)
 
 
 if __name__ == "__main__":

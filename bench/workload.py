@@ -6,11 +6,15 @@ Shared by graphql_http.py (over HTTP, against `switchboard serve`) and graphql_e
 
 from __future__ import annotations
 
+import asyncio
 import os
+import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 SWITCHBOARD = [sys.executable, "-m", "server.cli"]
@@ -91,3 +95,37 @@ def prepare_database(workdir: Path, items: int) -> dict[str, str]:
     subprocess.run([*SWITCHBOARD, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([sys.executable, "-c", SEED, str(items)], env=env, cwd=ROOT, check=True)
     return env
+
+
+async def _database(admin_url: str, drop: str | None = None) -> str:
+    import asyncpg
+
+    admin = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
+    try:
+        if drop:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)')
+            return drop
+        name = f"bench_{secrets.token_hex(4)}"
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        return name
+    finally:
+        await admin.close()
+
+
+def run_in_own_database(measure: Callable[..., Awaitable[None]], postgres: str | None, *args: Any) -> None:
+    """Migrate and load the demo into a database of the bench's own — SQLite in a temporary
+    directory, or a new database on the PostgreSQL server `postgres` (an admin URL) — run
+    `measure(env, *args)` against it, and remove it whatever happens."""
+    workdir = Path(tempfile.mkdtemp(prefix="switchboard-bench-"))
+    database = None
+    try:
+        if postgres:
+            database = asyncio.run(_database(postgres))
+            os.environ["DATABASE_URL"] = f"{postgres.rsplit('/', 1)[0]}/{database}"
+        env = prepare_database(workdir, 0)
+        print(f"database: {env['DATABASE_URL'].split('://')[0]}, in-process")
+        asyncio.run(measure(env, *args))
+    finally:
+        if database:
+            asyncio.run(_database(postgres, drop=database))
+        shutil.rmtree(workdir, ignore_errors=True)

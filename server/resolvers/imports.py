@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import strawberry
 
+from models.enums import ImportStatus
 from models.imports import ImportFailure, ImportJob
 from server.domain.imports import jobs
 from server.resolvers.context import require_viewer
@@ -29,3 +30,10 @@ async def import_job(info: strawberry.Info, id: strawberry.ID) -> ImportJob:
 
 async def failures(job: ImportJob, first: int, after_row: Optional[int]) -> list[ImportFailure]:
     return await jobs.failures(job, first=first, after_row=after_row)
+
+
+async def import_jobs(info: strawberry.Info, first: int, after: Optional[str], kind: Optional[str],
+                      status: Optional[ImportStatus]) -> tuple[list[ImportJob], bool]:
+    viewer = await require_viewer(info)
+    return await jobs.listed(viewer, first=first, before_id=to_id(after, "after") if after is not None else None,
+                             kind=kind, status=status)

@@ -15,6 +15,7 @@ from models.imports import ImportFailure as ImportFailureModel
 from models.imports import ImportJob as ImportJobModel
 from server.domain.imports.jobs import MAX_STORED_FAILURES
 from server.resolvers import imports as resolvers
+from server.schema.work_items import PageInfo
 
 ImportStatus = strawberry.enum(
     ImportStatusEnum, name="ImportStatus",
@@ -65,7 +66,29 @@ class ImportJob:
 
 
 @strawberry.type
+class ImportJobEdge:
+    cursor: str
+    node: ImportJob
+
+
+@strawberry.type(description="Import jobs, newest first.")
+class ImportJobConnection:
+    edges: list[ImportJobEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
 class ImportQuery:
+    @strawberry.field(
+        description="The import jobs I started (admins: everyone's), newest first, of one kind (contacts, work_items) or "
+        "status when given; `first` 1 to 100, `after` a page's endCursor."
+    )
+    async def import_jobs(self, info: strawberry.Info, first: int = 20, after: Optional[str] = None, kind: Optional[str] = None,
+                          status: Optional[ImportStatus] = None) -> ImportJobConnection:
+        rows, has_next = await resolvers.import_jobs(info, first, after, kind, status)
+        edges = [ImportJobEdge(cursor=str(job.id), node=ImportJob.from_model(job)) for job in rows]
+        return ImportJobConnection(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None))
+
     @strawberry.field(description="An import job: its creator's, and every one for admins; NOT_FOUND otherwise.")
     async def import_job(self, info: strawberry.Info, id: strawberry.ID) -> ImportJob:
         return ImportJob.from_model(await resolvers.import_job(info, id))

@@ -265,3 +265,40 @@ async def test_progress_is_pushed_to_its_creator_until_the_job_ends(signed_in, c
     assert done == sorted(done) and done[-1] == 250 and not any(s["snapshot"] for s in seen[1:])
     assert seen[-1]["job"] == {"status": "DONE", "totalRows": 250, "doneRows": 250, "imported": 249, "failed": 1}
     await jobs.finished(int(job_id))
+
+
+JOBS = """query($first: Int! = 20, $after: String, $kind: String, $status: ImportStatus) {
+  importJobs(first: $first, after: $after, kind: $kind, status: $status) {
+    edges { cursor node { id kind status imported } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def listed(client: HttpClient, **variables) -> list[str]:
+    return [e["node"]["id"] for e in (await client.data(JOBS, variables))["importJobs"]["edges"]]
+
+
+async def test_my_import_jobs_newest_first_admins_see_everyones(signed_in):
+    jane = await signed_in("jane@example.com")
+    lena = await signed_in("lena@example.com")
+    admin = await signed_in("admin@example.com")
+    first = (await imported(jane, workbook([["one@client.example"]])))["id"]
+    second = (await imported(jane, workbook([["bad email"]])))["id"]
+    lenas = (await imported(lena, workbook([["two@client.example"]])))["id"]
+    assert await listed(jane) == [second, first]
+    assert await listed(lena) == [lenas]
+    assert await listed(admin) == [lenas, second, first]
+    page = (await jane.data(JOBS, {"first": 1}))["importJobs"]
+    assert [e["node"]["id"] for e in page["edges"]] == [second] and page["pageInfo"]["hasNextPage"]
+    assert await listed(jane, first=1, after=page["pageInfo"]["endCursor"]) == [first]
+    assert await listed(jane, kind="work_items") == [] and await listed(jane, kind="contacts") == [second, first]
+    assert await listed(jane, status="DONE") == [second, first] and await listed(jane, status="RUNNING") == []
+    error = await jane.error(JOBS, {"first": 101})
+    assert (error["extensions"]["code"], error["extensions"].get("field")) == ("VALIDATION", "first")
+
+
+async def test_a_job_a_dead_process_left_running_is_listed_failed(signed_in):
+    jane = await signed_in("jane@example.com")
+    job = (await imported(jane, workbook([["one@client.example"]])))["id"]
+    await ImportJob.filter(id=int(job)).update(status=ImportStatus.RUNNING, process_id="gone",
+                                              heartbeat_at=clock.now() - jobs.STALE_AFTER - timedelta(seconds=1))
+    (node,) = [e["node"] for e in (await jane.data(JOBS))["importJobs"]["edges"]]
+    assert node["status"] == "FAILED"

@@ -189,6 +189,24 @@ async def test_leaders_create_and_edit_their_teams_and_queues_only(signed_in):
     assert await _actions() == ["team.created", "queue.created", "queue.updated", "team.updated"]
 
 
+async def test_a_queue_with_unfinished_items_stays_in_its_department(signed_in):
+    admin = await signed_in("admin@example.com")
+    busy = await WorkItem.filter(status__in=["TO_DO", "IN_PROGRESS", "WAITING"], queue_id__not_isnull=True).first()
+    queue = await Queue.get(id=busy.queue_id)
+    other = str((await Department.exclude(id=queue.department_id).first()).id)
+    error = await admin.error(UPDATE_QUEUE, {"id": str(queue.id), "input": {"name": "Renamed", "departmentId": other}})
+    assert _code(error) == ("CONFLICT", "departmentId"), error
+    assert queue.name in error["message"], error
+    stored = await Queue.get(id=queue.id)
+    assert (stored.name, stored.department_id) == (queue.name, queue.department_id), "a refused update changes nothing"
+    same = await admin.data(UPDATE_QUEUE, {"id": str(queue.id), "input": {"departmentId": str(queue.department_id)}})
+    assert same["updateQueue"]["departmentId"] == str(queue.department_id), "naming its own department is no move"
+    await WorkItem.filter(queue_id=queue.id).exclude(status__in=["RESOLVED", "CLOSED"]).update(status="CLOSED")
+    moved = (await admin.data(UPDATE_QUEUE, {"id": str(queue.id), "input": {"departmentId": other}}))["updateQueue"]
+    assert moved["departmentId"] == other, "finished items do not hold a queue back"
+    assert await _actions() == ["queue.updated"]
+
+
 async def test_a_new_member_reaches_the_live_team_bar(signed_in, live_server):
     lena = await signed_in("lena@example.com")
     team = await Team.get(name="Team A")

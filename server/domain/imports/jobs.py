@@ -176,6 +176,33 @@ async def get(viewer: Viewer, job_id: int) -> ImportJob:
     return job
 
 
+MAX_JOBS_PAGE = 100
+
+
+async def listed(viewer: Viewer, *, first: int = 20, before_id: int | None = None, kind: str | None = None,
+                 status: ImportStatus | None = None) -> tuple[list[ImportJob], bool]:
+    """The jobs `viewer` may follow (their own; admins every one), newest first, `first` at a time
+    below the job `before_id`; and whether more follow. A job in the page left running by a
+    process that died is marked FAILED first, as `get` does."""
+    if not 1 <= first <= MAX_JOBS_PAGE:
+        raise ValidationError.single("first", f"first must be between 1 and {MAX_JOBS_PAGE}, got {first}")
+    query = visible(viewer)
+    if kind is not None:
+        query = query.filter(kind=kind)
+    if status is not None:
+        query = query.filter(status=status)
+    if before_id is not None:
+        query = query.filter(id__lt=before_id)
+    rows = list(await query.order_by("-id").limit(first + 1))
+    page, has_next = rows[:first], len(rows) > first
+    stale = [job.id for job in page if job.status in ACTIVE and _abandoned(job)]
+    if stale:
+        await _interrupted(Q(id__in=stale), "the server importing it stopped")
+        fresh = {job.id: job for job in await ImportJob.filter(id__in=stale)}
+        page = [fresh.get(job.id, job) for job in page]
+    return page, has_next
+
+
 async def failures(job: ImportJob, *, first: int = 100, after_row: int | None = None) -> list[ImportFailure]:
     if not 1 <= first <= MAX_FAILURES_PAGE:
         raise ValidationError.single("first", f"first must be between 1 and {MAX_FAILURES_PAGE}, got {first}")

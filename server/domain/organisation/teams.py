@@ -2,7 +2,8 @@
 
 Team leaders (role TEAM_LEADER) create teams — they lead the teams they create — and edit the teams
 they lead: name, members, leaders, and the team's queues (name, and the department each belongs to:
-only a department they see). Admins edit any team. Anyone else is FORBIDDEN. A membership change
+only a department they see; a queue holding unfinished items stays in its department, CONFLICT).
+Admins edit any team. Anyone else is FORBIDDEN. A membership change
 re-reads the scope of everyone whose teams changed (UserAccessChanged) and pushes the team's live
 bars again (TeamMembershipChanged).
 """
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from models.enums import Role
+from models.enums import Role, Status
 from models.org import Department, Queue, Team, User
-from server.domain import audit, limits, permissions
-from server.domain.errors import FieldProblem, Forbidden, NotFound
+from models.work_item import WorkItem
+from server.domain import audit, limits, permissions, workflow
+from server.domain.errors import Conflict, FieldProblem, Forbidden, NotFound
 from server.domain.events import TeamMembershipChanged, UserAccessChanged
 from server.domain.uow import unit_of_work
 from server.domain.viewer import Viewer
+
+UNFINISHED = (Status.DRAFT, *sorted(workflow.OPEN))  # what keeps a queue in its department
 
 
 def require_team_manager(viewer: Viewer) -> None:
@@ -174,6 +178,19 @@ async def create_queue(viewer: Viewer, team_id: int, name: str, department_id: i
     return queue
 
 
+async def _no_open_items(queue: Queue) -> None:
+    """A queue moves to another department only empty of unfinished work: its items belong to its
+    department (visibility, SLA, numbering follow it), and a moved queue would hold items of a
+    department it is no longer in. Finished items stay where they were done."""
+    unfinished = await WorkItem.filter(queue_id=queue.id, status__in=UNFINISHED).count()
+    if unfinished:
+        raise Conflict(
+            f"Queue {queue.name!r} still holds {unfinished} unfinished work item(s) of its department: "
+            "move them to another queue (or finish them) before moving the queue to another department.",
+            field="departmentId",
+        )
+
+
 async def update_queue(viewer: Viewer, queue_id: int, *, name: str | None = None, department_id: int | None = None) -> Queue:
     require_team_manager(viewer)
     limits.check({"name": name})
@@ -186,12 +203,13 @@ async def update_queue(viewer: Viewer, queue_id: int, *, name: str | None = None
             raise NotFound(f"No queue {queue_id} exists.", field="id")  # a queue of a department one does not see
         problems: list[FieldProblem] = []
         before = {"name": queue.name, "departmentId": queue.department_id}
-        if name is not None:
-            queue.name = await _queue_name(name, queue.team_id, problems, other_than=queue.id)
         if department_id is not None:
             department = await _department(viewer, department_id, problems)
-            if department is not None:
+            if department is not None and department.id != queue.department_id:
+                await _no_open_items(queue)
                 queue.department_id = department.id
+        if name is not None:
+            queue.name = await _queue_name(name, queue.team_id, problems, other_than=queue.id)
         permissions.raise_problems(problems, "queue")
         await queue.save()
         changes = audit.diff(before, {"name": queue.name, "departmentId": queue.department_id})
