@@ -68,6 +68,10 @@ class Source(Protocol):
     async def on_event(self, viewer: Viewer, opened: Opened, envelope: Envelope) -> Any | None:
         """The root value to push for this event, None for nothing; raise DomainError to end."""
 
+    # Optional:
+    #   def final(self, value) -> bool
+    #       the root value (a snapshot's, or a push's) is the stream's last: the operation completes
+    #       after it (an import job that ended). Without it a stream goes on until the client ends it.
     # Optional, together (a source without them pushes once per event):
     #   def folds(self, first: Envelope, second: Envelope) -> bool
     #       `second`, the next event on the source's channels, is pushed with the group `first` ends
@@ -77,6 +81,11 @@ class Source(Protocol):
 
 def _folds(source: Source) -> Callable[[Envelope, Envelope], bool] | None:
     return getattr(source, "folds", None)
+
+
+def _final(source: Source, value: Any) -> bool:
+    final = getattr(source, "final", None)
+    return value is not None and final is not None and final(value)
 
 
 async def decide(source: Source, viewer: Viewer, opened: Opened, group: list[Envelope]) -> Any | None:
@@ -188,6 +197,9 @@ class Cohort:
         self.history.append((group[0].cursor, cursor, payload))
         for member in list(self.members):
             member.push(cursor, payload)
+        if _final(self.source, value):  # every member completes; a later one starts a cohort anew
+            self._end_all(None)
+            return False
         return True
 
     def _end_all(self, error: BaseException | None) -> None:
@@ -258,7 +270,7 @@ class Registry:
             self.cohorts[key] = cohort
         try:
             await self._first_messages(source, opened, member, after, hub)
-            while not cohort.attach(member):
+            while not member.ended.done() and not cohort.attach(member):
                 if cohort.task.done():  # ended meanwhile (the item left the viewer's sight)
                     cohort = self.cohorts.get(key) or Cohort(self, key, source, opened, viewer, execute, hub)
                     self.cohorts[key] = cohort
@@ -266,6 +278,8 @@ class Registry:
         except BaseException:
             self.leave(member, cohort)
             raise
+        if member.ended.done():  # its first messages held the stream's last value
+            cohort.detach(member)
         return member, cohort
 
     @staticmethod
@@ -288,12 +302,17 @@ class Registry:
         value = await source.snapshot(member.viewer, opened, cursor)
         member.send(await member.execute(member.viewer, value))
         member.position = cursor
+        if _final(source, value):
+            member.end()
 
     async def _replay(self, source: Source, opened: Opened, member: Member, upto: int) -> None:
         """Send `member` what the log holds after its cursor up to `upto`, decided for its viewer."""
         async for group in grouped(source, event_log.read(member.position, upto, opened.channels)):
             value = await decide(source, member.viewer, opened, group)
             member.push(group[-1].cursor, await member.execute(member.viewer, value) if value is not None else None)
+            if _final(source, value):
+                member.end()
+                return
         member.position = max(member.position, upto)
 
 

@@ -236,10 +236,10 @@ async def test_a_job_left_running_by_a_stopped_process_reads_as_failed(signed_in
     assert (await ImportJob.get(id=alive.id)).status is ImportStatus.RUNNING
 
 
-PROGRESS = "subscription($id: ID!) { importJobProgress(id: $id) { snapshot cursor job { status totalRows doneRows imported failed } } }"
+PROGRESS = "subscription($id: ID!, $after: String) { importJobProgress(id: $id, after: $after) { snapshot cursor job { status totalRows doneRows imported failed } } }"
 
 
-async def test_progress_is_pushed_to_its_creator_until_the_job_ends(signed_in, client: HttpClient):
+async def test_progress_is_pushed_to_its_creator_until_the_job_ends_then_completes(signed_in, client: HttpClient):
     jane = await signed_in("jane@example.com")
     karina = await signed_in("karina@example.com")
     user = await User.get(email="jane@example.com")
@@ -261,6 +261,16 @@ async def test_progress_is_pushed_to_its_creator_until_the_job_ends(signed_in, c
             message = await ws.next_for(op)
             assert message["type"] == "next", message
             seen.append(message["payload"]["data"]["importJobProgress"])
+        assert (await ws.next_for(op))["type"] == "complete", "the server completes the stream after DONE"
+        again = await ws.subscribe(PROGRESS, {"id": job_id})  # an ended job: its snapshot, then complete
+        snapshot = (await ws.next_for(again))["payload"]["data"]["importJobProgress"]
+        assert snapshot["snapshot"] and snapshot["job"]["status"] == "DONE"
+        assert (await ws.next_for(again))["type"] == "complete"
+        resumed = await ws.subscribe(PROGRESS, {"id": job_id, "after": seen[-2]["cursor"]})  # from a cursor: the rest, then complete
+        last = (await ws.next_for(resumed))["payload"]["data"]["importJobProgress"]
+        assert last["job"]["status"] == "DONE" and last["cursor"] == seen[-1]["cursor"]
+        assert (await ws.next_for(resumed))["type"] == "complete"
+        assert (await ws.execute("{ viewer { __typename } }"))["data"], "the connection carries on"
     done = [s["job"]["doneRows"] for s in seen]
     assert done == sorted(done) and done[-1] == 250 and not any(s["snapshot"] for s in seen[1:])
     assert seen[-1]["job"] == {"status": "DONE", "totalRows": 250, "doneRows": 250, "imported": 249, "failed": 1}

@@ -76,6 +76,7 @@ STALE_AFTER = timedelta(minutes=5)  # a RUNNING job whose heartbeat is older was
 IMPORTED, UPDATED = "IMPORTED", "UPDATED"
 AGAIN = "import the file again"
 ACTIVE = (ImportStatus.QUEUED, ImportStatus.RUNNING)
+ENDED = (ImportStatus.DONE, ImportStatus.FAILED)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """`importJobProgress(id)`: an import job as it stands (SNAPSHOT), then again each time it moves
 (started, each chunk of rows committed, finished). Its creator's and admins', like importJob;
 every push reads the job again through the same visibility, so a viewer who may no longer see it
-is told NOT_FOUND and the stream ends. After DONE or FAILED nothing more comes: complete it."""
+is told NOT_FOUND and the stream ends. The push of DONE or FAILED is the last: the server
+completes the operation after it (and right after the snapshot of a job that has ended)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ class ImportJobSource:
 
     async def visibility(self, viewer: Viewer, opened: Opened) -> Hashable:
         return (viewer.kind.value, viewer.id, viewer.is_admin)  # its creator, or an admin: few watch one job
+
+    def final(self, value: ImportJobUpdate) -> bool:
+        return value.job.status in jobs.ENDED
 
     async def snapshot(self, viewer: Viewer, opened: Opened, cursor: int) -> ImportJobUpdate:
         return ImportJobUpdate(snapshot=True, cursor=cursor_of(cursor), job=ImportJob.from_model(await jobs.get(viewer, opened.key)))

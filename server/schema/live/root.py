@@ -53,7 +53,7 @@ class Subscription:
 
     @strawberry.subscription(
         description="An import job of mine (admins: any): as it stands (snapshot), then after each step — started, each 100 rows, "
-        "DONE or FAILED (then nothing more comes). " + AFTER
+        "DONE or FAILED (the last: the server completes the subscription after it). " + AFTER
     )
     def import_job_progress(self, info: strawberry.Info, id: strawberry.ID, after: Optional[str] = None) -> AsyncGenerator[imports_live.ImportJobUpdate, None]:
         return serve(info, imports_live.source, {"job_id": to_id(id, "id")}, after)
