@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import uuid
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
@@ -20,7 +19,6 @@ from redis.exceptions import RedisError
 
 from server.subscriptions.backends.redis import RedisBackend
 from server.subscriptions.broadcast import SafeBroadcast, backend_for
-from server.domain.events import Envelope, WorkItemFieldsChanged, work_item_channel
 from tests.support.redis_server import REDIS_SERVER, RedisServer
 
 needs_redis = pytest.mark.skipif(

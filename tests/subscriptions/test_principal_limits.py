@@ -15,7 +15,7 @@ import pytest
 from server.settings import ConfigError, Settings, load_settings
 from server.subscriptions.limits import PrincipalLimits
 from tests.conftest import LiveServer
-from tests.support.client import HttpClient, WsSession, ws_session
+from tests.support.client import WsSession, ws_session
 
 MAX_CONNECTIONS = 3
 MAX_OPERATIONS = 4
