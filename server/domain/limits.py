@@ -66,6 +66,7 @@ TEXT_MAXIMA: dict[str, int] = {
     "targetType": 32,
     "targetId": 64,
     "action": 64,
+    "kind": 32,  # an import's kind (server/domain/imports/jobs.py KINDS; models.imports.ImportJob.kind)
     "token": 200,  # an invitation token (server/domain/organisation/users.py)
     "timeZone": 64,  # a contact's IANA zone name
     "office": 200,

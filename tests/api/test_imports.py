@@ -303,6 +303,8 @@ async def test_my_import_jobs_newest_first_admins_see_everyones(signed_in):
     assert await listed(jane, status="DONE") == [second, first] and await listed(jane, status="RUNNING") == []
     error = await jane.error(JOBS, {"first": 101})
     assert (error["extensions"]["code"], error["extensions"].get("field")) == ("VALIDATION", "first")
+    error = await jane.error(JOBS, {"kind": "x" * 33})
+    assert (error["extensions"]["code"], error["extensions"].get("field")) == ("VALIDATION", "kind")
 
 
 async def test_a_job_a_dead_process_left_running_is_listed_failed(signed_in):

@@ -49,7 +49,7 @@ from tortoise.transactions import in_transaction
 
 from models.enums import ImportStatus
 from models.imports import ImportFailure, ImportJob
-from server.domain import clock
+from server.domain import clock, limits
 from server.domain import viewer as viewers
 from server.domain.errors import Conflict, DomainError, LimitExceeded, NotFound, ValidationError
 from server.domain.events import ImportJobProgressed
@@ -187,6 +187,7 @@ async def listed(viewer: Viewer, *, first: int = 20, before_id: int | None = Non
     process that died is marked FAILED first, as `get` does."""
     if not 1 <= first <= MAX_JOBS_PAGE:
         raise ValidationError.single("first", f"first must be between 1 and {MAX_JOBS_PAGE}, got {first}")
+    limits.check({"kind": kind})
     query = visible(viewer)
     if kind is not None:
         query = query.filter(kind=kind)
