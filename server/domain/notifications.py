@@ -20,35 +20,45 @@ from models.org import User
 from models.work_item import WorkItem
 from server.domain import clock, visibility
 from server.domain.uow import UnitOfWork, unit_of_work
-from server.domain.viewer import Viewer, user_viewer
+from server.domain.viewer import Viewer, user_viewers
 from server.domain.events import NotificationCreated, NotificationsRead
 
 
 async def notify(uow: UnitOfWork, user_id: int | None, kind: NotificationKind, item: WorkItem | None, text: str) -> None:
-    if user_id is None or not await may_read(user_id, item):
-        return
-    notification = await Notification.create(
-        user_id=user_id, kind=kind, work_item_id=item.id if item else None, text=text, created_at=clock.now()
-    )
-    uow.emit(
-        NotificationCreated(
-            user_id=user_id,
-            notification_id=notification.id,
-            kind=kind.value,
-            text=text,
-            work_item_id=item.id if item else None,
-            ref=item.ref if item else None,
-            created_at=notification.created_at.isoformat(),
+    if user_id is not None:
+        await notify_all(uow, {user_id: text}, kind, item)
+
+
+async def notify_all(uow: UnitOfWork, texts: dict[int, str], kind: NotificationKind, item: WorkItem | None) -> None:
+    """Notify each user of `texts` (user id → their text) who may read it now: two statements for
+    all of them (who is active, and their access), then one row each."""
+    readers = await _readers(sorted(texts), item)
+    for user_id in sorted(readers):
+        text = texts[user_id]
+        notification = await Notification.create(
+            user_id=user_id, kind=kind, work_item_id=item.id if item else None, text=text, created_at=clock.now()
         )
-    )
+        uow.emit(
+            NotificationCreated(
+                user_id=user_id,
+                notification_id=notification.id,
+                kind=kind.value,
+                text=text,
+                work_item_id=item.id if item else None,
+                ref=item.ref if item else None,
+                created_at=notification.created_at.isoformat(),
+            )
+        )
 
 
-async def may_read(user_id: int, item: WorkItem | None) -> bool:
-    """The user is active and may see `item` (as it is now)."""
-    user = await User.get_or_none(id=user_id, is_active=True)
-    if user is None:
-        return False
-    return item is None or visibility.can_see(await user_viewer(user), item)
+async def _readers(user_ids: list[int], item: WorkItem | None) -> set[int]:
+    """Those of `user_ids` who are active and may see `item` (as it is now)."""
+    if not user_ids:
+        return set()
+    users = list(await User.filter(id__in=user_ids, is_active=True))
+    if item is None:
+        return {u.id for u in users}
+    return {user_id for user_id, viewer in (await user_viewers(users)).items() if visibility.can_see(viewer, item)}
 
 
 MAX_LISTED = 200

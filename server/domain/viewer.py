@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Sequence
 
 from tortoise import Tortoise
 
@@ -70,26 +71,27 @@ class Viewer:
         return self.id if self.is_user else None
 
 
-async def _user_scope(user_id: int) -> dict[str, set[int]]:
-    p = placeholders(5)
+async def _user_scopes(user_ids: Sequence[int]) -> dict[int, dict[str, set[int]]]:
+    """The departments (D), public departments (P), teams (T) and led teams (L) of each user, in
+    one statement however many users."""
+    listed = ", ".join(placeholders(len(user_ids)))
     sql = f"""
-        SELECT 'D' AS k, department_id AS v FROM user_department WHERE user_id = {p[0]}
-        UNION SELECT 'D', gd.department_id FROM user_group_department gd
-            JOIN user_group_member m ON m.user_group_id = gd.user_group_id WHERE m.user_id = {p[1]}
-        UNION SELECT 'P', pd.department_id FROM user_group_public_department pd
-            JOIN user_group_member m ON m.user_group_id = pd.user_group_id WHERE m.user_id = {p[2]}
-        UNION SELECT 'T', team_id FROM team_member WHERE user_id = {p[3]}
-        UNION SELECT 'L', team_id FROM team_leader WHERE user_id = {p[4]}
+        SELECT user_id AS u, 'D' AS k, department_id AS v FROM user_department WHERE user_id IN ({listed})
+        UNION SELECT m.user_id, 'D', gd.department_id FROM user_group_department gd
+            JOIN user_group_member m ON m.user_group_id = gd.user_group_id WHERE m.user_id IN ({listed})
+        UNION SELECT m.user_id, 'P', pd.department_id FROM user_group_public_department pd
+            JOIN user_group_member m ON m.user_group_id = pd.user_group_id WHERE m.user_id IN ({listed})
+        UNION SELECT user_id, 'T', team_id FROM team_member WHERE user_id IN ({listed})
+        UNION SELECT user_id, 'L', team_id FROM team_leader WHERE user_id IN ({listed})
     """
-    rows = await Tortoise.get_connection("default").execute_query_dict(sql, [user_id] * 5)
-    scope: dict[str, set[int]] = {"D": set(), "P": set(), "T": set(), "L": set()}
+    rows = await Tortoise.get_connection("default").execute_query_dict(sql, list(user_ids))
+    scopes: dict[int, dict[str, set[int]]] = {u: {"D": set(), "P": set(), "T": set(), "L": set()} for u in user_ids}
     for row in rows:
-        scope[row["k"]].add(int(row["v"]))
-    return scope
+        scopes[int(row["u"])][row["k"]].add(int(row["v"]))
+    return scopes
 
 
-async def user_viewer(user: User, session_id: int | None = None) -> Viewer:
-    scope = await _user_scope(user.id)
+def _viewer_of(user: User, scope: dict[str, set[int]], session_id: int | None) -> Viewer:
     return Viewer(
         session_id=session_id,
         kind=ViewerKind.USER,
@@ -102,6 +104,18 @@ async def user_viewer(user: User, session_id: int | None = None) -> Viewer:
         team_ids=frozenset(scope["T"]),
         led_team_ids=frozenset(scope["L"]),
     )
+
+
+async def user_viewer(user: User, session_id: int | None = None) -> Viewer:
+    return _viewer_of(user, (await _user_scopes([user.id]))[user.id], session_id)
+
+
+async def user_viewers(users: Sequence[User]) -> dict[int, Viewer]:
+    """The viewer of each of `users` (by id), in one statement (none for no users)."""
+    if not users:
+        return {}
+    scopes = await _user_scopes(sorted({u.id for u in users}))
+    return {u.id: _viewer_of(u, scopes[u.id], None) for u in users}
 
 
 async def contact_viewer(contact: Contact, session_id: int | None = None) -> Viewer:

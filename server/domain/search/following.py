@@ -178,10 +178,12 @@ async def notify_followers(uow: UnitOfWork) -> None:
     assignees = {e.to_user_id for item_id, _ in follows for e in changed[item_id] if isinstance(e, WorkItemAssigned) and e.to_user_id}
     names = dict(await User.filter(id__in=assignees).values_list("id", "name")) if assignees else {}
     told = {(e.user_id, e.work_item_id) for e in uow.events if isinstance(e, NotificationCreated)}
+    texts: dict[int, dict[int, str]] = {}  # item → follower → what they are told
     for item_id, user_id in follows:
-        item = items.get(item_id)
-        if item is None or (user_id, item_id) in told:
+        if item_id not in items or (user_id, item_id) in told:
             continue
         text = summary([e for e in changed[item_id] if not _by(e, user_id)], names)
         if text is not None:
-            await notifications.notify(uow, user_id, NotificationKind.FOLLOWED_ITEM_CHANGED, item, text)
+            texts.setdefault(item_id, {})[user_id] = text
+    for item_id, told_of_item in texts.items():  # per item: its readers in two statements, a row each
+        await notifications.notify_all(uow, told_of_item, NotificationKind.FOLLOWED_ITEM_CHANGED, items[item_id])
