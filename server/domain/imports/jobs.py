@@ -65,7 +65,7 @@ PROCESS_ID = uuid.uuid4().hex  # this process among those running jobs (a job's 
 # backend): the importers build on this module, so it cannot import them
 KINDS = {
     "contacts": "server.domain.contacts.importing",
-    "work_items": "server.domain.work_item_import",
+    "work_items": "server.domain.work_item_import.importer",
 }
 CHUNK = 100  # rows between two progress commits
 CHUNK_ATTEMPTS = 3  # a chunk PostgreSQL rolled back to break a deadlock is tried again
