@@ -17,13 +17,10 @@ new contacts, each in its own transaction, as createContact does — with the ra
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
-import sys
 import time
 
-from workload import ROOT, run_in_own_database
+from workload import connected_as, import_bench_main, import_to_the_end, print_import_steps
 
 
 def sheet(rows: int, bad: int) -> tuple[bytes, set[int]]:
@@ -54,34 +51,20 @@ def sheet(rows: int, bad: int) -> tuple[bytes, set[int]]:
 
 
 async def measure(env: dict[str, str], rows: int, bad: int) -> None:
-    os.environ.update({k: env[k] for k in ("SWITCHBOARD_VAR_DIR", "DATABASE_URL")})
-    sys.path.insert(0, str(ROOT))
-    from models.org import User
-    from server import db
-    from server.domain import contacts
-    from server.domain.contacts.importing import COLUMNS
-    from server.domain.imports import jobs, sheets
-    from server.domain.viewer import user_viewer
-    from server.settings import load_settings
+    async with connected_as(env) as viewer:  # the server's modules import once it has put ROOT on the path
+        from server.domain import contacts
+        from server.domain.contacts.importing import COLUMNS
+        from server.domain.imports import sheets
 
-    settings = load_settings()
-    async with db.connected(settings):
-        viewer = await user_viewer(await User.get(email="jane@example.com"))
         content, expected = sheet(rows, bad)
         started = time.perf_counter()
         parsed = sheets.read(content, COLUMNS)
         read_s = time.perf_counter() - started
         assert len(parsed) == rows
 
-        started = time.perf_counter()
-        job = await jobs.start(viewer, "contacts", content, filename="bench.xlsx")
-        job = await jobs.finished(job.id, timeout=3600)
-        job_s = time.perf_counter() - started
-        stored = await jobs.failures(job, first=1000)
-        reported = {f.row for f in stored}
-        assert job.status.value == "DONE", (job.status, job.error)
+        job, job_s, failures = await import_to_the_end(viewer, "contacts", content, rows)
+        reported = set(failures)
         assert job.failed == len(expected) and reported == expected, (job.failed, sorted(reported ^ expected)[:10])
-        assert job.done_rows == rows and job.imported + job.updated + job.failed == rows
 
         made = job.imported
         started = time.perf_counter()
@@ -91,23 +74,14 @@ async def measure(env: dict[str, str], rows: int, bad: int) -> None:
         base_s = time.perf_counter() - started
 
     print(f"sheet: {rows} rows, {bad} bad, {len(content) / 1024:.0f} KiB")
-    print(f"{'step':44} {'seconds':>8} {'rows/s':>8} {'ms/row':>7} {'vs baseline':>12}")
-    print(f"{'read the sheet (openpyxl, read-only)':44} {read_s:8.2f} {rows / read_s:8.0f} {read_s * 1000 / rows:7.2f}")
-    print(f"{'import job, upload to DONE':44} {job_s:8.2f} {rows / job_s:8.0f} {job_s * 1000 / rows:7.2f} {job_s / base_s * made / rows:11.2f}x")
-    print(f"{'baseline: contacts.create one by one':44} {base_s:8.2f} {made / base_s:8.0f} {base_s * 1000 / made:7.2f} {1:11.2f}x")
+    print_import_steps(rows, made, job_s, base_s, "contacts.create one by one", (("read the sheet (openpyxl, read-only)", read_s),))
     print(f"job: {job.imported} imported, {job.updated} updated, {job.failed} failed — the {len(expected)} bad rows reported by row number: "
           f"{'yes' if reported == expected else 'NO'} (first: {sorted(reported)[:5]})")
     print("(vs baseline: the job's time per row against the baseline's time per contact)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="A contacts import of a large sheet with bad rows")
-    parser.add_argument("--rows", type=int, default=5000)
-    parser.add_argument("--bad", type=int, default=50)
-    parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to make the bench's database on")
-    args = parser.parse_args()
-    run_in_own_database(measure, args.postgres, args.rows, args.bad)
-
+    import_bench_main("A contacts import of a large sheet with bad rows", measure, 5000, 50)
 
 if __name__ == "__main__":
     main()

@@ -18,14 +18,11 @@ ms per row) and the baseline's, with the ratio job / baseline.
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
-import sys
 import time
 from datetime import date, timedelta
 
-from workload import ROOT, run_in_own_database
+from workload import connected_as, import_bench_main, import_to_the_end, print_import_steps
 
 HEADER = ["Type", "Title", "Description", "Department", "Queue", "Category", "Priority", "Due date", "Primary contact", "Requester",
           "Other contacts", "Assignee", "Custom data"]
@@ -72,30 +69,15 @@ def sheet(rows: int, bad: int) -> tuple[bytes, dict[int, str]]:
 
 
 async def measure(env: dict[str, str], rows: int, bad: int) -> None:
-    os.environ.update({k: env[k] for k in ("SWITCHBOARD_VAR_DIR", "DATABASE_URL")})
-    sys.path.insert(0, str(ROOT))
-    from models.contact import Contact
-    from models.enums import Priority, WorkItemType
-    from models.org import Category, Department, Queue, User
-    from server import db
-    from server.domain import lifecycle, work_items
-    from server.domain.imports import jobs
-    from server.domain.viewer import user_viewer
-    from server.settings import load_settings
+    async with connected_as(env) as viewer:  # the server's modules import once it has put ROOT on the path
+        from models.contact import Contact
+        from models.enums import Priority, WorkItemType
+        from models.org import Category, Department, Queue, User
+        from server.domain import lifecycle, work_items
 
-    settings = load_settings()
-    async with db.connected(settings):
-        viewer = await user_viewer(await User.get(email="jane@example.com"))
         content, expected = sheet(rows, bad)
-
-        started = time.perf_counter()
-        job = await jobs.start(viewer, "work_items", content, filename="bench.xlsx")
-        job = await jobs.finished(job.id, timeout=3600)
-        job_s = time.perf_counter() - started
-        reported = {f.row: f.field for f in await jobs.failures(job, first=1000)}
-        assert job.status.value == "DONE", (job.status, job.error)
+        job, job_s, reported = await import_to_the_end(viewer, "work_items", content, rows)
         assert job.failed == len(expected) and reported == expected, (job.failed, sorted(set(reported.items()) ^ set(expected.items()))[:10])
-        assert job.done_rows == rows and job.imported + job.failed == rows
 
         made = job.imported
         uk = await Department.get(name="UK Operations")
@@ -118,22 +100,14 @@ async def measure(env: dict[str, str], rows: int, bad: int) -> None:
         base_s = time.perf_counter() - started
 
     print(f"sheet: {rows} rows, {bad} bad, {len(content) / 1024:.0f} KiB")
-    print(f"{'step':48} {'seconds':>8} {'rows/s':>8} {'ms/row':>7} {'vs baseline':>12}")
-    print(f"{'import job, upload to DONE':48} {job_s:8.2f} {rows / job_s:8.0f} {job_s * 1000 / rows:7.2f} {job_s / base_s * made / rows:11.2f}x")
-    print(f"{'baseline: create_draft, submit, assign 1 by 1':48} {base_s:8.2f} {made / base_s:8.0f} {base_s * 1000 / made:7.2f} {1:11.2f}x")
+    print_import_steps(rows, made, job_s, base_s, "create_draft, submit, assign 1 by 1")
     print(f"job: {job.imported} imported, {job.failed} failed — the {len(expected)} bad rows reported by row number and column: "
           f"{'yes' if reported == expected else 'NO'} (first: {sorted(reported.items())[:3]})")
     print("(vs baseline: the job's time per row against the baseline's time per item)")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="A work items import of a sheet with bad rows")
-    parser.add_argument("--rows", type=int, default=500)
-    parser.add_argument("--bad", type=int, default=10)
-    parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to make the bench's database on")
-    args = parser.parse_args()
-    run_in_own_database(measure, args.postgres, args.rows, args.bad)
-
+    import_bench_main("A work items import of a sheet with bad rows", measure, 500, 10)
 
 if __name__ == "__main__":
     main()

@@ -13,8 +13,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 SWITCHBOARD = [sys.executable, "-m", "server.cli"]
@@ -129,3 +131,54 @@ def run_in_own_database(measure: Callable[..., Awaitable[None]], postgres: str |
         if database:
             asyncio.run(_database(postgres, drop=database))
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@asynccontextmanager
+async def connected_as(env: dict[str, str], email: str = "jane@example.com") -> AsyncIterator[Any]:
+    """This process connected to the bench's database (`env`), and the viewer of `email`."""
+    os.environ.update({k: env[k] for k in ("SWITCHBOARD_VAR_DIR", "DATABASE_URL")})
+    sys.path.insert(0, str(ROOT))
+    from models.org import User
+    from server import db
+    from server.domain.viewer import user_viewer
+    from server.settings import load_settings
+
+    async with db.connected(load_settings()):
+        yield await user_viewer(await User.get(email=email))
+
+
+async def import_to_the_end(viewer: Any, kind: str, content: bytes, rows: int) -> tuple[Any, float, dict[int, str | None]]:
+    """Import `content` as `viewer` (a job of `kind`, in this process) until it ends: the job, its
+    seconds from upload to DONE and its failures (row → column); it must be DONE, every row tried."""
+    from server.domain.imports import jobs
+
+    started = time.perf_counter()
+    job = await jobs.start(viewer, kind, content, filename="bench.xlsx")
+    job = await jobs.finished(job.id, timeout=3600)
+    seconds = time.perf_counter() - started
+    assert job.status.value == "DONE", (job.status, job.error)
+    assert job.done_rows == rows and job.imported + job.updated + job.failed == rows
+    return job, seconds, {f.row: f.field for f in await jobs.failures(job, first=1000)}
+
+
+def print_import_steps(rows: int, made: int, job_s: float, base_s: float, baseline: str,
+                       before: tuple[tuple[str, float], ...] = ()) -> None:
+    """The import benches' table: steps timed per sheet row (`before` the job: untimed against the
+    baseline), the job from upload to DONE, and the baseline per record it made (`made`)."""
+    print(f"{'step':48} {'seconds':>8} {'rows/s':>8} {'ms/row':>7} {'vs baseline':>12}")
+    for name, seconds in before:
+        print(f"{name:48} {seconds:8.2f} {rows / seconds:8.0f} {seconds * 1000 / rows:7.2f}")
+    print(f"{'import job, upload to DONE':48} {job_s:8.2f} {rows / job_s:8.0f} {job_s * 1000 / rows:7.2f} {job_s / base_s * made / rows:11.2f}x")
+    print(f"{'baseline: ' + baseline:48} {base_s:8.2f} {made / base_s:8.0f} {base_s * 1000 / made:7.2f} {1:11.2f}x")
+
+
+def import_bench_main(description: str, measure: Callable[..., Awaitable[None]], rows: int, bad: int) -> None:
+    """The import benches' command line: --rows, --bad and --postgres (an admin URL)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rows", type=int, default=rows)
+    parser.add_argument("--bad", type=int, default=bad)
+    parser.add_argument("--postgres", help="an admin URL of a PostgreSQL server to make the bench's database on")
+    args = parser.parse_args()
+    run_in_own_database(measure, args.postgres, args.rows, args.bad)
